@@ -1,0 +1,6 @@
+import { text, z } from '../../shared/http/schemas';
+
+export const CancelTenantBody = z.strictObject({
+  reason: z.optional(text(500)),
+  at_period_end: z.optional(z.boolean()),
+});

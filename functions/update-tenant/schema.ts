@@ -1,0 +1,11 @@
+import { identifierList, settings, text, z } from '../../shared/http/schemas';
+
+/** Only these fields may change; anything else (id, status, version, ...) is a 400. */
+export const UpdateTenantBody = z.strictObject({
+  name: z.optional(text(255)),
+  sales_owner: z.optional(text(255)),
+  erp_customer_id: z.optional(text(100)),
+  active_components: z.optional(identifierList),
+  active_record_types: z.optional(identifierList),
+  settings: z.optional(settings),
+});

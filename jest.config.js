@@ -1,0 +1,19 @@
+/**
+ * Jest runs the TypeScript sources as native ESM (ts-jest, transpile only: `npm run typecheck`
+ * does the type checking). One DynamoDB Local process serves every test file; each file
+ * creates its own table, so files run in parallel without sharing state.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+  },
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Audit events and their hash chain. Each chain (one per tenant, one for events without a
+ * tenant) links every event to its predecessor by the SHA-256 of a canonical JSON form, so a
+ * changed, deleted, reordered or inserted event breaks a link that `verifyChain` finds.
+ */
+
+export interface AuditInput {
+  readonly tenant_id?: string;
+  readonly project_id?: string;
+  readonly actor_id?: string;
+  readonly actor_name?: string;
+  readonly actor_type?: string;
+  readonly action: string;
+  readonly target_id?: string;
+  readonly target_type?: string;
+  readonly target_name?: string;
+  readonly product?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly source_ip?: string;
+  readonly user_agent?: string;
+}
+
+export interface AuditEvent extends AuditInput {
+  /** Time-ordered and below 2^53: milliseconds * 1000 + a sub-millisecond part. */
+  readonly id: number;
+  readonly created_at: string;
+  readonly prev_hash: string;
+  readonly hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const GLOBAL_CHAIN = 'global';
+
+/** The chain an event belongs to. */
+export function chainOf(event: Pick<AuditInput, 'tenant_id'>): string {
+  return event.tenant_id ?? GLOBAL_CHAIN;
+}
+
+export interface ChainHead {
+  readonly last_id: number;
+  readonly hash: string;
+}
+
+/**
+ * The next id of a chain: the clock's millisecond with a random sub-millisecond part, and
+ * always above the chain's last id, so ids stay ordered even if clocks disagree.
+ */
+export function nextAuditId(
+  now: Date,
+  head: ChainHead | undefined,
+  random: () => number = Math.random,
+): number {
+  const fromClock = now.getTime() * 1000 + Math.floor(random() * 1000);
+  return Math.max(fromClock, (head?.last_id ?? 0) + 1);
+}
+
+/** JSON with object keys sorted at every depth: the same value always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+}
+
+/** Seals `input` as the successor of `head`. */
+export function sealEvent(input: AuditInput, head: ChainHead | undefined, now: Date): AuditEvent {
+  const unsealed = {
+    ...input,
+    id: nextAuditId(now, head),
+    created_at: now.toISOString(),
+    prev_hash: head?.hash ?? GENESIS_HASH,
+  };
+  return { ...unsealed, hash: hashEvent(unsealed) };
+}
+
+export type ChainBreak =
+  | { readonly ok: true; readonly checked: number }
+  | {
+      readonly ok: false;
+      readonly checked: number;
+      readonly event_id: number | null;
+      readonly reason: string;
+    };
+
+/**
+ * Walks a chain oldest first against its head. Reports the first event whose hash or link
+ * does not hold, or a head that does not match the last event (a deleted tail).
+ */
+export function verifyChain(
+  eventsOldestFirst: readonly AuditEvent[],
+  head: ChainHead | undefined,
+): ChainBreak {
+  let prev = GENESIS_HASH;
+  let lastId = 0;
+  let checked = 0;
+  for (const event of eventsOldestFirst) {
+    const { hash, ...rest } = event;
+    if (event.id <= lastId) return { ok: false, checked, event_id: event.id, reason: 'out of order' };
+    if (event.prev_hash !== prev) return { ok: false, checked, event_id: event.id, reason: 'broken link' };
+    if (hashEvent(rest) !== hash) return { ok: false, checked, event_id: event.id, reason: 'altered event' };
+    prev = hash;
+    lastId = event.id;
+    checked++;
+  }
+  if ((head?.hash ?? GENESIS_HASH) !== prev || (head?.last_id ?? 0) !== lastId) {
+    return {
+      ok: false,
+      checked,
+      event_id: head?.last_id ?? null,
+      reason: 'head does not match the last event',
+    };
+  }
+  return { ok: true, checked };
+}

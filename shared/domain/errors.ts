@@ -1,0 +1,90 @@
+/**
+ * Domain errors: a stable `code` and a message fit for the caller, no HTTP inside.
+ * `shared/http/errors.ts` maps codes to statuses in one table.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string) {
+    super('invalid_input', message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+export class TenantNotFoundError extends NotFoundError {
+  constructor() {
+    super('tenant not found');
+  }
+}
+
+export class AliasNotFoundError extends NotFoundError {
+  constructor(slug: string) {
+    super(`'${slug}' is not an alias of this tenant`);
+  }
+}
+
+export class SlugTakenError extends DomainError {
+  constructor(slug: string) {
+    super('slug_taken', `slug '${slug}' is already in use`);
+  }
+}
+
+export class AliasLimitError extends DomainError {
+  constructor(max: number) {
+    super('alias_limit', `a tenant can have at most ${max} active aliases`);
+  }
+}
+
+export class PrimaryAliasError extends DomainError {
+  constructor() {
+    super('primary_alias', 'the primary slug cannot be removed');
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  constructor(message: string) {
+    super('invalid_transition', message);
+  }
+}
+
+/** The caller's If-Match no longer names the current version. */
+export class StaleVersionError extends DomainError {
+  constructor() {
+    super('precondition_failed', 'the tenant changed since it was read; fetch it again for a fresh ETag');
+  }
+}
+
+/** Lost a race against another writer of the same records, even after retrying. */
+export class ConcurrentUpdateError extends DomainError {
+  constructor() {
+    super('conflict', 'the record is being changed by another request; retry');
+  }
+}
+
+export class IdempotencyMismatchError extends DomainError {
+  constructor() {
+    super('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+  }
+}
+
+export class IdempotencyInProgressError extends DomainError {
+  constructor() {
+    super(
+      'idempotency_in_progress',
+      'a request with this Idempotency-Key is being processed; retry to receive its response',
+    );
+  }
+}

@@ -1,0 +1,46 @@
+/** Slug rules: the one place that says what a tenant slug may be. */
+
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** Words the router owns: a tenant-plane path segment that could never name a tenant. */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  'tenant',
+  'tenants',
+  'v1',
+  'v2',
+  'healthz',
+  'readyz',
+  'livez',
+  'version',
+  'swagger',
+  'openapi',
+  'internal',
+  'api',
+  'docs',
+  'admin',
+  'health',
+  'status',
+  'metrics',
+  'static',
+  'assets',
+  'well-known',
+]);
+
+export type SlugProblem = 'format' | 'reserved';
+
+/** Why `value` cannot be a slug, or undefined when it can. */
+export function slugProblem(value: string): SlugProblem | undefined {
+  if (!SLUG_PATTERN.test(value)) return 'format';
+  if (RESERVED_SLUGS.has(value)) return 'reserved';
+  return undefined;
+}
+
+export function isSlug(value: string): boolean {
+  return slugProblem(value) === undefined;
+}
+
+export function describeSlugProblem(value: string, problem: SlugProblem): string {
+  return problem === 'reserved'
+    ? `'${value}' is a reserved word and cannot be a slug`
+    : 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+}

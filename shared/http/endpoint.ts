@@ -1,0 +1,105 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import * as app from '../app';
+import { config } from '../config/env';
+import type { Plane } from '../contract/planes';
+import { type OperationId, type Route, routes } from '../contract/routes';
+import type { IdempotencyClaim } from '../domain/idempotency';
+import type { Actor } from '../services/tenants';
+import type { EndpointContext } from './context';
+import { adminAuth } from './middleware/admin-auth';
+import { errorMapper } from './middleware/errors';
+import { gate } from './middleware/gate';
+import { idempotency } from './middleware/idempotency';
+import { type InputSchemas, input } from './middleware/input';
+import { logging } from './middleware/logging';
+import { type HttpEvent, type HttpRequest, toHttpRequest } from './request';
+import { type HttpResponse, json, type Reply } from './responses';
+import type { z } from './schemas';
+
+type Out<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
+
+export interface EndpointSpec<P, Q, B> {
+  /** The operationId in openapi.yaml; the route comes from there. */
+  readonly operation: OperationId;
+  /** Must agree with the route's plane; stated so a reader sees who may call. */
+  readonly plane: Plane;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly bodyRequired?: boolean;
+  /** Success status (default 200). */
+  readonly status?: number;
+  /** Accept `Idempotency-Key` and replay the first response. */
+  readonly idempotent?: boolean;
+}
+
+export interface EndpointInput<P, Q, B> {
+  readonly params: Out<P>;
+  readonly query: Out<Q>;
+  readonly body: Out<B>;
+  readonly request: HttpRequest;
+  /** Who is calling (undefined on the public plane). */
+  readonly actor: Actor;
+  readonly idempotency?: IdempotencyClaim;
+}
+
+export type EndpointHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+
+/**
+ * The one middy chain every operation runs through, in this order: off-by-default gate ->
+ * logging context -> authentication by plane -> input parsing -> idempotency -> error
+ * mapper (last, so its onError answers first). The handler gets validated input and an
+ * actor, and returns a body (or a `reply` with headers).
+ */
+export function endpoint<
+  P extends z.ZodMiniType | undefined = undefined,
+  Q extends z.ZodMiniType | undefined = undefined,
+  B extends z.ZodMiniType | undefined = undefined,
+>(
+  spec: EndpointSpec<P, Q, B>,
+  handler: (input: EndpointInput<P, Q, B>) => Promise<unknown>,
+): EndpointHandler {
+  const route: Route = routes[spec.operation];
+  const plane: Plane = spec.plane;
+  if (route.plane !== plane) {
+    throw new Error(
+      `${spec.operation} declares plane ${spec.plane} but openapi.yaml puts it on ${route.plane}`,
+    );
+  }
+
+  const core = async (_event: unknown, context: Context): Promise<HttpResponse> => {
+    const ctx = (context as EndpointContext).endpoint;
+    if (ctx.replay) return ctx.replay;
+    const result = await handler({
+      ...(ctx.input as { params: Out<P>; query: Out<Q>; body: Out<B> }),
+      request: ctx.http,
+      actor: ctx.actor ?? { actor_id: 'anonymous', actor_type: 'public' },
+      ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
+    });
+    if (isReply(result)) return json(result.status ?? spec.status ?? 200, result.body, result.headers);
+    return json(spec.status ?? 200, result);
+  };
+
+  const chain = middy(core)
+    .use(gate(spec.plane, { config, tokens: app.adminTokens }))
+    .use(logging());
+  if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens));
+  chain.use(input(spec as InputSchemas, () => config().maxBodyBytes));
+  if (spec.idempotent) chain.use(idempotency(spec.operation, (claim) => app.tenants().replay(claim)));
+  chain.use(errorMapper());
+
+  return async (event, context) => {
+    (context as EndpointContext).endpoint = {
+      operationId: spec.operation,
+      route,
+      started: Date.now(),
+      http: toHttpRequest(event, context),
+    };
+    return chain(event, context);
+  };
+}
+
+function isReply(value: unknown): value is Reply<unknown> {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'reply';
+}

@@ -1,0 +1,54 @@
+import { DomainError } from '../domain/errors';
+import { type HttpResponse, json } from './responses';
+
+/** Errors that belong to HTTP itself (credentials, media types, sizes). */
+export class HttpError extends DomainError {}
+
+/** One table from error code to status. */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  slug_taken: 409,
+  alias_limit: 409,
+  primary_alias: 409,
+  invalid_transition: 409,
+  conflict: 409,
+  idempotency_in_progress: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  service_unavailable: 503,
+};
+
+/**
+ * The response for any error. Below 500 the message is the caller's to read; at 500 and
+ * above the caller gets a generic message and the details go to the log only.
+ */
+export function errorResponse(
+  error: unknown,
+  requestId: string,
+): { response: HttpResponse; exposed: boolean } {
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    if (status < 500) {
+      const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      return {
+        response: json(status, { error: error.code, message: error.message, request_id: requestId }, headers),
+        exposed: true,
+      };
+    }
+  }
+  const unavailable = error instanceof DomainError && error.code === 'service_unavailable';
+  return {
+    response: json(unavailable ? 503 : 500, {
+      error: unavailable ? 'service_unavailable' : 'internal',
+      message: unavailable ? 'a dependency is unavailable; retry later' : 'internal error',
+      request_id: requestId,
+    }),
+    exposed: false,
+  };
+}

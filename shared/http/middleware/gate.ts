@@ -1,0 +1,28 @@
+import type middy from '@middy/core';
+import type { Config } from '../../config/env';
+import type { Plane } from '../../contract/planes';
+import { DomainError } from '../../domain/errors';
+import type { AdminTokens } from '../../services/admin-tokens';
+
+/** Thrown when the API is off: answered exactly like an unknown route. */
+export class ApiDisabledError extends DomainError {
+  constructor() {
+    super('api_disabled', 'the API is off');
+  }
+}
+
+/**
+ * Off by default: every route but the health probes is an unknown route unless the API is
+ * enabled and an admin token of at least 32 characters is configured.
+ */
+export function gate(
+  plane: Plane,
+  deps: { config: () => Config; tokens: () => AdminTokens },
+): middy.MiddlewareObj {
+  return {
+    before: async () => {
+      if (plane === 'public') return;
+      if (!deps.config().apiEnabled || !(await deps.tokens().configured())) throw new ApiDisabledError();
+    },
+  };
+}

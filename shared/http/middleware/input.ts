@@ -1,0 +1,80 @@
+import type middy from '@middy/core';
+import { ValidationError } from '../../domain/errors';
+import type { EndpointContext } from '../context';
+import { HttpError } from '../errors';
+import { matchPath } from '../request';
+import { describeIssues, z } from '../schemas';
+
+type Schema = z.ZodMiniType;
+
+export interface InputSchemas {
+  readonly params?: Schema;
+  readonly query?: Schema;
+  readonly body?: Schema;
+  /** Whether a body must be sent (default: when there is a body schema). */
+  readonly bodyRequired?: boolean;
+}
+
+class PayloadTooLargeError extends HttpError {
+  constructor(max: number) {
+    super('payload_too_large', `the body is larger than ${max} bytes`);
+  }
+}
+
+class UnsupportedMediaTypeError extends HttpError {
+  constructor() {
+    super('unsupported_media_type', 'send the body as Content-Type: application/json');
+  }
+}
+
+const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+function parse(schema: Schema | undefined, value: unknown, where: string): unknown {
+  if (!schema) return value;
+  const result = z.safeParse(schema, value);
+  if (!result.success) throw new ValidationError(describeIssues(result.error.issues, where));
+  return result.data;
+}
+
+/**
+ * Path, query and body, validated against the operation's schemas. Bodies must be JSON
+ * objects of at most `maxBodyBytes`; operations without a body schema ignore a body.
+ */
+export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.MiddlewareObj {
+  return {
+    before: (request) => {
+      const ctx = request.context as EndpointContext;
+      const { http, route } = ctx.endpoint;
+
+      const params = matchPath(route.path, http.path) ?? {};
+      if (http.repeated.length > 0)
+        throw new ValidationError(`query parameter ${http.repeated[0]} is repeated`);
+      const query = schemas.query ?? z.strictObject({});
+
+      let body: unknown = {};
+      if (schemas.body) {
+        const max = maxBodyBytes();
+        if (http.bodyBytes > max) throw new PayloadTooLargeError(max);
+        if (http.body === undefined) {
+          if (schemas.bodyRequired ?? true) throw new ValidationError('a JSON body is required');
+        } else {
+          if (!JSON_MEDIA.test(http.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError();
+          try {
+            body = JSON.parse(http.body);
+          } catch {
+            throw new ValidationError('the body is not valid JSON');
+          }
+          if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+            throw new ValidationError('the body must be a JSON object');
+          }
+        }
+      }
+
+      ctx.endpoint.input = {
+        params: parse(schemas.params, params, 'path'),
+        query: parse(query, http.query, 'query'),
+        body: parse(schemas.body, body, 'body'),
+      };
+    },
+  };
+}

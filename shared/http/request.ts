@@ -1,0 +1,89 @@
+import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
+
+/** The event an endpoint accepts: API Gateway (REST, proxy) or an Application Load Balancer. */
+export type HttpEvent = APIGatewayProxyEvent | ALBEvent;
+
+/** One request, whichever ingress delivered it. Header names are lower-case. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Each query parameter once; `repeated` names those sent more than once. */
+  readonly query: Readonly<Record<string, string>>;
+  readonly repeated: readonly string[];
+  readonly body: string | undefined;
+  readonly bodyBytes: number;
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsRequestId'>): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (v && v.length > 0) headers[k.toLowerCase()] = v.join(',');
+  }
+
+  const query: Record<string, string> = {};
+  const repeated: string[] = [];
+  const multi = event.multiValueQueryStringParameters ?? {};
+  const single = event.queryStringParameters ?? {};
+  for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
+    const values = multi[name] ?? [single[name]];
+    const value = values.at(-1);
+    if (values.length > 1) repeated.push(name);
+    if (value !== undefined)
+      query[decode(name, 'elb' in event.requestContext)] = decode(value, 'elb' in event.requestContext);
+  }
+
+  const raw = event.body ?? undefined;
+  const body = raw !== undefined && event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    headers,
+    query,
+    repeated,
+    body: body === '' ? undefined : body,
+    bodyBytes: body === undefined ? 0 : Buffer.byteLength(body, 'utf8'),
+    sourceIp: sourceIpOf(event, headers),
+    requestId: context.awsRequestId,
+  };
+}
+
+/** ALB hands query strings over still URL-encoded; API Gateway decodes them. */
+function decode(value: string, encoded: boolean): string {
+  if (!encoded) return value;
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}
+
+function sourceIpOf(event: HttpEvent, headers: Record<string, string>): string {
+  if ('identity' in event.requestContext) return event.requestContext.identity.sourceIp;
+  // Behind an ALB the right-most X-Forwarded-For entry is the one the load balancer added.
+  const hops = (headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim());
+  return hops.at(-1) || 'unknown';
+}
+
+/** Path parameters by matching the route template, so both ingress modes behave alike. */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const m = new RegExp(`^${pattern}/?$`).exec(path);
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, name] of names.entries()) {
+    try {
+      params[name] = decodeURIComponent(m[i + 1] ?? '');
+    } catch {
+      return undefined;
+    }
+  }
+  return params;
+}

@@ -1,0 +1,73 @@
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+/** Request schemas shared by handlers. Objects are strict: an unknown field is a 400. */
+
+z.config(en());
+
+export const uuid = z.pipe(
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+        'must be a UUID',
+      ),
+    ),
+  z.transform((v) => v.toLowerCase()),
+);
+
+/** Slug shape only; the reserved-word rule lives in the domain, with its own message. */
+export const slug = z.string().check(z.maxLength(64));
+
+export const identifier = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 of a-z, 0-9, ".", "_", "-"'));
+
+export const identifierList = z.array(identifier).check(
+  z.maxLength(100),
+  z.refine((list) => new Set(list).size === list.length, 'must not repeat an entry'),
+);
+
+export const settings = z
+  .record(z.string().check(z.minLength(1), z.maxLength(64)), z.unknown())
+  .check(z.refine((o) => Object.keys(o).length <= 100, 'at most 100 settings'));
+
+export const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+export const isoDate = z
+  .string()
+  .check(z.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date (YYYY-MM-DD)'));
+
+/** An integer query parameter (query strings carry text). */
+export const queryInt = (min: number, max: number, fallback: number) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const n = /^-?\d{1,10}$/.test(v) ? Number(v) : Number.NaN;
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}`, input: v });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );
+
+export const tenantIdParams = z.strictObject({ id: uuid });
+export const noQuery = z.strictObject({});
+
+/** Issues as one line a caller can act on: `field: problem; other: problem`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], where: string): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => {
+      if (i.code === 'unrecognized_keys')
+        return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
+      const path = i.path.length > 0 ? `${where}.${i.path.join('.')}` : where;
+      return `${path}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+export { z };

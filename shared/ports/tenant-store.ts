@@ -1,0 +1,52 @@
+import type { AuditEvent, AuditInput } from '../domain/audit';
+import type { IdempotencyRecord } from '../domain/idempotency';
+import type { Tenant, TenantStatus } from '../domain/tenant';
+
+/** Who holds a slug, as the table (the source of truth) records it. */
+export interface SlugClaim {
+  readonly slug: string;
+  readonly tenant_id: string;
+  readonly retired_at?: string;
+  readonly quarantine_until?: string;
+}
+
+/**
+ * A change of slug ownership inside a commit. `claim` succeeds only if the slug is free, its
+ * quarantine is over, or it is this tenant's own retired alias; `release` retires the claim
+ * and starts its quarantine.
+ */
+export type SlugChange =
+  | { readonly kind: 'claim'; readonly slug: string }
+  | { readonly kind: 'release'; readonly slug: string; readonly quarantine_until: string };
+
+/**
+ * Everything one state change writes. The store commits it in a single transaction together
+ * with the audit event, sealed onto the event's chain: all of it or none of it.
+ */
+export interface UnitOfWork {
+  /** The tenant's next state; `expectedVersion` 'new' for a create. */
+  readonly tenant?: { readonly next: Tenant; readonly expectedVersion: number | 'new' };
+  readonly slugs?: readonly SlugChange[];
+  readonly audit: AuditInput;
+  readonly idempotency?: IdempotencyRecord;
+}
+
+export interface TenantPage {
+  readonly items: readonly Tenant[];
+  readonly next_cursor?: string;
+}
+
+/** Tenants, slug claims, idempotency records and the audit chain heads, in one table. */
+export interface TenantStore {
+  /** Strongly consistent: a change is visible to every later read. */
+  getTenant(id: string): Promise<Tenant | undefined>;
+  getSlugClaim(slug: string): Promise<SlugClaim | undefined>;
+  /** Newest first. `cursor` is opaque; a cursor this store did not issue is a ValidationError. */
+  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage>;
+  /** Every slug claim, active and retired, for the reconciler. */
+  slugClaims(): AsyncIterable<SlugClaim>;
+  commit(unit: UnitOfWork): Promise<AuditEvent>;
+  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Cheap round trip for readiness. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,331 @@
+import { tenantBody, uniqueSlug } from '../fixtures/tenants';
+import { startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+async function create(extra: Record<string, unknown> = {}, slug = uniqueSlug()) {
+  const res = await stack.request('POST', '/v1/tenants', { body: tenantBody(slug, extra) });
+  expect(res.status).toBe(201);
+  return res.body.tenant;
+}
+
+describe('create', () => {
+  test('a customer tenant starts in trial on the starter plan with its slug as primary alias', async () => {
+    const slug = uniqueSlug('acme');
+    const res = await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) });
+    expect(res.status).toBe(201);
+    expect(res.body.tenant).toMatchObject({
+      slug,
+      kind: 'customer',
+      plan: 'starter',
+      status: 'trial',
+      aliases: [slug],
+      version: 1,
+      active_components: [],
+      settings: {},
+    });
+    const trialDays =
+      (Date.parse(res.body.tenant.trial_ends_at) - Date.parse(res.body.tenant.created_at)) / 86_400_000;
+    expect(trialDays).toBe(14);
+  });
+
+  test('a demo tenant starts in status demo', async () => {
+    const tenant = await create({ kind: 'demo' });
+    expect(tenant).toMatchObject({ kind: 'demo', status: 'demo', trial_ends_at: null });
+  });
+
+  test('a taken slug is 409 and a reserved or malformed slug is 400', async () => {
+    const tenant = await create();
+    const again = await stack.request('POST', '/v1/tenants', { body: tenantBody(tenant.slug) });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('slug_taken');
+    for (const slug of [
+      'tenant',
+      'v1',
+      'healthz',
+      'readyz',
+      'swagger',
+      'internal',
+      'api',
+      'docs',
+      'version',
+    ]) {
+      const res = await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) });
+      expect(res.status).toBe(400);
+      if (slug.length >= 3) expect(res.body.message).toContain('reserved');
+    }
+    for (const slug of ['A', 'ab', '-abc', 'abc-', 'a_b_c', 'x'.repeat(41)]) {
+      const res = await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  test('unknown fields are refused', async () => {
+    const res = await stack.request('POST', '/v1/tenants', {
+      body: { ...tenantBody(uniqueSlug()), status: 'active' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_input' });
+    expect(res.body.message).toContain('status');
+  });
+});
+
+describe('read and list', () => {
+  test('get by id carries an ETag; by-slug resolves the primary slug and every alias', async () => {
+    const tenant = await create();
+    const got = await stack.request('GET', `/v1/tenants/${tenant.id}`);
+    expect(got.status).toBe(200);
+    expect(got.headers.etag).toBe('"v1"');
+    expect(got.body).toEqual(tenant);
+
+    await stack.request('POST', `/v1/tenants/${tenant.id}/aliases`, { body: { slug: `${tenant.slug}-x` } });
+    for (const slug of [tenant.slug, `${tenant.slug}-x`]) {
+      const bySlug = await stack.request('GET', `/v1/tenants/by-slug/${slug}`);
+      expect(bySlug.status).toBe(200);
+      expect(bySlug.body.id).toBe(tenant.id);
+    }
+  });
+
+  test('unknown ids and slugs are 404; a malformed id is 400', async () => {
+    expect((await stack.request('GET', '/v1/tenants/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await stack.request('GET', '/v1/tenants/by-slug/no-such-tenant')).status).toBe(404);
+    expect((await stack.request('GET', '/v1/tenants/not-a-uuid')).status).toBe(400);
+  });
+
+  test('list pages through every tenant once, newest first, and filters by status', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) made.push((await create()).id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await stack.request(
+        'GET',
+        `/v1/tenants?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(3);
+      seen.push(...res.body.items.map((t: { id: string }) => t.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of made) expect(seen).toContain(id);
+
+    const demo = await create({ kind: 'demo' });
+    const demos = await stack.request('GET', '/v1/tenants?status=demo&limit=500');
+    expect(demos.body.items.every((t: { status: string }) => t.status === 'demo')).toBe(true);
+    expect(demos.body.items.map((t: { id: string }) => t.id)).toContain(demo.id);
+  });
+
+  test('limit out of range, unknown filters and forged cursors are 400', async () => {
+    for (const q of [
+      'limit=0',
+      'limit=501',
+      'limit=abc',
+      'status=gone',
+      'foo=bar',
+      'cursor=forged',
+      'cursor=v1.Zm9yZ2Vk',
+    ]) {
+      const res = await stack.request('GET', `/v1/tenants?${q}`);
+      expect(res.status).toBe(400);
+    }
+  });
+});
+
+describe('patch', () => {
+  test('capabilities change at once for every later read, and the version moves', async () => {
+    const tenant = await create();
+    const res = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: {
+        active_components: ['orders', 'customs'],
+        active_record_types: ['order'],
+        settings: { locale: 'de' },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.etag).toBe('"v2"');
+    const got = await stack.request('GET', `/v1/tenants/${tenant.id}`);
+    expect(got.body).toMatchObject({
+      active_components: ['orders', 'customs'],
+      settings: { locale: 'de' },
+      version: 2,
+    });
+  });
+
+  test('empty, unknown-field and server-owned-field patches are 400', async () => {
+    const tenant = await create();
+    for (const body of [
+      {},
+      { nope: 1 },
+      { id: 'x' },
+      { status: 'active' },
+      { version: 9 },
+      { slug: 'abc' },
+      { created_at: 'x' },
+    ]) {
+      const res = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, { body });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  test('If-Match with a stale ETag is 412; with the current one it applies', async () => {
+    const tenant = await create();
+    const ok = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'one' },
+      headers: { 'if-match': '"v1"' },
+    });
+    expect(ok.status).toBe(200);
+    const stale = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'two' },
+      headers: { 'if-match': '"v1"' },
+    });
+    expect(stale.status).toBe(412);
+    const foreign = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'two' },
+      headers: { 'if-match': 'W/"xyz"' },
+    });
+    expect(foreign.status).toBe(412);
+    expect((await stack.request('GET', `/v1/tenants/${tenant.id}`)).body.name).toBe('one');
+  });
+});
+
+describe('lifecycle', () => {
+  test('activate, cancel, activate again, retire; invalid transitions are 409', async () => {
+    const tenant = await create();
+    const active = await stack.request('POST', `/v1/tenants/${tenant.id}/activate`, {
+      body: { plan: 'business', contract_start: '2026-01-01' },
+    });
+    expect(active.status).toBe(200);
+    expect(active.body).toMatchObject({ status: 'active', plan: 'business', contract_start: '2026-01-01' });
+    expect((await stack.request('POST', `/v1/tenants/${tenant.id}/activate`)).status).toBe(409);
+
+    const frozen = await stack.request('POST', `/v1/tenants/${tenant.id}/cancel`, {
+      body: { reason: 'unpaid' },
+    });
+    expect(frozen.body).toMatchObject({ status: 'frozen', cancel_reason: 'unpaid' });
+    expect((await stack.request('POST', `/v1/tenants/${tenant.id}/cancel`)).status).toBe(409);
+    expect((await stack.request('POST', `/v1/tenants/${tenant.id}/activate`)).status).toBe(200);
+
+    const retired = await stack.request('DELETE', `/v1/tenants/${tenant.id}`);
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ status: 'archived', aliases: [] });
+    for (const [method, path] of [
+      ['POST', `/v1/tenants/${tenant.id}/activate`],
+      ['POST', `/v1/tenants/${tenant.id}/cancel`],
+      ['DELETE', `/v1/tenants/${tenant.id}`],
+    ] as const) {
+      expect((await stack.request(method, path)).status).toBe(409);
+    }
+    expect((await stack.request('PATCH', `/v1/tenants/${tenant.id}`, { body: { name: 'x' } })).status).toBe(
+      409,
+    );
+    // The record stays readable; its slug no longer resolves.
+    expect((await stack.request('GET', `/v1/tenants/${tenant.id}`)).body.status).toBe('archived');
+    expect((await stack.request('GET', `/v1/tenants/by-slug/${tenant.slug}`)).status).toBe(404);
+  });
+});
+
+describe('aliases', () => {
+  test('add, list, remove; the primary cannot be removed; a removed alias stops resolving', async () => {
+    const tenant = await create();
+    const alias = `${tenant.slug}-b`;
+    const added = await stack.request('POST', `/v1/tenants/${tenant.id}/aliases`, { body: { slug: alias } });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ slug: alias, primary: false });
+    expect(
+      (await stack.request('POST', `/v1/tenants/${tenant.id}/aliases`, { body: { slug: alias } })).status,
+    ).toBe(409);
+
+    expect((await stack.request('DELETE', `/v1/tenants/${tenant.id}/aliases/${tenant.slug}`)).status).toBe(
+      409,
+    );
+    const removed = await stack.request('DELETE', `/v1/tenants/${tenant.id}/aliases/${alias}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body.retired_at).toBeDefined();
+    expect((await stack.request('GET', `/v1/tenants/by-slug/${alias}`)).status).toBe(404);
+    const list = await stack.request('GET', `/v1/tenants/${tenant.id}/aliases`);
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ slug: tenant.slug, primary: true }),
+        expect.objectContaining({ slug: alias, retired_at: expect.any(String) }),
+      ]),
+    );
+    expect((await stack.request('DELETE', `/v1/tenants/${tenant.id}/aliases/${alias}`)).status).toBe(404);
+  });
+
+  test('a quarantined slug can be taken back by its former tenant only', async () => {
+    const a = await create();
+    const b = await create();
+    const slug = `${a.slug}-q`;
+    await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } });
+    expect((await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } })).status).toBe(409);
+    await stack.request('DELETE', `/v1/tenants/${a.id}/aliases/${slug}`);
+    expect((await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } })).status).toBe(409);
+    expect((await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) })).status).toBe(409);
+    const back = await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } });
+    expect(back.status).toBe(201);
+    expect((await stack.request('GET', `/v1/tenants/by-slug/${slug}`)).body.id).toBe(a.id);
+  });
+
+  test('after the quarantine anyone may take the slug', async () => {
+    stack.configure({ TENANT_REGISTRY_ALIAS_QUARANTINE_DAYS: '0' });
+    try {
+      const a = await create();
+      const b = await create();
+      const slug = `${a.slug}-z`;
+      await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } });
+      await stack.request('DELETE', `/v1/tenants/${a.id}/aliases/${slug}`);
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } })).status).toBe(
+        201,
+      );
+      expect((await stack.request('GET', `/v1/tenants/by-slug/${slug}`)).body.id).toBe(b.id);
+    } finally {
+      stack.configure({});
+    }
+  });
+});
+
+describe('idempotency', () => {
+  test('a replay returns the first response; another body with the same key is 422', async () => {
+    const slug = uniqueSlug();
+    const key = `key-${slug}`;
+    const first = await stack.request('POST', '/v1/tenants', {
+      body: tenantBody(slug),
+      headers: { 'idempotency-key': key },
+    });
+    expect(first.status).toBe(201);
+    const replay = await stack.request('POST', '/v1/tenants', {
+      body: tenantBody(slug),
+      headers: { 'idempotency-key': key },
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const other = await stack.request('POST', '/v1/tenants', {
+      body: tenantBody(uniqueSlug()),
+      headers: { 'idempotency-key': key },
+    });
+    expect(other.status).toBe(422);
+  });
+
+  test('concurrent duplicates: one 201, the others 409 or the same replayed response', async () => {
+    const slug = uniqueSlug();
+    const key = `dup-${slug}`;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        stack.request('POST', '/v1/tenants', { body: tenantBody(slug), headers: { 'idempotency-key': key } }),
+      ),
+    );
+    const created = results.filter((r) => r.status === 201);
+    const ids = new Set(created.map((r) => r.body.tenant.id));
+    expect(ids.size).toBe(1);
+    for (const r of results) expect([201, 409]).toContain(r.status);
+  });
+});

@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ensureTable, localDynamoDb } from '../../bin/local/dynamodb';
+import { createRouter, type Router } from '../../bin/local/router';
+import { SecretsManagerStandIn } from '../../bin/local/secrets-manager-stand-in';
+import { SsmStandIn } from '../../bin/local/ssm-stand-in';
+import * as app from '../../shared/app';
+import { reloadConfig } from '../../shared/config/env';
+import { routes } from '../../shared/contract/routes';
+import type { Clock } from '../../shared/ports/clock';
+import { assertResponseMatchesSpec } from './contract';
+import { LogCapture } from './logs';
+
+/**
+ * A whole local stack for one test file: a fresh table in the shared DynamoDB Local, fresh
+ * SSM and Secrets Manager stand-ins, and the real handlers behind the local router, reached
+ * through the real SDK clients. Every response is checked against openapi.yaml.
+ */
+export interface TestResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: T;
+  readonly text: string;
+  readonly operationId?: string;
+}
+
+export interface RequestOptions {
+  readonly headers?: Record<string, string>;
+  /** An object is sent as JSON; a string is sent as is. */
+  readonly body?: unknown;
+  /** Bearer token; defaults to the admin token, `null` sends none. */
+  readonly token?: string | null;
+  readonly sourceIp?: string;
+  /** Skip the contract check (for tests of malformed traffic the spec cannot describe). */
+  readonly unchecked?: boolean;
+}
+
+export interface TestStack {
+  readonly token: string;
+  readonly tableName: string;
+  readonly ssmPrefix: string;
+  readonly secretId: string;
+  readonly logs: LogCapture;
+  readonly ssm: SSMClient;
+  readonly secrets: SecretsManagerClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly ssmStats: () => Record<string, number>;
+  readonly secretsStats: () => Record<string, number>;
+  readonly resetStats: () => void;
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
+  /** Changes the environment and rebuilds configuration, clients and caches. */
+  configure(env: Record<string, string | undefined>, options?: { clock?: Clock }): void;
+  close(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export function randomToken(length = 48): string {
+  return randomBytes(length).toString('base64url').slice(0, length);
+}
+
+export async function startStack(
+  options: { env?: Record<string, string>; quiet?: boolean } = {},
+): Promise<TestStack> {
+  const ddbEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (!ddbEndpoint)
+    throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup)');
+  const ssmStandIn = await SsmStandIn.start();
+  const secretsStandIn = await SecretsManagerStandIn.start();
+  const unique = randomUUID().slice(0, 8);
+  const tableName = `test-${unique}`;
+  const ssmPrefix = `/test-${unique}`;
+  const secretId = `tenant-registry/test-${unique}/admin-token`;
+  const token = randomToken();
+
+  const dynamodb = localDynamoDb(ddbEndpoint);
+  await ensureTable(dynamodb, tableName);
+  const ssm = new SSMClient({ endpoint: ssmStandIn.url, region: 'local', credentials: LOCAL_CREDENTIALS });
+  const secrets = new SecretsManagerClient({
+    endpoint: secretsStandIn.url,
+    region: 'local',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  await secrets.send(new CreateSecretCommand({ Name: secretId, SecretString: token }));
+
+  const base: Record<string, string> = {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
+    AWS_ENDPOINT_URL_SSM: ssmStandIn.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsStandIn.url,
+    TENANT_REGISTRY_TABLE_NAME: tableName,
+    TENANT_REGISTRY_SSM_PREFIX: ssmPrefix,
+    TENANT_REGISTRY_API_ENABLED: 'true',
+    TENANT_REGISTRY_API_TOKEN_SECRET_ID: secretId,
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    ...options.env,
+  };
+  let touched = new Set<string>();
+  const configure = (env: Record<string, string | undefined>, opts: { clock?: Clock } = {}) => {
+    const wanted = { ...base, ...env };
+    // Forget what an earlier configure() set and this one does not.
+    for (const k of touched) if (!(k in wanted)) delete process.env[k];
+    touched = new Set(Object.keys(wanted));
+    for (const [k, v] of Object.entries(wanted)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    reloadConfig();
+    app.resetApp(opts);
+  };
+  configure({});
+
+  const logs = new LogCapture();
+  if (options.quiet !== false) logs.start();
+  const router: Router = await createRouter();
+
+  const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const tokenValue = opts.token === undefined ? token : opts.token;
+    if (tokenValue !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+      headers.authorization = `Bearer ${tokenValue}`;
+    }
+    let body: string | undefined;
+    if (typeof opts.body === 'string') body = opts.body;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
+    }
+    const res = await router.handle({
+      method,
+      url: path,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(opts.sourceIp ? { sourceIp: opts.sourceIp } : {}),
+    });
+    let parsed: unknown;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      parsed = res.body;
+    }
+    if (!opts.unchecked) {
+      const route = res.operationId ? routes[res.operationId as keyof typeof routes] : undefined;
+      assertResponseMatchesSpec(route, res.statusCode, parsed);
+    }
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: parsed,
+      text: res.body,
+      ...(res.operationId ? { operationId: res.operationId } : {}),
+    };
+  };
+
+  return {
+    token,
+    tableName,
+    ssmPrefix,
+    secretId,
+    logs,
+    ssm,
+    secrets,
+    dynamodb,
+    ssmStats: () => ssmStandIn.stats(),
+    secretsStats: () => secretsStandIn.stats(),
+    resetStats: () => {
+      ssmStandIn.resetStats();
+      secretsStandIn.resetStats();
+    },
+    request: request as TestStack['request'],
+    configure,
+    close: async () => {
+      logs.stop();
+      await Promise.all([ssmStandIn.close(), secretsStandIn.close()]);
+      dynamodb.destroy();
+      ssm.destroy();
+      secrets.destroy();
+    },
+  };
+}
