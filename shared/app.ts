@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { documentClient } from './adapters/dynamodb/client';
 import { DynamoTenantStore } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
@@ -11,6 +10,7 @@ import { type Clock, systemClock } from './ports/clock';
 import { AdminTokens } from './services/admin-tokens';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
+import { AliasService } from './services/aliases';
 import { TenantService } from './services/tenants';
 
 /**
@@ -35,15 +35,15 @@ function once<T>(make: () => T): () => T {
 let currentClock: Clock = systemClock;
 export const clock: Clock = { now: () => currentClock.now() };
 
-export const dynamodb = once(() => new DynamoDBClient({}));
-export const ssm = once(() => new SSMClient({}));
-export const secretsManager = once(() => new SecretsManagerClient({}));
+export const dynamodb = /* @__PURE__ */ once(() => new DynamoDBClient({}));
+export const ssm = /* @__PURE__ */ once(() => new SSMClient({}));
+export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClient({}));
 
-export const tenantStore = once(
-  () => new DynamoTenantStore(documentClient(dynamodb()), config().tableName, clock),
+export const tenantStore = /* @__PURE__ */ once(
+  () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
 );
-export const aliasRegistry = once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
-export const aliasResolver = once(
+export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
+export const aliasResolver = /* @__PURE__ */ once(
   () =>
     new AliasResolver(aliasRegistry(), tenantStore(), {
       ttlMs: config().aliasCacheTtlSeconds * 1000,
@@ -51,13 +51,13 @@ export const aliasResolver = once(
     }),
 );
 
-export const secretSource = once(() => {
+export const secretSource = /* @__PURE__ */ once(() => {
   const { apiTokenSecretId, apiToken } = config();
   return apiTokenSecretId
     ? new SecretsManagerSecretSource(secretsManager(), apiTokenSecretId)
     : new StaticSecretSource(apiToken);
 });
-export const adminTokens = once(
+export const adminTokens = /* @__PURE__ */ once(
   () =>
     new AdminTokens(
       secretSource(),
@@ -66,11 +66,21 @@ export const adminTokens = once(
     ),
 );
 
-export const tenants = once(
+export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(), clock));
+export const aliases = /* @__PURE__ */ once(
   () =>
-    new TenantService(tenantStore(), aliasRegistry(), aliasResolver(), clock, config().aliasQuarantineDays),
+    new AliasService(
+      tenants(),
+      tenantStore(),
+      aliasRegistry(),
+      aliasResolver(),
+      clock,
+      config().aliasQuarantineDays,
+    ),
 );
-export const aliasReconciler = once(() => new AliasReconciler(tenantStore(), aliasRegistry()));
+export const aliasReconciler = /* @__PURE__ */ once(
+  () => new AliasReconciler(tenantStore(), aliasRegistry()),
+);
 
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {

@@ -1,4 +1,5 @@
-import { identifier, isoDate, text, z } from '../../shared/http/schemas';
+import * as z from 'zod/mini';
+import { identifier, isoDate, text } from '../../shared/http/schemas';
 
 export const ActivateTenantBody = z.strictObject({
   plan: z.optional(identifier),

@@ -1,6 +1,7 @@
-import { tenants } from '../../shared/app';
+import * as z from 'zod/mini';
+import { aliases } from '../../shared/app';
 import { endpoint } from '../../shared/http/endpoint';
-import { slug, tenantIdParams, z } from '../../shared/http/schemas';
+import { slug, tenantIdParams } from '../../shared/http/schemas';
 
 export const handler = endpoint(
   {
@@ -10,5 +11,5 @@ export const handler = endpoint(
     body: z.strictObject({ slug }),
     status: 201,
   },
-  async ({ params, body, actor }) => tenants().addAlias(params.id, body.slug, actor, {}),
+  async ({ params, body, actor }) => aliases().add(params.id, body.slug, actor),
 );

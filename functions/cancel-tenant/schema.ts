@@ -1,4 +1,5 @@
-import { text, z } from '../../shared/http/schemas';
+import * as z from 'zod/mini';
+import { text } from '../../shared/http/schemas';
 
 export const CancelTenantBody = z.strictObject({
   reason: z.optional(text(500)),

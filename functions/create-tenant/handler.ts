@@ -1,4 +1,4 @@
-import { tenants } from '../../shared/app';
+import { aliases } from '../../shared/app';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { reply } from '../../shared/http/responses';
@@ -7,7 +7,7 @@ import { CreateTenantBody } from './schema';
 export const handler = endpoint(
   { operation: 'createTenant', plane: 'operator', body: CreateTenantBody, status: 201, idempotent: true },
   async ({ body, actor, idempotency }) => {
-    const created = await tenants().create(body, actor, {
+    const created = await aliases().createTenant(body, actor, {
       ...(idempotency ? { idempotency } : {}),
       respond: (tenant) => ({ status: 201, body: { tenant: tenantView(tenant) } }),
     });

@@ -1,4 +1,5 @@
-import { identifier, identifierList, settings, slug, text, z } from '../../shared/http/schemas';
+import * as z from 'zod/mini';
+import { identifier, identifierList, settings, slug, text } from '../../shared/http/schemas';
 
 export const CreateTenantBody = z.strictObject({
   slug,

@@ -1,13 +1,14 @@
-import { tenants } from '../../shared/app';
+import * as z from 'zod/mini';
+import { aliases } from '../../shared/app';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { reply } from '../../shared/http/responses';
-import { slug, z } from '../../shared/http/schemas';
+import { slug } from '../../shared/http/schemas';
 
 export const handler = endpoint(
   { operation: 'getTenantBySlug', plane: 'operator', params: z.strictObject({ slug }) },
   async ({ params }) => {
-    const tenant = await tenants().getBySlug(params.slug);
+    const tenant = await aliases().tenantFor(params.slug);
     return reply(tenantView(tenant), { etag: tenant.version });
   },
 );

@@ -1,5 +1,6 @@
+import * as z from 'zod/mini';
 import { TENANT_STATUSES } from '../../shared/domain/tenant';
-import { queryInt, z } from '../../shared/http/schemas';
+import { queryInt } from '../../shared/http/schemas';
 
 export const ListTenantsQuery = z.strictObject({
   status: z.optional(z.enum(TENANT_STATUSES)),

@@ -1,4 +1,4 @@
-import { tenants } from '../../shared/app';
+import { aliases } from '../../shared/app';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { precondition, reply } from '../../shared/http/responses';
@@ -7,7 +7,7 @@ import { tenantIdParams } from '../../shared/http/schemas';
 export const handler = endpoint(
   { operation: 'retireTenant', plane: 'operator', params: tenantIdParams },
   async ({ params, actor, request }) => {
-    const tenant = await tenants().retire(params.id, actor, precondition(request));
+    const tenant = await aliases().retireTenant(params.id, actor, precondition(request));
     return reply(tenantView(tenant), { etag: tenant.version });
   },
 );

@@ -1,4 +1,5 @@
-import { identifierList, settings, text, z } from '../../shared/http/schemas';
+import * as z from 'zod/mini';
+import { identifierList, settings, text } from '../../shared/http/schemas';
 
 /** Only these fields may change; anything else (id, status, version, ...) is a 400. */
 export const UpdateTenantBody = z.strictObject({

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /**
  * The environment, parsed once against a schema. Nothing else reads `process.env`.
@@ -14,7 +15,7 @@ const int = (fallback: number, min: number, max: number) =>
     z.optional(z.string()),
     z.transform((v, ctx) => {
       if (v === undefined || v === '') return fallback;
-      const n = Number(v);
+      const n = /^\d{1,10}$/.test(v) ? Number(v) : Number.NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.issues.push({ code: 'custom', message: `must be an integer from ${min} to ${max}`, input: v });
         return z.NEVER;
@@ -42,7 +43,12 @@ const EnvSchema = z.object({
   /** SSM prefix: aliases live at `<prefix>/aliases/<slug>`. */
   TENANT_REGISTRY_SSM_PREFIX: z.pipe(
     text('/tenant-registry'),
-    z.transform((v) => `/${v.replace(/^\/+|\/+$/g, '')}`),
+    z.transform((v, ctx) => {
+      const path = `/${v.replace(/^\/+|\/+$/g, '')}`;
+      if (/^(\/[A-Za-z0-9_.-]+)+$/.test(path)) return path;
+      ctx.issues.push({ code: 'custom', message: 'must be a parameter path like /tenant-registry', input: v });
+      return z.NEVER;
+    }),
   ),
   TENANT_REGISTRY_ALIAS_QUARANTINE_DAYS: int(30, 0, 3650),
   TENANT_REGISTRY_ALIAS_CACHE_TTL_SECONDS: int(60, 0, 86_400),
@@ -51,6 +57,15 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS: int(30, 0, 86_400),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
+  TENANT_REGISTRY_LOG_LEVEL: z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      const level = (v === undefined || v === '' ? 'INFO' : v.toUpperCase()) as LogLevel;
+      if (LOG_LEVELS.includes(level)) return level;
+      ctx.issues.push({ code: 'custom', message: `must be one of ${LOG_LEVELS.join(', ')}`, input: v });
+      return z.NEVER;
+    }),
+  ),
 });
 
 export type Config = Readonly<{
@@ -66,9 +81,12 @@ export type Config = Readonly<{
   tokenRefreshMinSeconds: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
+  logLevel: LogLevel;
 }>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 export function parseConfig(source: Readonly<Record<string, string | undefined>>): Config {
   const result = z.safeParse(EnvSchema, source);
@@ -90,6 +108,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     tokenRefreshMinSeconds: e.TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
+    logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
   };
 }
 

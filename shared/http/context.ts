@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
-import type { Actor } from '../services/tenants';
+import type { Actor } from '../services/actor';
 import type { HttpRequest } from './request';
 import type { HttpResponse } from './responses';
 

@@ -1,11 +1,13 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type * as z from 'zod/mini';
 import * as app from '../app';
 import { config } from '../config/env';
 import type { Plane } from '../contract/planes';
 import { type OperationId, type Route, routes } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
-import type { Actor } from '../services/tenants';
+import type { Actor } from '../services/actor';
+import { firstResponse } from '../services/idempotency';
 import type { EndpointContext } from './context';
 import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
@@ -15,7 +17,6 @@ import { type InputSchemas, input } from './middleware/input';
 import { logging } from './middleware/logging';
 import { type HttpEvent, type HttpRequest, toHttpRequest } from './request';
 import { type HttpResponse, json, type Reply } from './responses';
-import type { z } from './schemas';
 
 type Out<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
 
@@ -44,7 +45,10 @@ export interface EndpointInput<P, Q, B> {
   readonly idempotency?: IdempotencyClaim;
 }
 
-export type EndpointHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<HttpResponse>) & {
+  /** What the handler declared, for the contract tests. */
+  readonly spec: EndpointSpec<unknown, unknown, unknown>;
+};
 
 /**
  * The one middy chain every operation runs through, in this order: off-by-default gate ->
@@ -86,10 +90,11 @@ export function endpoint<
     .use(logging());
   if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens));
   chain.use(input(spec as InputSchemas, () => config().maxBodyBytes));
-  if (spec.idempotent) chain.use(idempotency(spec.operation, (claim) => app.tenants().replay(claim)));
+  if (spec.idempotent)
+    chain.use(idempotency(spec.operation, (claim) => firstResponse(app.tenantStore(), claim)));
   chain.use(errorMapper());
 
-  return async (event, context) => {
+  const lambda = async (event: HttpEvent, context: Context) => {
     (context as EndpointContext).endpoint = {
       operationId: spec.operation,
       route,
@@ -98,6 +103,7 @@ export function endpoint<
     };
     return chain(event, context);
   };
+  return Object.assign(lambda, { spec: spec as EndpointSpec<unknown, unknown, unknown> });
 }
 
 function isReply(value: unknown): value is Reply<unknown> {

@@ -24,16 +24,23 @@ export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsReque
     if (v && v.length > 0) headers[k.toLowerCase()] = v.join(',');
   }
 
-  const query: Record<string, string> = {};
-  const repeated: string[] = [];
+  // ALB hands query strings over still URL-encoded; API Gateway decodes them. Group by the
+  // decoded name, so `st%61tus` and `status` are one (repeated) parameter either way.
+  const encoded = 'elb' in event.requestContext;
+  const values = new Map<string, string[]>();
   const multi = event.multiValueQueryStringParameters ?? {};
   const single = event.queryStringParameters ?? {};
   for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
-    const values = multi[name] ?? [single[name]];
-    const value = values.at(-1);
-    if (values.length > 1) repeated.push(name);
-    if (value !== undefined)
-      query[decode(name, 'elb' in event.requestContext)] = decode(value, 'elb' in event.requestContext);
+    const raw = multi[name] ?? [single[name]];
+    const key = decode(name, encoded);
+    for (const value of raw)
+      if (value !== undefined) values.set(key, [...(values.get(key) ?? []), decode(value, encoded)]);
+  }
+  const query: Record<string, string> = {};
+  const repeated: string[] = [];
+  for (const [name, list] of values) {
+    if (list.length > 1) repeated.push(name);
+    query[name] = list.at(-1) ?? '';
   }
 
   const raw = event.body ?? undefined;
@@ -51,7 +58,6 @@ export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsReque
   };
 }
 
-/** ALB hands query strings over still URL-encoded; API Gateway decodes them. */
 function decode(value: string, encoded: boolean): string {
   if (!encoded) return value;
   try {

@@ -51,10 +51,14 @@ export function etagOf(version: number): string {
   return `"v${version}"`;
 }
 
-/** The version an If-Match header names, undefined without one, NaN for one we never issued. */
+/**
+ * The version an If-Match header names: undefined without a precondition (no header, or `*`
+ * on a resource that exists), NaN for a tag we never issued. If-Match compares strong tags,
+ * so a weak tag (`W/"v1"`) never matches.
+ */
 export function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const m = /^(?:W\/)?"v([1-9]\d{0,15})"$/.exec(header.trim());
+  if (header === undefined || header.trim() === '*') return undefined;
+  const m = /^"v([1-9]\d{0,15})"$/.exec(header.trim());
   return m?.[1] ? Number(m[1]) : Number.NaN;
 }
 

@@ -49,6 +49,8 @@ export interface TestStack {
   readonly ssmStats: () => Record<string, number>;
   readonly secretsStats: () => Record<string, number>;
   readonly resetStats: () => void;
+  /** The router behind `request`, to serve it over HTTP (benchmarks, local-server tests). */
+  readonly router: Router;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
   /** Changes the environment and rebuilds configuration, clients and caches. */
   configure(env: Record<string, string | undefined>, options?: { clock?: Clock }): void;
@@ -96,7 +98,7 @@ export async function startStack(
     TENANT_REGISTRY_SSM_PREFIX: ssmPrefix,
     TENANT_REGISTRY_API_ENABLED: 'true',
     TENANT_REGISTRY_API_TOKEN_SECRET_ID: secretId,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+    TENANT_REGISTRY_LOG_LEVEL: 'INFO',
     ...options.env,
   };
   let touched = new Set<string>();
@@ -172,6 +174,7 @@ export async function startStack(
       ssmStandIn.resetStats();
       secretsStandIn.resetStats();
     },
+    router,
     request: request as TestStack['request'],
     configure,
     close: async () => {

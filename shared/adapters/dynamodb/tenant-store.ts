@@ -1,11 +1,13 @@
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
   QueryCommand,
   type QueryCommandInput,
-  TransactWriteCommand,
-  type TranslateConfig,
-} from '@aws-sdk/lib-dynamodb';
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type AuditEvent, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
 import {
   ConcurrentUpdateError,
@@ -20,6 +22,7 @@ import type { Clock } from '../../ports/clock';
 import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
 import {
   indexes,
+  type Key,
   keys,
   SLUG_LIST,
   stripKeys,
@@ -28,14 +31,13 @@ import {
   tenantListSort,
 } from './keys';
 
-/** Document-client settings the store relies on. */
-export const TRANSLATE_CONFIG: TranslateConfig = {
-  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-};
-
-type DocumentWrite = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+/**
+ * Plain objects to DynamoDB attribute values and back, with AWS's own marshaller (the
+ * document client would add its weight to every bundle for the same two calls).
+ */
+const toItem = (value: Record<string, unknown>): Record<string, AttributeValue> =>
+  marshall(value, { removeUndefinedValues: true });
+const fromItem = (item: Record<string, AttributeValue>): Record<string, unknown> => unmarshall(item);
 
 /** What a failed condition at a transaction position means to the caller. */
 type Guard =
@@ -50,31 +52,25 @@ const CURSOR_PREFIX = 'v1.';
 
 export class DynamoTenantStore implements TenantStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDBClient,
     private readonly tableName: string,
     private readonly clock: Clock,
   ) {}
 
   async getTenant(id: string): Promise<Tenant | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenant(id), ConsistentRead: true }),
-    );
-    return Item ? stripKeys<Tenant>(Item) : undefined;
+    const item = await this.get(keys.tenant(id));
+    return item ? stripKeys<Tenant>(item) : undefined;
   }
 
   async getSlugClaim(slug: string): Promise<SlugClaim | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.slugClaim(slug), ConsistentRead: true }),
-    );
-    return Item ? stripKeys<SlugClaim & { created_at: string }>(Item) : undefined;
+    const item = await this.get(keys.slugClaim(slug));
+    return item ? stripKeys<SlugClaim>(item) : undefined;
   }
 
   async getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(scope, key), ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    const record = stripKeys<IdempotencyRecord>(Item);
+    const item = await this.get(keys.idempotency(scope, key));
+    if (!item) return undefined;
+    const record = stripKeys<IdempotencyRecord>(item);
     // DynamoDB deletes expired items lazily; an expired record no longer binds the key.
     return record.expires_at * 1000 > this.clock.now().getTime() ? record : undefined;
   }
@@ -88,7 +84,7 @@ export class DynamoTenantStore implements TenantStore {
       IndexName: index,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': `${index}PK` },
-      ExpressionAttributeValues: { ':pk': partition },
+      ExpressionAttributeValues: toItem({ ':pk': partition }),
       ScanIndexForward: false,
       // One more than asked: tells whether another page exists without an empty last page.
       Limit: query.limit + 1,
@@ -96,10 +92,14 @@ export class DynamoTenantStore implements TenantStore {
     if (query.cursor !== undefined) {
       const sort = decodeCursor(query.cursor);
       const id = sort.slice(sort.indexOf('#') + 1);
-      input.ExclusiveStartKey = { ...keys.tenant(id), [`${index}PK`]: partition, [`${index}SK`]: sort };
+      input.ExclusiveStartKey = toItem({
+        ...keys.tenant(id),
+        [`${index}PK`]: partition,
+        [`${index}SK`]: sort,
+      });
     }
     const { Items = [] } = await this.db.send(new QueryCommand(input));
-    const items = Items.slice(0, query.limit).map((item) => stripKeys<Tenant>(item));
+    const items = Items.slice(0, query.limit).map((item) => stripKeys<Tenant>(fromItem(item)));
     const last = items.at(-1);
     return Items.length > query.limit && last
       ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
@@ -107,24 +107,33 @@ export class DynamoTenantStore implements TenantStore {
   }
 
   async *slugClaims(): AsyncIterable<SlugClaim> {
-    let start: Record<string, unknown> | undefined;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'GSI1',
           KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': SLUG_LIST },
+          ExpressionAttributeValues: toItem({ ':pk': SLUG_LIST }),
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) yield stripKeys<SlugClaim>(item);
+      for (const item of page.Items ?? []) yield stripKeys<SlugClaim>(fromItem(item));
       start = page.LastEvaluatedKey;
     } while (start);
   }
 
   async ping(): Promise<void> {
-    await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.tenant('ping') }));
+    await this.db.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...keys.tenant('ping') }) }),
+    );
+  }
+
+  private async get(key: Key): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...key }), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
   }
 
   /**
@@ -140,7 +149,7 @@ export class DynamoTenantStore implements TenantStore {
       const event = sealEvent(unit.audit, head, this.clock.now());
       const { writes, guards } = this.plan(unit, chain, head, event);
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: writes }));
+        await this.db.send(new TransactWriteItemsCommand({ TransactItems: writes.map(toTransactItem) }));
         return event;
       } catch (error) {
         const retry = this.explain(error, guards);
@@ -151,14 +160,12 @@ export class DynamoTenantStore implements TenantStore {
   }
 
   private async readHead(chain: string): Promise<ChainHead | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.auditHead(chain), ConsistentRead: true }),
-    );
-    return Item ? { last_id: Number(Item.last_id), hash: String(Item.hash) } : undefined;
+    const item = await this.get(keys.auditHead(chain));
+    return item ? { last_id: Number(item.last_id), hash: String(item.hash) } : undefined;
   }
 
   private plan(unit: UnitOfWork, chain: string, head: ChainHead | undefined, event: AuditEvent) {
-    const writes: DocumentWrite[] = [];
+    const writes: PlainWrite[] = [];
     const guards: Guard[] = [];
     const table = this.tableName;
     const now = this.clock.now().toISOString();
@@ -281,6 +288,50 @@ export class DynamoTenantStore implements TenantStore {
     if (failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict')) return true;
     throw error;
   }
+}
+
+/** A transaction item with plain values; `toTransactItem` marshals it. */
+type PlainWrite =
+  | {
+      Put: {
+        TableName: string;
+        Item: Record<string, unknown>;
+        ConditionExpression: string;
+        ExpressionAttributeNames?: Record<string, string>;
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+    }
+  | {
+      Update: {
+        TableName: string;
+        Key: Key;
+        UpdateExpression: string;
+        ConditionExpression: string;
+        ExpressionAttributeValues: Record<string, unknown>;
+      };
+    };
+
+function toTransactItem(write: PlainWrite): TransactWriteItem {
+  if ('Put' in write) {
+    const { Item, ExpressionAttributeValues, ...rest } = write.Put;
+    return {
+      Put: {
+        ...rest,
+        Item: toItem(Item),
+        ...(ExpressionAttributeValues
+          ? { ExpressionAttributeValues: toItem(ExpressionAttributeValues) }
+          : {}),
+      },
+    };
+  }
+  const { Key: key, ExpressionAttributeValues, ...rest } = write.Update;
+  return {
+    Update: {
+      ...rest,
+      Key: toItem({ ...key }),
+      ExpressionAttributeValues: toItem(ExpressionAttributeValues),
+    },
+  };
 }
 
 interface Cancellation {

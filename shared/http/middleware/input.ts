@@ -1,9 +1,10 @@
 import type middy from '@middy/core';
+import * as z from 'zod/mini';
 import { ValidationError } from '../../domain/errors';
 import type { EndpointContext } from '../context';
 import { HttpError } from '../errors';
 import { matchPath } from '../request';
-import { describeIssues, z } from '../schemas';
+import { describeIssues } from '../schemas';
 
 type Schema = z.ZodMiniType;
 
@@ -31,7 +32,7 @@ const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 function parse(schema: Schema | undefined, value: unknown, where: string): unknown {
   if (!schema) return value;
-  const result = z.safeParse(schema, value);
+  const result = z.safeParse(schema, value, { reportInput: true });
   if (!result.success) throw new ValidationError(describeIssues(result.error.issues, where));
   return result.data;
 }

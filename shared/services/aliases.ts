@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AliasLimitError,
+  AliasNotFoundError,
+  PrimaryAliasError,
+  SlugTakenError,
+  TenantNotFoundError,
+  ValidationError,
+} from '../domain/errors';
+import { type IdempotencyClaim, idempotencyRecord } from '../domain/idempotency';
+import { describeSlugProblem, slugProblem } from '../domain/slug';
+import {
+  type AliasRecord,
+  activeAliases,
+  addAlias,
+  MAX_ACTIVE_ALIASES,
+  type NewTenant,
+  newTenant,
+  removeAlias,
+  retire,
+  type Tenant,
+} from '../domain/tenant';
+import { logger } from '../observability/logger';
+import type { AliasRegistry } from '../ports/alias-registry';
+import type { Clock } from '../ports/clock';
+import type { TenantStore } from '../ports/tenant-store';
+import { type Actor, tenantEvent } from './actor';
+import type { AliasResolver } from './alias-resolver';
+import type { Precondition, TenantService } from './tenants';
+
+export interface CreateOptions {
+  readonly idempotency?: IdempotencyClaim;
+  /** The created response as the API will send it, stored with an idempotency key. */
+  readonly respond: (tenant: Tenant) => { status: number; body: unknown };
+}
+
+/**
+ * Everything that changes who holds a slug: creating a tenant (its primary slug), retiring it
+ * (its aliases go into quarantine), adding and removing aliases, and resolving a slug. The
+ * table commits first; the published alias map in SSM follows, and the reconciler repairs
+ * whatever a failure in between leaves behind.
+ */
+export class AliasService {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly store: TenantStore,
+    private readonly registry: AliasRegistry,
+    private readonly resolver: AliasResolver,
+    private readonly clock: Clock,
+    private readonly quarantineDays: number,
+  ) {}
+
+  async createTenant(
+    input: NewTenant,
+    actor: Actor,
+    options: CreateOptions,
+  ): Promise<{ status: number; body: unknown }> {
+    assertSlug(input.slug);
+    const now = this.clock.now();
+    const tenant = newTenant(randomUUID(), input, now);
+    const response = options.respond(tenant);
+    await this.store.commit({
+      tenant: { next: tenant, expectedVersion: 'new' },
+      slugs: [{ kind: 'claim', slug: tenant.slug }],
+      audit: tenantEvent(actor, 'tenant.created', tenant, {
+        slug: tenant.slug,
+        kind: tenant.kind,
+        plan: tenant.plan,
+      }),
+      ...(options.idempotency
+        ? { idempotency: idempotencyRecord(options.idempotency, response.status, response.body, now) }
+        : {}),
+    });
+    await this.publish(tenant.slug, tenant.id);
+    return response;
+  }
+
+  /** Archived is terminal: the record and its history stay, its aliases go into quarantine. */
+  async retireTenant(id: string, actor: Actor, pre: Precondition): Promise<Tenant> {
+    const until = this.quarantineEnd().toISOString();
+    const retired = await this.tenants.change(id, pre, (t, now) => ({
+      tenant: retire(t, new Date(until), now),
+      slugs: activeAliases(t).map((a) => ({ kind: 'release', slug: a.slug, quarantine_until: until })),
+      audit: tenantEvent(actor, 'tenant.retired', t, { from: t.status, quarantine_until: until }),
+    }));
+    for (const alias of retired.aliases) await this.unpublish(alias.slug);
+    return retired;
+  }
+
+  /** The tenant an active alias names; a retired or quarantined alias names nobody. */
+  async tenantFor(slug: string): Promise<Tenant> {
+    const id = await this.resolver.resolve(slug);
+    const tenant = id === undefined ? undefined : await this.store.getTenant(id);
+    if (tenant && activeAliases(tenant).some((a) => a.slug === slug)) return tenant;
+    // The cache or the published map may lag a change made elsewhere: the table decides.
+    this.resolver.forget(slug);
+    const claim = await this.store.getSlugClaim(slug);
+    if (!claim || claim.retired_at !== undefined) throw new TenantNotFoundError();
+    const owner = claim.tenant_id === tenant?.id ? tenant : await this.store.getTenant(claim.tenant_id);
+    if (!owner) throw new TenantNotFoundError();
+    return owner;
+  }
+
+  async add(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
+    assertSlug(slug);
+    const tenant = await this.tenants.change(id, pre, (t, now) => {
+      if (activeAliases(t).some((a) => a.slug === slug)) throw new SlugTakenError(slug);
+      if (activeAliases(t).length >= MAX_ACTIVE_ALIASES) throw new AliasLimitError(MAX_ACTIVE_ALIASES);
+      return {
+        tenant: addAlias(t, slug, now),
+        slugs: [{ kind: 'claim', slug }],
+        audit: tenantEvent(actor, 'alias.added', t, { slug }),
+      };
+    });
+    await this.publish(slug, tenant.id);
+    return aliasOf(tenant, slug);
+  }
+
+  async remove(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
+    const until = this.quarantineEnd().toISOString();
+    const tenant = await this.tenants.change(id, pre, (t, now) => {
+      const alias = activeAliases(t).find((a) => a.slug === slug);
+      if (!alias) throw new AliasNotFoundError(slug);
+      if (alias.primary) throw new PrimaryAliasError();
+      return {
+        tenant: removeAlias(t, slug, new Date(until), now),
+        slugs: [{ kind: 'release', slug, quarantine_until: until }],
+        audit: tenantEvent(actor, 'alias.removed', t, { slug, quarantine_until: until }),
+      };
+    });
+    await this.unpublish(slug);
+    return aliasOf(tenant, slug);
+  }
+
+  private quarantineEnd(): Date {
+    return new Date(this.clock.now().getTime() + this.quarantineDays * 86_400_000);
+  }
+
+  /** After the commit: a failure here leaves drift that the reconciler repairs, never lost data. */
+  private async publish(slug: string, tenantId: string): Promise<void> {
+    this.resolver.forget(slug);
+    try {
+      await this.registry.publish(slug, tenantId);
+    } catch (error) {
+      logger.warn('alias publish failed; the reconciler will repair it', {
+        event: 'alias.publish_failed',
+        slug,
+        error: errorName(error),
+      });
+    }
+  }
+
+  private async unpublish(slug: string): Promise<void> {
+    this.resolver.forget(slug);
+    try {
+      await this.registry.unpublish(slug);
+    } catch (error) {
+      logger.warn('alias unpublish failed; the reconciler will repair it', {
+        event: 'alias.unpublish_failed',
+        slug,
+        error: errorName(error),
+      });
+    }
+  }
+}
+
+function assertSlug(slug: string): void {
+  const problem = slugProblem(slug);
+  if (problem) throw new ValidationError(describeSlugProblem(slug, problem));
+}
+
+function aliasOf(tenant: Tenant, slug: string): AliasRecord {
+  const alias = tenant.aliases.find((a) => a.slug === slug);
+  if (!alias) throw new Error(`alias ${slug} missing after its own change`);
+  return alias;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}

@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import {
+  describeSlugProblem,
+  isSlug,
+  RESERVED_SLUGS,
+  SLUG_PATTERN,
+  slugProblem,
+} from '../../shared/domain/slug';
+
+/** The slug rules written out independently of the regex, as the API documents them. */
+function specIsSlug(value: string): boolean {
+  if (value.length < 3 || value.length > 40) return false;
+  if (![...value].every((c) => /^[a-z0-9-]$/.test(c))) return false;
+  if (value.startsWith('-') || value.endsWith('-')) return false;
+  return !RESERVED_SLUGS.has(value);
+}
+
+describe('slug pattern boundaries', () => {
+  it.each([
+    ['abc', '3 characters, the shortest'],
+    ['a'.repeat(40), '40 characters, the longest'],
+    ['a-b', 'a hyphen inside'],
+    ['a--b', 'consecutive hyphens inside'],
+    ['123', 'digits only'],
+    ['0ab', 'leading digit'],
+    ['ab9', 'trailing digit'],
+    ['acme-corp-2', 'a typical slug'],
+    ['tenant-a', 'a reserved word as a prefix only'],
+    ['my-api', 'a reserved word as a suffix only'],
+  ])('accepts %j (%s)', (value) => {
+    expect(slugProblem(value)).toBeUndefined();
+    expect(isSlug(value)).toBe(true);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['a', '1 character'],
+    ['ab', '2 characters'],
+    ['a'.repeat(41), '41 characters'],
+    ['a'.repeat(100), 'far too long'],
+    ['-abc', 'leading hyphen'],
+    ['abc-', 'trailing hyphen'],
+    ['-', 'a lone hyphen'],
+    ['---', 'hyphens only'],
+    ['Abc', 'leading uppercase'],
+    ['abC', 'trailing uppercase'],
+    ['aBc', 'inner uppercase'],
+    ['ABC', 'all uppercase'],
+    ['café', 'latin accent'],
+    ['аbc', 'Cyrillic homoglyph of a'],
+    ['ａｂｃ', 'full-width letters'],
+    ['ab😀', 'emoji'],
+    ['ab_c', 'underscore'],
+    ['ab.c', 'dot'],
+    ['ab c', 'inner space'],
+    [' abc', 'leading space'],
+    ['abc ', 'trailing space'],
+    ['abc\n', 'trailing newline'],
+    ['\nabc', 'leading newline'],
+    ['ab/c', 'slash'],
+    ['ab%2f', 'percent escape'],
+    ['ab\u0000c', 'NUL'],
+    ['abc\u200b', 'zero-width space'],
+  ])('rejects %j (%s) as a format problem', (value) => {
+    expect(slugProblem(value)).toBe('format');
+    expect(isSlug(value)).toBe(false);
+  });
+
+  it('says what a slug may be in the format message', () => {
+    expect(describeSlugProblem('A', 'format')).toMatch(/3-40 characters/);
+  });
+});
+
+describe('reserved slugs', () => {
+  it.each(['tenant', 'v1', 'healthz', 'readyz', 'swagger', 'internal', 'api', 'docs', 'version'])(
+    'rejects %j',
+    (word) => {
+      expect(isSlug(word)).toBe(false);
+      expect(slugProblem(word)).toBeDefined();
+    },
+  );
+
+  it.each([...RESERVED_SLUGS].filter((w) => SLUG_PATTERN.test(w)))(
+    'rejects %j as reserved (it matches the pattern)',
+    (word) => {
+      expect(slugProblem(word)).toBe('reserved');
+      expect(describeSlugProblem(word, 'reserved')).toBe(`'${word}' is a reserved word and cannot be a slug`);
+    },
+  );
+
+  it('reports v1 and v2 as format problems: shorter than 3 characters', () => {
+    expect(slugProblem('v1')).toBe('format');
+    expect(slugProblem('v2')).toBe('format');
+  });
+
+  it('rejects uppercase spellings of reserved words as format problems', () => {
+    expect(slugProblem('TENANT')).toBe('format');
+    expect(slugProblem('Api')).toBe('format');
+  });
+});
+
+describe('slug properties', () => {
+  const nearSlugChar = fc.constantFrom(...'abcxyz0129-AZ _.é\n/'.split(''));
+
+  it('accepts every string that matches the pattern and is not reserved', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(SLUG_PATTERN), (value) => {
+        fc.pre(!RESERVED_SLUGS.has(value));
+        expect(isSlug(value)).toBe(true);
+        expect(slugProblem(value)).toBeUndefined();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('only accepts strings that match the pattern and are not reserved', () => {
+    const anyString = fc.oneof(
+      fc.string({ unit: nearSlugChar, minLength: 0, maxLength: 45 }),
+      fc.string({ unit: 'grapheme', maxLength: 45 }),
+      fc.string({ unit: 'binary', maxLength: 45 }),
+      fc.constantFrom(...RESERVED_SLUGS),
+    );
+    fc.assert(
+      fc.property(anyString, (value) => {
+        if (isSlug(value)) {
+          expect(value).toMatch(SLUG_PATTERN);
+          expect(RESERVED_SLUGS.has(value)).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees with the written-out rules on near-slug strings of every length around 3 and 40', () => {
+    const lengthAroundBounds = fc.oneof(
+      fc.string({ unit: nearSlugChar, minLength: 0, maxLength: 5 }),
+      fc.string({ unit: nearSlugChar, minLength: 38, maxLength: 42 }),
+      fc.string({ unit: fc.constantFrom(...'ab1-'.split('')), minLength: 0, maxLength: 42 }),
+    );
+    fc.assert(
+      fc.property(lengthAroundBounds, (value) => {
+        expect(isSlug(value)).toBe(specIsSlug(value));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
