@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { aliasResolver } from '../shared/app';
 import { config } from '../shared/config/env';
 import { uniqueSlug } from '../test/fixtures/tenants';
@@ -81,6 +82,6 @@ export function printCalls(f: CallFigures): void {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   printCalls(await callFigures());
 }

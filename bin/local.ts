@@ -6,14 +6,16 @@
  */
 import { startLocalStack } from './local/stack';
 
-const stack = await startLocalStack();
+// Handlers first: a Ctrl-C during start-up still stops DynamoDB Local once it is up.
+const starting = startLocalStack();
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.error(`\n${signal}: stopping`);
-  await stack.stop();
+  await (await starting.catch(() => undefined))?.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+await starting;

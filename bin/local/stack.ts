@@ -87,14 +87,15 @@ export async function startLocalStack(
     stops.push(() => new Promise<void>((done) => server.close(() => done())));
     const address = server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : local.port}`;
-    say(
+    const info = [
       `Tenant Registry on ${url}  (data: ${local.dataDir}, API ${config.apiEnabled ? 'enabled' : 'disabled'})`,
-    );
+    ];
     if (existsSync(tokenFile) && config.apiTokenSecretId === LOCAL_SECRET_ID) {
-      say(`Admin token: ${join(local.dataDir, 'admin-token')}. Try:`);
-      say(`  TOKEN=$(cat ${join(local.dataDir, 'admin-token')})`);
-      say(`  curl -s -H "Authorization: Bearer $TOKEN" ${url}/v1/tenants`);
+      const file = join(local.dataDir, 'admin-token');
+      info.push(`Admin token in ${file}. Try:`, `  TOKEN=$(cat ${file})`);
+      info.push(`  curl -s -H "Authorization: Bearer $TOKEN" ${url}/v1/tenants`);
     }
+    say(info.join('\n'));
     return { url, stop };
   } catch (error) {
     await stop();

@@ -46,7 +46,11 @@ const EnvSchema = z.object({
     z.transform((v, ctx) => {
       const path = `/${v.replace(/^\/+|\/+$/g, '')}`;
       if (/^(\/[A-Za-z0-9_.-]+)+$/.test(path)) return path;
-      ctx.issues.push({ code: 'custom', message: 'must be a parameter path like /tenant-registry', input: v });
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be a parameter path like /tenant-registry',
+        input: v,
+      });
       return z.NEVER;
     }),
   ),

@@ -18,7 +18,8 @@ export interface HttpRequest {
 }
 
 export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsRequestId'>): HttpRequest {
-  const headers: Record<string, string> = {};
+  // Null-prototype maps: a parameter named `__proto__` or `constructor` is just a name.
+  const headers: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   for (const [k, v] of Object.entries(event.multiValueHeaders ?? {})) {
     if (v && v.length > 0) headers[k.toLowerCase()] = v.join(',');
@@ -31,12 +32,12 @@ export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsReque
   const multi = event.multiValueQueryStringParameters ?? {};
   const single = event.queryStringParameters ?? {};
   for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
-    const raw = multi[name] ?? [single[name]];
+    const raw = (Object.hasOwn(multi, name) ? multi[name] : undefined) ?? [single[name]];
     const key = decode(name, encoded);
     for (const value of raw)
       if (value !== undefined) values.set(key, [...(values.get(key) ?? []), decode(value, encoded)]);
   }
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   const repeated: string[] = [];
   for (const [name, list] of values) {
     if (list.length > 1) repeated.push(name);

@@ -30,15 +30,66 @@ export const identifierList = z.array(identifier).check(
   z.refine((list) => new Set(list).size === list.length, 'must not repeat an entry'),
 );
 
-export const settings = z
-  .record(z.string().check(z.minLength(1), z.maxLength(64)), z.unknown())
-  .check(z.refine((o) => Object.keys(o).length <= 100, 'at most 100 settings'));
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 8;
+
+/**
+ * Why a free-form JSON value cannot be stored as is, or undefined: keys of 1-64 characters
+ * (never `__proto__`, `constructor`, `prototype`), finite numbers, at most MAX_DEPTH levels.
+ */
+function jsonProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a number out of range';
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = jsonProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.length === 0 || key.length > 64) return 'has a key that is empty or longer than 64 characters';
+    if (FORBIDDEN_KEYS.has(key)) return `has the reserved key "${key}"`;
+    const problem = jsonProblem((value as Record<string, unknown>)[key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Free-form settings: a JSON object of at most 100 keys, checked on the value as sent (never
+ * rebuilt key by key, so no key can reach a prototype) and stored as JSON text.
+ */
+export const settings = z.custom<Record<string, unknown>>().check(
+  z.refine(
+    (v) =>
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.getPrototypeOf(v) === Object.prototype,
+    'must be a JSON object',
+  ),
+  z.refine((v) => Object.keys(v as object).length <= 100, 'must have at most 100 keys'),
+  z.superRefine((v, ctx) => {
+    const problem = jsonProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
+  }),
+);
 
 export const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
+const sameDay = (d: Date, v: string) => !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+
+/** A calendar date that exists: 2024-02-29 yes, 2023-02-29 and 2024-04-31 no. */
 export const isoDate = z
   .string()
-  .check(z.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be a date (YYYY-MM-DD)'));
+  .check(
+    z.refine(
+      (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && sameDay(new Date(`${v}T00:00:00Z`), v),
+      'must be a date (YYYY-MM-DD) that exists',
+    ),
+  );
 
 /** An integer query parameter (query strings carry text). */
 export const queryInt = (min: number, max: number, fallback: number) =>

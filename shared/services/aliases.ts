@@ -28,6 +28,14 @@ import { type Actor, tenantEvent } from './actor';
 import type { AliasResolver } from './alias-resolver';
 import type { Precondition, TenantService } from './tenants';
 
+/** What SSM must show after a change, or after a retry of one. */
+interface AliasEffects {
+  readonly publish: { slug: string; tenantId: string }[];
+  readonly unpublish: string[];
+  /** Whose aliases are withdrawn: another tenant's publication of the same slug is left alone. */
+  readonly tenantId: string;
+}
+
 export interface CreateOptions {
   readonly idempotency?: IdempotencyClaim;
   /** The created response as the API will send it, stored with an idempotency key. */
@@ -75,16 +83,25 @@ export class AliasService {
     return response;
   }
 
-  /** Archived is terminal: the record and its history stay, its aliases go into quarantine. */
+  /**
+   * Archived is terminal: the record and its history stay, its aliases go into quarantine.
+   * Retiring an archived tenant again is a 409, after unpublishing its aliases once more in
+   * case the first attempt died between its commit and SSM.
+   */
   async retireTenant(id: string, actor: Actor, pre: Precondition): Promise<Tenant> {
     const until = this.quarantineEnd().toISOString();
-    const retired = await this.tenants.change(id, pre, (t, now) => ({
-      tenant: retire(t, new Date(until), now),
-      slugs: activeAliases(t).map((a) => ({ kind: 'release', slug: a.slug, quarantine_until: until })),
-      audit: tenantEvent(actor, 'tenant.retired', t, { from: t.status, quarantine_until: until }),
-    }));
-    for (const alias of retired.aliases) await this.unpublish(alias.slug);
-    return retired;
+    return this.repairing(id, async (repair) => {
+      const retired = await this.tenants.change(id, pre, (t, now) => {
+        if (t.status === 'archived') repair.unpublish.push(...t.aliases.map((a) => a.slug));
+        return {
+          tenant: retire(t, new Date(until), now),
+          slugs: activeAliases(t).map((a) => ({ kind: 'release', slug: a.slug, quarantine_until: until })),
+          audit: tenantEvent(actor, 'tenant.retired', t, { from: t.status, quarantine_until: until }),
+        };
+      });
+      repair.unpublish.push(...retired.aliases.map((a) => a.slug));
+      return retired;
+    });
   }
 
   /** The tenant an active alias names; a retired or quarantined alias names nobody. */
@@ -101,35 +118,61 @@ export class AliasService {
     return owner;
   }
 
+  /** A slug this tenant already holds is a 409, after publishing it once more (a retry's repair). */
   async add(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     assertSlug(slug);
-    const tenant = await this.tenants.change(id, pre, (t, now) => {
-      if (activeAliases(t).some((a) => a.slug === slug)) throw new SlugTakenError(slug);
-      if (activeAliases(t).length >= MAX_ACTIVE_ALIASES) throw new AliasLimitError(MAX_ACTIVE_ALIASES);
-      return {
-        tenant: addAlias(t, slug, now),
-        slugs: [{ kind: 'claim', slug }],
-        audit: tenantEvent(actor, 'alias.added', t, { slug }),
-      };
+    return this.repairing(id, async (repair) => {
+      const tenant = await this.tenants.change(id, pre, (t, now) => {
+        if (activeAliases(t).some((a) => a.slug === slug)) {
+          repair.publish.push({ slug, tenantId: t.id });
+          throw new SlugTakenError(slug);
+        }
+        if (activeAliases(t).length >= MAX_ACTIVE_ALIASES) throw new AliasLimitError(MAX_ACTIVE_ALIASES);
+        return {
+          tenant: addAlias(t, slug, now),
+          slugs: [{ kind: 'claim', slug }],
+          audit: tenantEvent(actor, 'alias.added', t, { slug }),
+        };
+      });
+      repair.publish.push({ slug, tenantId: tenant.id });
+      return aliasOf(tenant, slug);
     });
-    await this.publish(slug, tenant.id);
-    return aliasOf(tenant, slug);
   }
 
+  /** An alias this tenant already removed is a 404, after unpublishing it once more. */
   async remove(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     const until = this.quarantineEnd().toISOString();
-    const tenant = await this.tenants.change(id, pre, (t, now) => {
-      const alias = activeAliases(t).find((a) => a.slug === slug);
-      if (!alias) throw new AliasNotFoundError(slug);
-      if (alias.primary) throw new PrimaryAliasError();
-      return {
-        tenant: removeAlias(t, slug, new Date(until), now),
-        slugs: [{ kind: 'release', slug, quarantine_until: until }],
-        audit: tenantEvent(actor, 'alias.removed', t, { slug, quarantine_until: until }),
-      };
+    return this.repairing(id, async (repair) => {
+      const tenant = await this.tenants.change(id, pre, (t, now) => {
+        const alias = t.aliases.find((a) => a.slug === slug);
+        if (alias?.retired_at !== undefined) repair.unpublish.push(slug);
+        if (!alias || alias.retired_at !== undefined) throw new AliasNotFoundError(slug);
+        if (alias.primary) throw new PrimaryAliasError();
+        return {
+          tenant: removeAlias(t, slug, new Date(until), now),
+          slugs: [{ kind: 'release', slug, quarantine_until: until }],
+          audit: tenantEvent(actor, 'alias.removed', t, { slug, quarantine_until: until }),
+        };
+      });
+      repair.unpublish.push(slug);
+      return aliasOf(tenant, slug);
     });
-    await this.unpublish(slug);
-    return aliasOf(tenant, slug);
+  }
+
+  /**
+   * Runs a change, then brings SSM in line with what the table says, whether the change
+   * committed or was refused because an earlier attempt had already committed it. A client
+   * that retries after a failure between commit and SSM thereby repairs the drift itself; the
+   * reconciler catches whatever nobody retries.
+   */
+  private async repairing<T>(id: string, work: (repair: AliasEffects) => Promise<T>): Promise<T> {
+    const effects: AliasEffects = { publish: [], unpublish: [], tenantId: id };
+    try {
+      return await work(effects);
+    } finally {
+      for (const { slug, tenantId } of effects.publish) await this.publish(slug, tenantId);
+      for (const slug of new Set(effects.unpublish)) await this.unpublish(slug, effects.tenantId);
+    }
   }
 
   private quarantineEnd(): Date {
@@ -150,9 +193,14 @@ export class AliasService {
     }
   }
 
-  private async unpublish(slug: string): Promise<void> {
+  /**
+   * Withdraws `slug` if SSM still names `tenantId` for it. Once a quarantine is over someone
+   * else may hold the slug, and a late or repeated withdrawal must not unpublish them.
+   */
+  private async unpublish(slug: string, tenantId: string): Promise<void> {
     this.resolver.forget(slug);
     try {
+      if ((await this.registry.lookup(slug)) !== tenantId) return;
       await this.registry.unpublish(slug);
     } catch (error) {
       logger.warn('alias unpublish failed; the reconciler will repair it', {

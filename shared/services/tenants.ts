@@ -1,4 +1,9 @@
-import { StaleVersionError, TenantNotFoundError, ValidationError } from '../domain/errors';
+import {
+  ConcurrentUpdateError,
+  StaleVersionError,
+  TenantNotFoundError,
+  ValidationError,
+} from '../domain/errors';
 import {
   type Activation,
   type AliasRecord,
@@ -22,8 +27,12 @@ export interface Precondition {
 /** What a change decides from the tenant as read: its next state and what commits with it. */
 export type Decision = Omit<UnitOfWork, 'tenant'> & { readonly tenant: Tenant };
 
-/** Optimistic writes without If-Match re-read and re-apply this many times. */
-const UNCONDITIONAL_ATTEMPTS = 5;
+/**
+ * Writes without If-Match re-read and re-apply after losing a race, with jittered backoff,
+ * this many times before answering 409: a busy tenant is slow to change, never wrongly refused.
+ */
+const UNCONDITIONAL_ATTEMPTS = 25;
+const BACKOFF_MS = 8;
 
 /**
  * Tenants: reads, capabilities and the lifecycle. Every change commits with its audit event in
@@ -93,12 +102,14 @@ export class TenantService {
         await this.store.commit({ ...rest, tenant: { next: tenant, expectedVersion: current.version } });
         return tenant;
       } catch (error) {
-        const retry =
-          error instanceof StaleVersionError &&
-          pre.expectedVersion === undefined &&
-          attempt < UNCONDITIONAL_ATTEMPTS;
-        if (!retry) throw error;
+        // With If-Match the caller decides what a lost race means (412); without, we retry.
+        const lostRace = error instanceof StaleVersionError || error instanceof ConcurrentUpdateError;
+        if (!lostRace || pre.expectedVersion !== undefined) throw error;
+        if (attempt >= UNCONDITIONAL_ATTEMPTS) throw new ConcurrentUpdateError();
+        await sleep(Math.random() * BACKOFF_MS * Math.min(attempt, 10));
       }
     }
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,5 @@
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type AuditEvent, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AuditEvent } from '../../domain/audit';
 import {
   ConcurrentUpdateError,
   IdempotencyInProgressError,
@@ -20,9 +11,10 @@ import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
 import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
+import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { TableReader } from './items';
 import {
   indexes,
-  type Key,
   keys,
   SLUG_LIST,
   stripKeys,
@@ -31,44 +23,34 @@ import {
   tenantListSort,
 } from './keys';
 
-/**
- * Plain objects to DynamoDB attribute values and back, with AWS's own marshaller (the
- * document client would add its weight to every bundle for the same two calls).
- */
-const toItem = (value: Record<string, unknown>): Record<string, AttributeValue> =>
-  marshall(value, { removeUndefinedValues: true });
-const fromItem = (item: Record<string, AttributeValue>): Record<string, unknown> => unmarshall(item);
-
-/** What a failed condition at a transaction position means to the caller. */
-type Guard =
-  | { readonly kind: 'tenant'; readonly isNew: boolean }
-  | { readonly kind: 'slug'; readonly slug: string }
-  | { readonly kind: 'head' }
-  | { readonly kind: 'idempotency' }
-  | { readonly kind: 'event' };
-
-const MAX_ATTEMPTS = 6;
 const CURSOR_PREFIX = 'v1.';
 
+/** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
 export class DynamoTenantStore implements TenantStore {
+  private readonly reader: TableReader;
+  private readonly writer: AuditedWriter;
+
   constructor(
-    private readonly db: DynamoDBClient,
-    private readonly tableName: string,
+    db: DynamoDBClient,
+    tableName: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.reader = new TableReader(db, tableName);
+    this.writer = new AuditedWriter(this.reader, clock);
+  }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
-    const item = await this.get(keys.tenant(id));
-    return item ? stripKeys<Tenant>(item) : undefined;
+    const item = await this.reader.get(keys.tenant(id));
+    return item ? tenantFromItem(item) : undefined;
   }
 
   async getSlugClaim(slug: string): Promise<SlugClaim | undefined> {
-    const item = await this.get(keys.slugClaim(slug));
+    const item = await this.reader.get(keys.slugClaim(slug));
     return item ? stripKeys<SlugClaim>(item) : undefined;
   }
 
   async getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const item = await this.get(keys.idempotency(scope, key));
+    const item = await this.reader.get(keys.idempotency(scope, key));
     if (!item) return undefined;
     const record = stripKeys<IdempotencyRecord>(item);
     // DynamoDB deletes expired items lazily; an expired record no longer binds the key.
@@ -76,125 +58,85 @@ export class DynamoTenantStore implements TenantStore {
   }
 
   async listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
-    const byStatus = query.status !== undefined;
-    const index = byStatus ? 'GSI2' : 'GSI1';
-    const partition = byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST;
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: index,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': `${index}PK` },
-      ExpressionAttributeValues: toItem({ ':pk': partition }),
-      ScanIndexForward: false,
-      // One more than asked: tells whether another page exists without an empty last page.
-      Limit: query.limit + 1,
-    };
+    const index = query.status !== undefined ? 'GSI2' : 'GSI1';
+    const partition = query.status !== undefined ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST;
+    let start: Record<string, unknown> | undefined;
     if (query.cursor !== undefined) {
       const sort = decodeCursor(query.cursor);
       const id = sort.slice(sort.indexOf('#') + 1);
-      input.ExclusiveStartKey = toItem({
-        ...keys.tenant(id),
-        [`${index}PK`]: partition,
-        [`${index}SK`]: sort,
-      });
+      start = { ...keys.tenant(id), [`${index}PK`]: partition, [`${index}SK`]: sort };
     }
-    const { Items = [] } = await this.db.send(new QueryCommand(input));
-    const items = Items.slice(0, query.limit).map((item) => stripKeys<Tenant>(fromItem(item)));
+    const page = await this.reader.query({
+      IndexName: index,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': `${index}PK` },
+      values: { ':pk': partition },
+      ScanIndexForward: false,
+      // One more than asked: tells whether another page exists without an empty last page.
+      Limit: query.limit + 1,
+      ...(start ? { start } : {}),
+    });
+    const items = page.items.slice(0, query.limit).map(tenantFromItem);
     const last = items.at(-1);
-    return Items.length > query.limit && last
+    return page.items.length > query.limit && last
       ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
       : { items };
   }
 
   async *slugClaims(): AsyncIterable<SlugClaim> {
-    let start: Record<string, AttributeValue> | undefined;
+    let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: toItem({ ':pk': SLUG_LIST }),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) yield stripKeys<SlugClaim>(fromItem(item));
-      start = page.LastEvaluatedKey;
+      const page = await this.reader.query({
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        values: { ':pk': SLUG_LIST },
+        ...(start ? { start } : {}),
+      });
+      for (const item of page.items) yield stripKeys<SlugClaim>(item);
+      start = page.last;
     } while (start);
   }
 
   async ping(): Promise<void> {
-    await this.db.send(
-      new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...keys.tenant('ping') }) }),
-    );
+    await this.reader.get(keys.tenant('ping'));
   }
 
-  private async get(key: Key): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.db.send(
-      new GetItemCommand({ TableName: this.tableName, Key: toItem({ ...key }), ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
-  }
-
-  /**
-   * Commits a unit of work and its audit event in one TransactWriteItems. The event is sealed
-   * onto its chain inside the same transaction (the chain head is a conditional write), so
-   * two writers of one chain cannot fork it: the loser re-reads the head and tries again.
-   */
-  async commit(unit: UnitOfWork): Promise<AuditEvent> {
-    const chain = chainOf(unit.audit);
+  /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
+  commit(unit: UnitOfWork): Promise<AuditEvent> {
     const freshChain = unit.tenant?.expectedVersion === 'new' && unit.audit.tenant_id === unit.tenant.next.id;
-    for (let attempt = 1; ; attempt++) {
-      const head = freshChain ? undefined : await this.readHead(chain);
-      const event = sealEvent(unit.audit, head, this.clock.now());
-      const { writes, guards } = this.plan(unit, chain, head, event);
-      try {
-        await this.db.send(new TransactWriteItemsCommand({ TransactItems: writes.map(toTransactItem) }));
-        return event;
-      } catch (error) {
-        const retry = this.explain(error, guards);
-        if (!retry || attempt >= MAX_ATTEMPTS) throw retry ? new ConcurrentUpdateError() : error;
-        await sleep(Math.random() * 20 * attempt);
-      }
-    }
+    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), { freshChain });
   }
 
-  private async readHead(chain: string): Promise<ChainHead | undefined> {
-    const item = await this.get(keys.auditHead(chain));
-    return item ? { last_id: Number(item.last_id), hash: String(item.hash) } : undefined;
-  }
-
-  private plan(unit: UnitOfWork, chain: string, head: ChainHead | undefined, event: AuditEvent) {
-    const writes: PlainWrite[] = [];
-    const guards: Guard[] = [];
-    const table = this.tableName;
-    const now = this.clock.now().toISOString();
-
+  private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
+    const now = at.toISOString();
+    const out: GuardedWrite[] = [];
     if (unit.idempotency) {
       const r = unit.idempotency;
-      writes.push({
-        Put: {
-          TableName: table,
-          Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
-          ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
-          ExpressionAttributeValues: { ':nowEpoch': Math.floor(Date.parse(now) / 1000) },
+      out.push({
+        write: {
+          Put: {
+            Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
+            ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
+            ExpressionAttributeValues: { ':nowEpoch': Math.floor(at.getTime() / 1000) },
+          },
         },
+        conflict: () => new IdempotencyInProgressError(),
+        rank: 0,
       });
-      guards.push({ kind: 'idempotency' });
     }
+    if (!unit.tenant) return out;
 
-    if (unit.tenant) {
-      const { next, expectedVersion } = unit.tenant;
-      const isNew = expectedVersion === 'new';
-      writes.push({
+    const { next, expectedVersion } = unit.tenant;
+    const isNew = expectedVersion === 'new';
+    out.push({
+      write: {
         Put: {
-          TableName: table,
           Item: {
             ...keys.tenant(next.id),
             entity: 'tenant',
             ...indexes.tenantList(next.created_at, next.id),
             ...indexes.tenantsByStatus(next.status, next.created_at, next.id),
-            ...next,
+            ...tenantToItem(next),
           },
           ...(isNew
             ? { ConditionExpression: 'attribute_not_exists(PK)' }
@@ -204,14 +146,16 @@ export class DynamoTenantStore implements TenantStore {
                 ExpressionAttributeValues: { ':expected': expectedVersion },
               }),
         },
-      });
-      guards.push({ kind: 'tenant', isNew });
-
-      for (const change of unit.slugs ?? []) {
-        if (change.kind === 'claim') {
-          writes.push({
+      },
+      conflict: () => (isNew ? new ConcurrentUpdateError() : new StaleVersionError()),
+      rank: 2,
+    });
+    for (const change of unit.slugs ?? []) {
+      const taken = () => new SlugTakenError(change.slug);
+      if (change.kind === 'claim') {
+        out.push({
+          write: {
             Put: {
-              TableName: table,
               Item: {
                 ...keys.slugClaim(change.slug),
                 entity: 'slug',
@@ -225,11 +169,14 @@ export class DynamoTenantStore implements TenantStore {
                 'attribute_not_exists(PK) OR quarantine_until < :now OR (tenant_id = :tenant AND attribute_exists(retired_at))',
               ExpressionAttributeValues: { ':now': now, ':tenant': next.id },
             },
-          });
-        } else {
-          writes.push({
+          },
+          conflict: taken,
+          rank: 1,
+        });
+      } else {
+        out.push({
+          write: {
             Update: {
-              TableName: table,
               Key: keys.slugClaim(change.slug),
               UpdateExpression: 'SET retired_at = :now, quarantine_until = :until',
               ConditionExpression: 'tenant_id = :tenant AND attribute_not_exists(retired_at)',
@@ -239,111 +186,30 @@ export class DynamoTenantStore implements TenantStore {
                 ':tenant': next.id,
               },
             },
-          });
-        }
-        guards.push({ kind: 'slug', slug: change.slug });
+          },
+          conflict: taken,
+          rank: 1,
+        });
       }
     }
-
-    writes.push({
-      Put: {
-        TableName: table,
-        Item: { ...keys.auditHead(chain), entity: 'audit_head', last_id: event.id, hash: event.hash },
-        ...(head
-          ? {
-              ConditionExpression: '#hash = :prev',
-              ExpressionAttributeNames: { '#hash': 'hash' },
-              ExpressionAttributeValues: { ':prev': head.hash },
-            }
-          : { ConditionExpression: 'attribute_not_exists(PK)' }),
-      },
-    });
-    guards.push({ kind: 'head' });
-    writes.push({
-      Put: {
-        TableName: table,
-        Item: { ...keys.auditEvent(chain, event.id), entity: 'audit_event', chain, ...event },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    });
-    guards.push({ kind: 'event' });
-    return { writes, guards };
-  }
-
-  /**
-   * Turns a cancelled transaction into the domain error it stands for, or returns true when
-   * the transaction lost a race that a fresh attempt can win.
-   */
-  private explain(error: unknown, guards: readonly Guard[]): true {
-    if (!isCancellation(error)) throw error;
-    const reasons = error.CancellationReasons ?? [];
-    const failed = guards.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-    const byPriority = (kind: Guard['kind']) => failed.find((g) => g.kind === kind);
-    if (byPriority('idempotency')) throw new IdempotencyInProgressError();
-    const slug = byPriority('slug');
-    if (slug?.kind === 'slug') throw new SlugTakenError(slug.slug);
-    const tenant = byPriority('tenant');
-    if (tenant?.kind === 'tenant') throw tenant.isNew ? new ConcurrentUpdateError() : new StaleVersionError();
-    // A moved chain head, an id collision or a TransactionConflict: try again.
-    if (failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict')) return true;
-    throw error;
+    return out;
   }
 }
 
-/** A transaction item with plain values; `toTransactItem` marshals it. */
-type PlainWrite =
-  | {
-      Put: {
-        TableName: string;
-        Item: Record<string, unknown>;
-        ConditionExpression: string;
-        ExpressionAttributeNames?: Record<string, string>;
-        ExpressionAttributeValues?: Record<string, unknown>;
-      };
-    }
-  | {
-      Update: {
-        TableName: string;
-        Key: Key;
-        UpdateExpression: string;
-        ConditionExpression: string;
-        ExpressionAttributeValues: Record<string, unknown>;
-      };
-    };
-
-function toTransactItem(write: PlainWrite): TransactWriteItem {
-  if ('Put' in write) {
-    const { Item, ExpressionAttributeValues, ...rest } = write.Put;
-    return {
-      Put: {
-        ...rest,
-        Item: toItem(Item),
-        ...(ExpressionAttributeValues
-          ? { ExpressionAttributeValues: toItem(ExpressionAttributeValues) }
-          : {}),
-      },
-    };
-  }
-  const { Key: key, ExpressionAttributeValues, ...rest } = write.Update;
-  return {
-    Update: {
-      ...rest,
-      Key: toItem({ ...key }),
-      ExpressionAttributeValues: toItem(ExpressionAttributeValues),
-    },
-  };
+/**
+ * Free-form settings are kept as JSON text: any JSON the API accepted round-trips exactly,
+ * whatever DynamoDB's limits on numbers, nesting and attribute names.
+ */
+function tenantToItem(tenant: Tenant): Record<string, unknown> {
+  return { ...tenant, settings: JSON.stringify(tenant.settings) };
 }
 
-interface Cancellation {
-  readonly name: string;
-  readonly CancellationReasons?: readonly { readonly Code?: string }[];
+function tenantFromItem(item: Record<string, unknown>): Tenant {
+  const tenant = stripKeys<Tenant & { settings: unknown }>(item);
+  const settings =
+    typeof tenant.settings === 'string' ? (JSON.parse(tenant.settings) as Record<string, unknown>) : {};
+  return { ...tenant, settings };
 }
-
-function isCancellation(error: unknown): error is Cancellation {
-  return error instanceof Error && error.name === 'TransactionCanceledException';
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function encodeCursor(sort: string): string {
   return CURSOR_PREFIX + Buffer.from(sort, 'utf8').toString('base64url');

@@ -1,0 +1,132 @@
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
+import { ConcurrentUpdateError } from '../../domain/errors';
+import type { Clock } from '../../ports/clock';
+import { type PlainWrite, type TableReader, toTransactItem } from './items';
+import { keys } from './keys';
+
+/**
+ * A write inside an audited transaction, and what it means when its condition fails: a domain
+ * error for the caller (`conflict`), or nothing, meaning a race a fresh attempt can win.
+ * When several conditions fail, the lowest `rank` speaks.
+ */
+export interface GuardedWrite {
+  readonly write: PlainWrite;
+  readonly conflict?: () => Error;
+  readonly rank?: number;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * The one way the store changes state: the writes of a change and its audit event, sealed onto
+ * the event's hash chain, in a single TransactWriteItems. The chain head is a conditional write,
+ * so two writers of one chain cannot fork it; the loser re-reads the head and tries again, as
+ * does a transaction that lost a TransactionConflict.
+ */
+export class AuditedWriter {
+  constructor(
+    private readonly reader: TableReader,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * `build` is called once per attempt with the attempt's time, so conditions that compare
+   * against "now" stay true to the attempt. `freshChain`: the event opens a new chain (a new
+   * tenant), so there is no head to read.
+   */
+  async commit(
+    audit: AuditInput,
+    build: (now: Date) => readonly GuardedWrite[],
+    options: { readonly freshChain?: boolean } = {},
+  ): Promise<AuditEvent> {
+    const chain = chainOf(audit);
+    for (let attempt = 1; ; attempt++) {
+      const head = options.freshChain ? undefined : await this.readHead(chain);
+      const now = this.clock.now();
+      const event = sealEvent(audit, head, now);
+      const guarded = [...build(now), ...this.eventWrites(chain, head, event)];
+      try {
+        await this.reader.db.send(
+          new TransactWriteItemsCommand({
+            TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
+          }),
+        );
+        return event;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons) throw error;
+        const failed = guarded.filter((_, i) => reasons[i] === 'ConditionalCheckFailed');
+        const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
+        if (speaking?.conflict) throw speaking.conflict();
+        const retryable = failed.length > 0 || reasons.includes('TransactionConflict');
+        if (!retryable) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError();
+        // Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
+        await sleep(Math.random() * Math.min(250, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  async readHead(chain: string): Promise<ChainHead | undefined> {
+    const item = await this.reader.get(keys.auditHead(chain));
+    return item ? { last_id: Number(item.last_id), hash: String(item.hash) } : undefined;
+  }
+
+  /** The event and its chain head; a moved head or an id collision is a retryable race. */
+  private eventWrites(chain: string, head: ChainHead | undefined, event: AuditEvent): GuardedWrite[] {
+    return [
+      {
+        write: {
+          Put: {
+            Item: { ...keys.auditHead(chain), entity: 'audit_head', last_id: event.id, hash: event.hash },
+            ...(head
+              ? {
+                  ConditionExpression: '#hash = :prev',
+                  ExpressionAttributeNames: { '#hash': 'hash' },
+                  ExpressionAttributeValues: { ':prev': head.hash },
+                }
+              : { ConditionExpression: 'attribute_not_exists(PK)' }),
+          },
+        },
+      },
+      {
+        write: {
+          Put: {
+            Item: {
+              ...keys.auditEvent(chain, event.id),
+              entity: 'audit_event',
+              chain,
+              ...eventToItem(event),
+            },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      },
+    ];
+  }
+}
+
+/**
+ * Metadata is free-form JSON: kept as JSON text, so whatever was hashed is what comes back,
+ * whatever DynamoDB's limits on numbers, nesting and attribute names.
+ */
+export function eventToItem(event: AuditEvent): Record<string, unknown> {
+  return event.metadata === undefined ? { ...event } : { ...event, metadata: JSON.stringify(event.metadata) };
+}
+
+export function eventFromItem(item: Record<string, unknown>): AuditEvent {
+  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, ...event } = item;
+  return (
+    typeof event.metadata === 'string' ? { ...event, metadata: JSON.parse(event.metadata) } : event
+  ) as AuditEvent;
+}
+
+/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
+function cancellationReasons(error: unknown): string[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((r) => r.Code ?? 'None');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
