@@ -5,17 +5,27 @@
  *   B1, B2  bundle bytes and import time of each endpoint / a GetItem-only reference
  *   R1, W1  p50 of the real read and create endpoints / bare SDK calls on the same server
  *   S1      SSM calls per 1,000 resolutions; Secrets Manager calls per 1,000 requests
+ *   V1-V3   cached verify / a no-op route; cached / uncached throughput; argon2 parameters
+ *   A1      items read per filtered audit page at 100,000 events / at 1,000
+ *
+ * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit).
  */
+import { parseArgs } from 'node:util';
+import { auditFigures, printAudit } from './audit';
 import { bundleFigures, formatFigures } from './bundles';
 import { callFigures, printCalls } from './calls';
+import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
 
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const wanted = (name: string) => !only || only.has(name);
+
 const started = Date.now();
-const bundles = await bundleFigures({ rounds: 15 });
-console.log(formatFigures(bundles));
-const latency = await latencyFigures(300);
-printLatency(latency);
-const calls = await callFigures();
-printCalls(calls);
+if (wanted('bundles')) console.log(formatFigures(await bundleFigures({ rounds: 15 })));
+if (wanted('latency')) printLatency(await latencyFigures(300));
+if (wanted('calls')) printCalls(await callFigures());
+if (wanted('keys')) await keyBench();
+if (wanted('audit')) printAudit(await auditFigures());
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(0);

@@ -1,20 +1,28 @@
 /**
- * The CDK app (`npx cdk synth`, `npx cdk deploy`). The stage comes from `-c stage=<name>`,
- * `dev` by default, and names the stack: `TenantRegistry-<stage>`.
+ * The CDK app (`npx cdk synth`, `npx cdk deploy`). Stage configuration comes from CDK context
+ * (`-c key=value`, or cdk.json); lib/stage-config.ts validates it and README "Deploy and
+ * operate" lists every key:
+ *
+ *   npx cdk deploy -c stage=prod -c allowedCidrs=10.0.0.0/8,192.168.1.0/24 -c ingress=alb \
+ *     -c waf=true -c apiEnabled=true -c alarmEmail=ops@example.com
  */
 import { App } from 'aws-cdk-lib';
+import { type StageConfig, stageConfig } from '../lib/stage-config';
 import { TenantRegistryStack } from '../lib/tenant-registry-stack';
 
 const app = new App();
-const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
-  throw new Error(`stage must be 1-20 of a-z, 0-9 and "-", starting with a letter: ${JSON.stringify(stage)}`);
+let config: StageConfig;
+try {
+  config = stageConfig((key) => app.node.tryGetContext(key));
+} catch (error) {
+  console.error(`Invalid context: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 }
 
-new TenantRegistryStack(app, `TenantRegistry-${stage}`, {
-  stage,
+new TenantRegistryStack(app, `TenantRegistry-${config.stage}`, {
+  ...config.props,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  tags: { application: 'tenant-registry', stage },
+  tags: { application: 'tenant-registry', stage: config.stage },
 });
 
 app.synth();

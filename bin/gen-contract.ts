@@ -14,13 +14,19 @@ export function renderRoutes(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
-  const rows = operations(spec)
-    .map((o) => `  ${o.operationId}: { method: '${o.method}', path: '${o.path}', plane: '${o.plane}' },`)
+  const ops = operations(spec);
+  const consts = ops
+    .map(
+      (o) =>
+        `export const ${o.operationId} = {\n  operationId: '${o.operationId}',\n  method: '${o.method}',\n  path: '${o.path}',\n  plane: '${o.plane}',\n} as const satisfies Route;`,
+    )
     .join('\n');
   return `// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
+// One export per operation, so a handler's bundle holds only its own route.
 import type { Plane } from './planes';
 
 export interface Route {
+  readonly operationId: string;
   readonly method: string;
   readonly path: string;
   readonly plane: Plane;
@@ -29,9 +35,12 @@ export interface Route {
 export const CONTRACT_VERSION = '${spec.info.version}';
 export const PACKAGE_VERSION = '${pkg.version}';
 
+${consts}
+
+/** Every route by operationId (the local router and the tests; handlers import their own). */
 export const routes = {
-${rows}
-} as const satisfies Record<string, Route>;
+${ops.map((o) => `  ${o.operationId},`).join('\n')}
+} as const;
 
 export type OperationId = keyof typeof routes;
 `;

@@ -1,16 +1,26 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
+import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
+import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
 import { DynamoTenantStore } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
+import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
 import { SsmAliasRegistry } from './adapters/ssm/alias-registry';
-import { config } from './config/env';
+import { config, keycloakConfig } from './config/env';
+import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
 import { AdminTokens } from './services/admin-tokens';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
 import { AliasService } from './services/aliases';
+import { ApiKeyAdmin, ApiKeyService, KeyVerificationCache } from './services/api-keys';
+import { AuditService } from './services/audit';
+import { CatalogService } from './services/catalog';
+import { ClaimsService } from './services/claims';
+import { OrganizationProvisioning } from './services/organizations';
 import { TenantService } from './services/tenants';
 
 /**
@@ -77,6 +87,52 @@ export const aliases = /* @__PURE__ */ once(
       clock,
       config().aliasQuarantineDays,
     ),
+);
+/** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */
+export const organizations = /* @__PURE__ */ once(() => {
+  const kc = keycloakConfig();
+  if (!kc) return undefined;
+  const secret = kc.clientSecretId
+    ? new SecretsManagerSecretSource(secretsManager(), kc.clientSecretId)
+    : new StaticSecretSource(kc.clientSecret);
+  const idp = new KeycloakIdentityProvider({ ...kc, readSecret: () => secret.current() });
+  return new OrganizationProvisioning(idp, tenantStore());
+});
+export const catalogStore = /* @__PURE__ */ once(
+  () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
+);
+export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore(), catalogStore(), clock));
+export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
+export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
+export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
+
+export const apiKeyStore = /* @__PURE__ */ once(
+  () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock),
+);
+/** Shared by both key services, so a revocation evicts at once what verify cached here. */
+export const keyVerificationCache = /* @__PURE__ */ once(
+  () =>
+    new KeyVerificationCache(clock, {
+      ttlMs: config().keyCacheTtlSeconds * 1000,
+      maxEntries: config().keyCacheSize,
+    }),
+);
+/** Create and verify: the only getter that brings argon2 (hash-wasm) into a bundle. */
+export const apiKeys = /* @__PURE__ */ once(
+  () =>
+    new ApiKeyService(
+      apiKeyStore(),
+      tenantStore(),
+      new KeyHasher(),
+      clock,
+      { prefix: config().keyPrefix },
+      keyVerificationCache(),
+      config().keyCacheSize,
+    ),
+);
+/** List and revoke. */
+export const apiKeyAdmin = /* @__PURE__ */ once(
+  () => new ApiKeyAdmin(apiKeyStore(), tenantStore(), clock, keyVerificationCache()),
 );
 export const aliasReconciler = /* @__PURE__ */ once(
   () => new AliasReconciler(tenantStore(), aliasRegistry()),

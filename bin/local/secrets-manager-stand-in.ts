@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import {
+  AwsError,
+  AwsJsonService,
+  type AwsJsonServiceOptions,
+  type Input,
+  isRecord,
+  listenOnLoopback,
+  loadState,
+  optional,
+  required,
+} from './aws-json-service';
 
 /**
  * An in-process stand-in for the Secrets Manager operations Tenant Registry uses (the admin token and
@@ -14,114 +22,42 @@ import { dirname } from 'node:path';
  * AWSPREVIOUS, a version left without labels is deprecated. SigV4 signatures are accepted unchecked.
  */
 
-/** Options for {@link SecretsManagerStandIn.start}. */
-export interface SecretsManagerStandInOptions {
-  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
-  port?: number;
-  /** JSON file holding the secrets: loaded on start if present, rewritten atomically after each change. */
-  file?: string;
-}
+/** Options for {@link SecretsManagerStandIn.start}; `file` holds the secrets. */
+export interface SecretsManagerStandInOptions extends AwsJsonServiceOptions {}
 
 /**
  * A running Secrets Manager stand-in. Point a client at it with `endpoint: standIn.url` or
- * `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. `url`, `stats()`, `resetStats()` and `close()` come from
+ * {@link AwsJsonService}.
  */
-export class SecretsManagerStandIn {
-  /** Base URL of the server, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  private readonly calls = new Map<string, number>();
-  private saving: Promise<void> = Promise.resolve();
-  private closing: Promise<void> | undefined;
+export class SecretsManagerStandIn extends AwsJsonService {
+  protected readonly operations = {
+    CreateSecret: (input: Input) => this.createSecret(input),
+    GetSecretValue: (input: Input) => this.getSecretValue(input),
+    PutSecretValue: (input: Input) => this.putSecretValue(input),
+    DescribeSecret: (input: Input) => this.describeSecret(input),
+    UpdateSecretVersionStage: (input: Input) => this.updateSecretVersionStage(input),
+    ListSecretVersionIds: (input: Input) => this.listSecretVersionIds(input),
+  };
 
   private constructor(
-    private readonly server: Server,
+    server: Server,
     private readonly secrets: Map<string, StoredSecret>,
-    private readonly file: string | undefined,
+    file: string | undefined,
   ) {
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    super(server, {
+      targetPrefix: 'secretsmanager.',
+      internalErrorType: 'InternalServiceError',
+      mutating: MUTATING,
+      file,
+    });
   }
 
   /** Loads the state file (if any) and listens; resolves once the server accepts connections. */
   static async start(options: SecretsManagerStandInOptions = {}): Promise<SecretsManagerStandIn> {
-    const secrets = options.file ? await loadState(options.file) : new Map<string, StoredSecret>();
-    let standIn: SecretsManagerStandIn | undefined;
-    const server = createServer((req, res) => {
-      if (standIn) void standIn.handle(req, res);
-      else res.destroy();
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    standIn = new SecretsManagerStandIn(server, secrets, options.file);
-    return standIn;
-  }
-
-  /** Requests received per operation since start (or the last {@link resetStats}), failed ones included. */
-  stats(): Record<string, number> {
-    return Object.fromEntries(this.calls);
-  }
-
-  /** Zeroes the per-operation counters, e.g. between benchmark phases. */
-  resetStats(): void {
-    this.calls.clear();
-  }
-
-  /** Stops listening, drops open (keep-alive) connections and waits for the last state write. */
-  close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve, reject) => {
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeAllConnections();
-    }).then(() => this.saving);
-    return this.closing;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let status = 200;
-    let payload: object;
-    try {
-      const body = await readBody(req);
-      const operation = operationName(req);
-      this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-      payload = this.dispatch(operation, parseInput(body));
-      if (MUTATING.has(operation)) await this.save();
-    } catch (error) {
-      const failure =
-        error instanceof AwsError ? error : new AwsError('InternalServiceError', String(error), 500);
-      status = failure.status;
-      payload = { __type: failure.type, message: failure.message };
-      res.setHeader('x-amzn-errortype', failure.type);
-    }
-    const text = JSON.stringify(payload);
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': randomUUID(),
-    });
-    res.end(text);
-  }
-
-  private dispatch(operation: string, input: Input): object {
-    switch (operation) {
-      case 'CreateSecret':
-        return this.createSecret(input);
-      case 'GetSecretValue':
-        return this.getSecretValue(input);
-      case 'PutSecretValue':
-        return this.putSecretValue(input);
-      case 'DescribeSecret':
-        return this.describeSecret(input);
-      case 'UpdateSecretVersionStage':
-        return this.updateSecretVersionStage(input);
-      case 'ListSecretVersionIds':
-        return this.listSecretVersionIds(input);
-      default:
-        throw new AwsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
-    }
+    const stored = await loadState(options.file, 'secrets', isStoredSecret, 'a Secrets Manager stand-in');
+    const server = await listenOnLoopback(options.port);
+    return new SecretsManagerStandIn(server, new Map(stored.map((s) => [s.name, s])), options.file);
   }
 
   /** A retry with the same ClientRequestToken and value succeeds again, as on AWS. */
@@ -300,14 +236,8 @@ export class SecretsManagerStandIn {
     return secret;
   }
 
-  /** Serialised so writes land in mutation order; the caller answers only once its change is on disk. */
-  private save(): Promise<void> {
-    const { file } = this;
-    if (file === undefined) return Promise.resolve();
-    const state: StateFile = { secrets: [...this.secrets.values()] };
-    const written = this.saving.then(() => writeAtomically(file, JSON.stringify(state, null, 2)));
-    this.saving = written.catch(() => undefined);
-    return written;
+  protected snapshot(): StateFile {
+    return { secrets: [...this.secrets.values()] };
   }
 }
 
@@ -337,29 +267,14 @@ interface StateFile {
   secrets: StoredSecret[];
 }
 
-type Input = Record<string, unknown>;
-
-const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_SECRET_BYTES = 65536;
 /** AWS drops deprecated (unlabelled) versions once a secret holds more than this many. */
 const MAX_VERSIONS = 100;
-const TARGET_PREFIX = 'secretsmanager.';
 const MUTATING = new Set(['CreateSecret', 'PutSecretValue', 'UpdateSecretVersionStage']);
 const CURRENT = 'AWSCURRENT';
 const PREVIOUS = 'AWSPREVIOUS';
 const ARN_PREFIX = 'arn:aws:secretsmanager:local:000000000000:secret:';
 const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-
-/** An error the SDK maps to a named exception (`error.name === type`). */
-class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 function arn(name: string): string {
   return `${ARN_PREFIX}${name}-abcdef`;
@@ -440,29 +355,6 @@ function optionalVersion(secret: StoredSecret, input: Input, field: string): Sto
   return version;
 }
 
-interface FieldTypes {
-  string: string;
-  number: number;
-  boolean: boolean;
-}
-
-function optional<K extends keyof FieldTypes>(
-  input: Input,
-  field: string,
-  type: K,
-): FieldTypes[K] | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== type) throw new AwsError('ValidationException', `${field} must be a ${type}.`);
-  return value as FieldTypes[K];
-}
-
-function required<K extends keyof FieldTypes>(input: Input, field: string, type: K): FieldTypes[K] {
-  const value = optional(input, field, type);
-  if (value === undefined) throw new AwsError('ValidationException', `${field} is required.`);
-  return value;
-}
-
 function optionalStringList(input: Input, field: string): string[] | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
@@ -470,54 +362,6 @@ function optionalStringList(input: Input, field: string): string[] | undefined {
     throw new AwsError('ValidationException', `${field} must be a non-empty list of strings.`);
   }
   return value;
-}
-
-function operationName(req: IncomingMessage): string {
-  const target = req.headers['x-amz-target'];
-  if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
-    throw new AwsError('InvalidAction', `Expected POST with X-Amz-Target: ${TARGET_PREFIX}<Operation>.`);
-  }
-  return target.slice(TARGET_PREFIX.length);
-}
-
-function parseInput(body: string): Input {
-  let input: unknown;
-  try {
-    input = body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    throw new AwsError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (!isRecord(input))
-    throw new AwsError('SerializationException', 'The request body must be a JSON object.');
-  return input;
-}
-
-/** Reads the whole body; past the limit it keeps draining (so the client sees the answer) but fails. */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new AwsError(
-            'RequestEntityTooLargeException',
-            `Request body exceeds ${MAX_BODY_BYTES} bytes.`,
-            413,
-          ),
-        );
-      } else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isStoredVersion(value: unknown): value is StoredVersion {
@@ -541,34 +385,4 @@ function isStoredSecret(value: unknown): value is StoredSecret {
     Array.isArray(value.versions) &&
     value.versions.every(isStoredVersion)
   );
-}
-
-/** A missing file is an empty store; an unreadable one fails start rather than silently losing data. */
-async function loadState(file: string): Promise<Map<string, StoredSecret>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (isRecord(error) && error.code === 'ENOENT') return new Map();
-    throw error;
-  }
-  const state: unknown = JSON.parse(text);
-  const secrets = isRecord(state) ? state.secrets : undefined;
-  if (!Array.isArray(secrets) || !secrets.every(isStoredSecret)) {
-    throw new Error(`${file} is not a Secrets Manager stand-in state file.`);
-  }
-  return new Map(secrets.map((s) => [s.name, s]));
-}
-
-/** Temp file then rename, so a crash mid-write leaves the previous state intact. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }

@@ -1,8 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import {
+  AwsError,
+  AwsJsonService,
+  type AwsJsonServiceOptions,
+  type Input,
+  isRecord,
+  listenOnLoopback,
+  loadState,
+  optional,
+  required,
+} from './aws-json-service';
 
 /**
  * An in-process stand-in for the SSM Parameter Store operations Tenant Registry uses, so local runs
@@ -13,109 +20,40 @@ import { dirname } from 'node:path';
  * SigV4 signatures are accepted unchecked; SecureString values are stored and returned as plain text.
  */
 
-/** Options for {@link SsmStandIn.start}. */
-export interface SsmStandInOptions {
-  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
-  port?: number;
-  /** JSON file holding the parameters: loaded on start if present, rewritten atomically after each change. */
-  file?: string;
-}
+/** Options for {@link SsmStandIn.start}; `file` holds the parameters. */
+export interface SsmStandInOptions extends AwsJsonServiceOptions {}
 
-/** A running SSM stand-in. Point a client at it with `endpoint: standIn.url` or `AWS_ENDPOINT_URL_SSM`. */
-export class SsmStandIn {
-  /** Base URL of the server, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  private readonly calls = new Map<string, number>();
-  private saving: Promise<void> = Promise.resolve();
-  private closing: Promise<void> | undefined;
+/**
+ * A running SSM stand-in. Point a client at it with `endpoint: standIn.url` or `AWS_ENDPOINT_URL_SSM`.
+ * `url`, `stats()`, `resetStats()` and `close()` come from {@link AwsJsonService}.
+ */
+export class SsmStandIn extends AwsJsonService {
+  protected readonly operations = {
+    GetParameter: (input: Input) => this.getParameter(input),
+    GetParameters: (input: Input) => this.getParameters(input),
+    GetParametersByPath: (input: Input) => this.getParametersByPath(input),
+    PutParameter: (input: Input) => this.putParameter(input),
+    DeleteParameter: (input: Input) => this.deleteParameter(input),
+  };
 
   private constructor(
-    private readonly server: Server,
+    server: Server,
     private readonly parameters: Map<string, StoredParameter>,
-    private readonly file: string | undefined,
+    file: string | undefined,
   ) {
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    super(server, {
+      targetPrefix: 'AmazonSSM.',
+      internalErrorType: 'InternalServerError',
+      mutating: MUTATING,
+      file,
+    });
   }
 
   /** Loads the state file (if any) and listens; resolves once the server accepts connections. */
   static async start(options: SsmStandInOptions = {}): Promise<SsmStandIn> {
-    const parameters = options.file ? await loadState(options.file) : new Map<string, StoredParameter>();
-    let standIn: SsmStandIn | undefined;
-    const server = createServer((req, res) => {
-      if (standIn) void standIn.handle(req, res);
-      else res.destroy();
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    standIn = new SsmStandIn(server, parameters, options.file);
-    return standIn;
-  }
-
-  /** Requests received per operation since start (or the last {@link resetStats}), failed ones included. */
-  stats(): Record<string, number> {
-    return Object.fromEntries(this.calls);
-  }
-
-  /** Zeroes the per-operation counters, e.g. between benchmark phases. */
-  resetStats(): void {
-    this.calls.clear();
-  }
-
-  /** Stops listening, drops open (keep-alive) connections and waits for the last state write. */
-  close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve, reject) => {
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeAllConnections();
-    }).then(() => this.saving);
-    return this.closing;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let status = 200;
-    let payload: object;
-    try {
-      const body = await readBody(req);
-      const operation = operationName(req);
-      this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-      payload = this.dispatch(operation, parseInput(body));
-      if (MUTATING.has(operation)) await this.save();
-    } catch (error) {
-      const failure =
-        error instanceof AwsError ? error : new AwsError('InternalServerError', String(error), 500);
-      status = failure.status;
-      payload = { __type: failure.type, message: failure.message };
-      res.setHeader('x-amzn-errortype', failure.type);
-    }
-    const text = JSON.stringify(payload);
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': randomUUID(),
-    });
-    res.end(text);
-  }
-
-  private dispatch(operation: string, input: Input): object {
-    switch (operation) {
-      case 'GetParameter':
-        return this.getParameter(input);
-      case 'GetParameters':
-        return this.getParameters(input);
-      case 'GetParametersByPath':
-        return this.getParametersByPath(input);
-      case 'PutParameter':
-        return this.putParameter(input);
-      case 'DeleteParameter':
-        return this.deleteParameter(input);
-      default:
-        throw new AwsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
-    }
+    const stored = await loadState(options.file, 'parameters', isStoredParameter, 'an SSM stand-in');
+    const server = await listenOnLoopback(options.port);
+    return new SsmStandIn(server, new Map(stored.map((p) => [p.name, p])), options.file);
   }
 
   private getParameter(input: Input): object {
@@ -209,14 +147,8 @@ export class SsmStandIn {
     return parameter;
   }
 
-  /** Serialised so writes land in mutation order; the caller answers only once its change is on disk. */
-  private save(): Promise<void> {
-    const { file } = this;
-    if (file === undefined) return Promise.resolve();
-    const state: StateFile = { parameters: [...this.parameters.values()] };
-    const written = this.saving.then(() => writeAtomically(file, JSON.stringify(state, null, 2)));
-    this.saving = written.catch(() => undefined);
-    return written;
+  protected snapshot(): StateFile {
+    return { parameters: [...this.parameters.values()] };
   }
 }
 
@@ -233,26 +165,11 @@ interface StateFile {
   parameters: StoredParameter[];
 }
 
-type Input = Record<string, unknown>;
-
-const MAX_BODY_BYTES = 1024 * 1024;
-const TARGET_PREFIX = 'AmazonSSM.';
 const MUTATING = new Set(['PutParameter', 'DeleteParameter']);
 const PARAMETER_TYPES = new Set(['String', 'StringList', 'SecureString']);
 /** A plain name, or a path of `/`-separated segments of letters, digits and `._-`. */
 const NAME_PATTERN = /^(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+)+)$/;
 const MAX_HIERARCHY_LEVELS = 15;
-
-/** An error the SDK maps to a named exception (`error.name === type`). */
-class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 function present(parameter: StoredParameter): object {
   const { name } = parameter;
@@ -284,83 +201,12 @@ function parameterName(input: Input, field: string): string {
   return name;
 }
 
-interface FieldTypes {
-  string: string;
-  number: number;
-  boolean: boolean;
-}
-
-function optional<K extends keyof FieldTypes>(
-  input: Input,
-  field: string,
-  type: K,
-): FieldTypes[K] | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== type) throw new AwsError('ValidationException', `${field} must be a ${type}.`);
-  return value as FieldTypes[K];
-}
-
-function required<K extends keyof FieldTypes>(input: Input, field: string, type: K): FieldTypes[K] {
-  const value = optional(input, field, type);
-  if (value === undefined) throw new AwsError('ValidationException', `${field} is required.`);
-  return value;
-}
-
 function stringList(input: Input, field: string): string[] {
   const value = input[field];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new AwsError('ValidationException', `${field} must be a list of strings.`);
   }
   return value;
-}
-
-function operationName(req: IncomingMessage): string {
-  const target = req.headers['x-amz-target'];
-  if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
-    throw new AwsError('InvalidAction', `Expected POST with X-Amz-Target: ${TARGET_PREFIX}<Operation>.`);
-  }
-  return target.slice(TARGET_PREFIX.length);
-}
-
-function parseInput(body: string): Input {
-  let input: unknown;
-  try {
-    input = body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    throw new AwsError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (!isRecord(input))
-    throw new AwsError('SerializationException', 'The request body must be a JSON object.');
-  return input;
-}
-
-/** Reads the whole body; past the limit it keeps draining (so the client sees the answer) but fails. */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new AwsError(
-            'RequestEntityTooLargeException',
-            `Request body exceeds ${MAX_BODY_BYTES} bytes.`,
-            413,
-          ),
-        );
-      } else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isStoredParameter(value: unknown): value is StoredParameter {
@@ -372,34 +218,4 @@ function isStoredParameter(value: unknown): value is StoredParameter {
     typeof value.version === 'number' &&
     typeof value.lastModified === 'number'
   );
-}
-
-/** A missing file is an empty store; an unreadable one fails start rather than silently losing data. */
-async function loadState(file: string): Promise<Map<string, StoredParameter>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (isRecord(error) && error.code === 'ENOENT') return new Map();
-    throw error;
-  }
-  const state: unknown = JSON.parse(text);
-  const parameters = isRecord(state) ? state.parameters : undefined;
-  if (!Array.isArray(parameters) || !parameters.every(isStoredParameter)) {
-    throw new Error(`${file} is not an SSM stand-in state file.`);
-  }
-  return new Map(parameters.map((p) => [p.name, p]));
-}
-
-/** Temp file then rename, so a crash mid-write leaves the previous state intact. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }

@@ -1,4 +1,5 @@
 import { tenants } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { precondition, reply } from '../../shared/http/responses';
@@ -7,7 +8,7 @@ import { ActivateTenantBody } from './schema';
 
 export const handler = endpoint(
   {
-    operation: 'activateTenant',
+    operation: contract.activateTenant,
     plane: 'operator',
     params: tenantIdParams,
     body: ActivateTenantBody,

@@ -1,11 +1,12 @@
 import * as z from 'zod/mini';
 import { aliases } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
 import { endpoint } from '../../shared/http/endpoint';
 import { slug, tenantIdParams } from '../../shared/http/schemas';
 
 export const handler = endpoint(
   {
-    operation: 'addAlias',
+    operation: contract.addAlias,
     plane: 'operator',
     params: tenantIdParams,
     body: z.strictObject({ slug }),

@@ -1,15 +1,26 @@
-import { aliases } from '../../shared/app';
+import { aliases, organizations } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { reply } from '../../shared/http/responses';
 import { CreateTenantBody } from './schema';
 
 export const handler = endpoint(
-  { operation: 'createTenant', plane: 'operator', body: CreateTenantBody, status: 201, idempotent: true },
+  {
+    operation: contract.createTenant,
+    plane: 'operator',
+    body: CreateTenantBody,
+    status: 201,
+    idempotent: true,
+  },
   async ({ body, actor, idempotency }) => {
     const created = await aliases().createTenant(body, actor, {
       ...(idempotency ? { idempotency } : {}),
-      respond: (tenant) => ({ status: 201, body: { tenant: tenantView(tenant) } }),
+      organizations: organizations(),
+      respond: (tenant, inviteUrl) => ({
+        status: 201,
+        body: { tenant: tenantView(tenant), ...(inviteUrl ? { invite_url: inviteUrl } : {}) },
+      }),
     });
     return reply(created.body, { status: created.status });
   },

@@ -1,12 +1,13 @@
 import * as z from 'zod/mini';
 import { aliases } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { reply } from '../../shared/http/responses';
 import { slug } from '../../shared/http/schemas';
 
 export const handler = endpoint(
-  { operation: 'getTenantBySlug', plane: 'operator', params: z.strictObject({ slug }) },
+  { operation: contract.getTenantBySlug, plane: 'operator', params: z.strictObject({ slug }) },
   async ({ params }) => {
     const tenant = await aliases().tenantFor(params.slug);
     return reply(tenantView(tenant), { etag: tenant.version });

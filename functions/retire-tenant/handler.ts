@@ -1,11 +1,12 @@
 import { aliases } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
 import { precondition, reply } from '../../shared/http/responses';
 import { tenantIdParams } from '../../shared/http/schemas';
 
 export const handler = endpoint(
-  { operation: 'retireTenant', plane: 'operator', params: tenantIdParams },
+  { operation: contract.retireTenant, plane: 'operator', params: tenantIdParams },
   async ({ params, actor, request }) => {
     const tenant = await aliases().retireTenant(params.id, actor, precondition(request));
     return reply(tenantView(tenant), { etag: tenant.version });

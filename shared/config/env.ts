@@ -59,6 +59,22 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_ALIAS_CACHE_SIZE: int(10_000, 1, 1_000_000),
   TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS: int(300, 1, 86_400),
   TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS: int(30, 0, 86_400),
+  /** What new API keys start with: 2-16 of a-z0-9, starting with a letter (no `_`: the key's delimiter). */
+  TENANT_REGISTRY_KEY_PREFIX: z.pipe(
+    text('trk'),
+    z.transform((v, ctx) => {
+      if (/^[a-z][a-z0-9]{1,15}$/.test(v)) return v;
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be 2-16 of a-z, 0-9, starting with a letter',
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
+  /** The longest a key revoked (or a tenant frozen) elsewhere still verifies in a container. */
+  TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS: int(30, 0, 3600),
+  TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
@@ -83,9 +99,22 @@ export type Config = Readonly<{
   aliasCacheSize: number;
   tokenCacheTtlSeconds: number;
   tokenRefreshMinSeconds: number;
+  keyPrefix: string;
+  keyCacheTtlSeconds: number;
+  keyCacheSize: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
+}>;
+
+export type KeycloakConfig = Readonly<{
+  url: string;
+  realm: string;
+  clientId: string;
+  clientSecretId: string | undefined;
+  clientSecret: string | undefined;
+  /** Budget for the whole provisioning (token, organization, invite). */
+  timeoutMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -110,10 +139,50 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     aliasCacheSize: e.TENANT_REGISTRY_ALIAS_CACHE_SIZE,
     tokenCacheTtlSeconds: e.TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS,
     tokenRefreshMinSeconds: e.TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS,
+    keyPrefix: e.TENANT_REGISTRY_KEY_PREFIX,
+    keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
+    keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
   };
+}
+
+/**
+ * Keycloak organization provisioning (docs/keycloak.md), undefined without
+ * `TENANT_REGISTRY_KEYCLOAK_URL`. Apart from `config()`, so only the bundle that provisions
+ * (createTenant) carries it. With the URL, the realm, the client id and a secret are required.
+ */
+export function parseKeycloakConfig(
+  source: Readonly<Record<string, string | undefined>>,
+): KeycloakConfig | undefined {
+  const v = (name: string) => source[`TENANT_REGISTRY_KEYCLOAK_${name}`] || undefined;
+  const url = v('URL');
+  if (!url) return undefined;
+  const [realm, clientId, clientSecretId, clientSecret] = [
+    'REALM',
+    'CLIENT_ID',
+    'CLIENT_SECRET_ID',
+    'CLIENT_SECRET',
+  ].map(v);
+  const timeout = v('TIMEOUT_MS') ?? '4000';
+  const timeoutMs = /^\d{1,5}$/.test(timeout) ? Number(timeout) : 0;
+  if (!/^https?:\/\/[^\s?#]+$/.test(url) || !realm || !clientId || !(clientSecretId || clientSecret)) {
+    throw new ConfigError(
+      'invalid environment: TENANT_REGISTRY_KEYCLOAK_URL must be an http(s) URL and needs _REALM, _CLIENT_ID and _CLIENT_SECRET_ID or _CLIENT_SECRET',
+    );
+  }
+  if (timeoutMs < 100 || timeoutMs > 8000) {
+    throw new ConfigError(
+      'invalid environment: TENANT_REGISTRY_KEYCLOAK_TIMEOUT_MS: must be an integer from 100 to 8000',
+    );
+  }
+  return { url: url.replace(/\/+$/, ''), realm, clientId, clientSecretId, clientSecret, timeoutMs };
+}
+
+/** The process's Keycloak configuration (read when the provisioning is wired, once per container). */
+export function keycloakConfig(): KeycloakConfig | undefined {
+  return parseKeycloakConfig(process.env);
 }
 
 let cached: Config | undefined;

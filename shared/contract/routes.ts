@@ -1,7 +1,9 @@
 // Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
+// One export per operation, so a handler's bundle holds only its own route.
 import type { Plane } from './planes';
 
 export interface Route {
+  readonly operationId: string;
   readonly method: string;
   readonly path: string;
   readonly plane: Plane;
@@ -10,21 +12,212 @@ export interface Route {
 export const CONTRACT_VERSION = '1.0.0';
 export const PACKAGE_VERSION = '0.1.0';
 
+export const getHealthz = {
+  operationId: 'getHealthz',
+  method: 'GET',
+  path: '/healthz',
+  plane: 'public',
+} as const satisfies Route;
+export const getReadyz = {
+  operationId: 'getReadyz',
+  method: 'GET',
+  path: '/readyz',
+  plane: 'public',
+} as const satisfies Route;
+export const getVersion = {
+  operationId: 'getVersion',
+  method: 'GET',
+  path: '/v1/version',
+  plane: 'operator',
+} as const satisfies Route;
+export const listTenants = {
+  operationId: 'listTenants',
+  method: 'GET',
+  path: '/v1/tenants',
+  plane: 'operator',
+} as const satisfies Route;
+export const createTenant = {
+  operationId: 'createTenant',
+  method: 'POST',
+  path: '/v1/tenants',
+  plane: 'operator',
+} as const satisfies Route;
+export const getTenantBySlug = {
+  operationId: 'getTenantBySlug',
+  method: 'GET',
+  path: '/v1/tenants/by-slug/{slug}',
+  plane: 'operator',
+} as const satisfies Route;
+export const getTenant = {
+  operationId: 'getTenant',
+  method: 'GET',
+  path: '/v1/tenants/{id}',
+  plane: 'operator',
+} as const satisfies Route;
+export const retireTenant = {
+  operationId: 'retireTenant',
+  method: 'DELETE',
+  path: '/v1/tenants/{id}',
+  plane: 'operator',
+} as const satisfies Route;
+export const updateTenant = {
+  operationId: 'updateTenant',
+  method: 'PATCH',
+  path: '/v1/tenants/{id}',
+  plane: 'operator',
+} as const satisfies Route;
+export const activateTenant = {
+  operationId: 'activateTenant',
+  method: 'POST',
+  path: '/v1/tenants/{id}/activate',
+  plane: 'operator',
+} as const satisfies Route;
+export const cancelTenant = {
+  operationId: 'cancelTenant',
+  method: 'POST',
+  path: '/v1/tenants/{id}/cancel',
+  plane: 'operator',
+} as const satisfies Route;
+export const listAliases = {
+  operationId: 'listAliases',
+  method: 'GET',
+  path: '/v1/tenants/{id}/aliases',
+  plane: 'operator',
+} as const satisfies Route;
+export const addAlias = {
+  operationId: 'addAlias',
+  method: 'POST',
+  path: '/v1/tenants/{id}/aliases',
+  plane: 'operator',
+} as const satisfies Route;
+export const removeAlias = {
+  operationId: 'removeAlias',
+  method: 'DELETE',
+  path: '/v1/tenants/{id}/aliases/{slug}',
+  plane: 'operator',
+} as const satisfies Route;
+export const grantEntitlement = {
+  operationId: 'grantEntitlement',
+  method: 'PUT',
+  path: '/v1/tenants/{id}/entitlements/{product}',
+  plane: 'operator',
+} as const satisfies Route;
+export const revokeEntitlement = {
+  operationId: 'revokeEntitlement',
+  method: 'DELETE',
+  path: '/v1/tenants/{id}/entitlements/{product}',
+  plane: 'operator',
+} as const satisfies Route;
+export const listEntitlements = {
+  operationId: 'listEntitlements',
+  method: 'GET',
+  path: '/v1/entitlements',
+  plane: 'operator',
+} as const satisfies Route;
+export const listCatalog = {
+  operationId: 'listCatalog',
+  method: 'GET',
+  path: '/v1/catalog',
+  plane: 'operator',
+} as const satisfies Route;
+export const putCatalogEntry = {
+  operationId: 'putCatalogEntry',
+  method: 'PUT',
+  path: '/v1/catalog/{key}',
+  plane: 'operator',
+} as const satisfies Route;
+export const requestProduct = {
+  operationId: 'requestProduct',
+  method: 'POST',
+  path: '/v1/catalog/request',
+  plane: 'operator',
+} as const satisfies Route;
+export const requestTrial = {
+  operationId: 'requestTrial',
+  method: 'POST',
+  path: '/v1/catalog/trial-request',
+  plane: 'operator',
+} as const satisfies Route;
+export const listApiKeys = {
+  operationId: 'listApiKeys',
+  method: 'GET',
+  path: '/v1/api-keys',
+  plane: 'operator',
+} as const satisfies Route;
+export const createApiKey = {
+  operationId: 'createApiKey',
+  method: 'POST',
+  path: '/v1/api-keys',
+  plane: 'operator',
+} as const satisfies Route;
+export const revokeApiKey = {
+  operationId: 'revokeApiKey',
+  method: 'DELETE',
+  path: '/v1/api-keys/{id}',
+  plane: 'operator',
+} as const satisfies Route;
+export const verifyApiKey = {
+  operationId: 'verifyApiKey',
+  method: 'POST',
+  path: '/v1/internal/api-keys/verify',
+  plane: 'service',
+} as const satisfies Route;
+export const resolveClaims = {
+  operationId: 'resolveClaims',
+  method: 'POST',
+  path: '/v1/internal/keycloak/claims',
+  plane: 'service',
+} as const satisfies Route;
+export const listAuditEvents = {
+  operationId: 'listAuditEvents',
+  method: 'GET',
+  path: '/v1/audit',
+  plane: 'operator',
+} as const satisfies Route;
+export const appendAuditEvent = {
+  operationId: 'appendAuditEvent',
+  method: 'POST',
+  path: '/v1/audit',
+  plane: 'operator',
+} as const satisfies Route;
+export const verifyAuditChain = {
+  operationId: 'verifyAuditChain',
+  method: 'GET',
+  path: '/v1/audit/verify',
+  plane: 'operator',
+} as const satisfies Route;
+
+/** Every route by operationId (the local router and the tests; handlers import their own). */
 export const routes = {
-  getHealthz: { method: 'GET', path: '/healthz', plane: 'public' },
-  getReadyz: { method: 'GET', path: '/readyz', plane: 'public' },
-  getVersion: { method: 'GET', path: '/v1/version', plane: 'operator' },
-  listTenants: { method: 'GET', path: '/v1/tenants', plane: 'operator' },
-  createTenant: { method: 'POST', path: '/v1/tenants', plane: 'operator' },
-  getTenantBySlug: { method: 'GET', path: '/v1/tenants/by-slug/{slug}', plane: 'operator' },
-  getTenant: { method: 'GET', path: '/v1/tenants/{id}', plane: 'operator' },
-  retireTenant: { method: 'DELETE', path: '/v1/tenants/{id}', plane: 'operator' },
-  updateTenant: { method: 'PATCH', path: '/v1/tenants/{id}', plane: 'operator' },
-  activateTenant: { method: 'POST', path: '/v1/tenants/{id}/activate', plane: 'operator' },
-  cancelTenant: { method: 'POST', path: '/v1/tenants/{id}/cancel', plane: 'operator' },
-  listAliases: { method: 'GET', path: '/v1/tenants/{id}/aliases', plane: 'operator' },
-  addAlias: { method: 'POST', path: '/v1/tenants/{id}/aliases', plane: 'operator' },
-  removeAlias: { method: 'DELETE', path: '/v1/tenants/{id}/aliases/{slug}', plane: 'operator' },
-} as const satisfies Record<string, Route>;
+  getHealthz,
+  getReadyz,
+  getVersion,
+  listTenants,
+  createTenant,
+  getTenantBySlug,
+  getTenant,
+  retireTenant,
+  updateTenant,
+  activateTenant,
+  cancelTenant,
+  listAliases,
+  addAlias,
+  removeAlias,
+  grantEntitlement,
+  revokeEntitlement,
+  listEntitlements,
+  listCatalog,
+  putCatalogEntry,
+  requestProduct,
+  requestTrial,
+  listApiKeys,
+  createApiKey,
+  revokeApiKey,
+  verifyApiKey,
+  resolveClaims,
+  listAuditEvents,
+  appendAuditEvent,
+  verifyAuditChain,
+} as const;
 
 export type OperationId = keyof typeof routes;

@@ -72,10 +72,12 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
 
 /** Seals `input` as the successor of `head`. */
 export function sealEvent(input: AuditInput, head: ChainHead | undefined, now: Date): AuditEvent {
+  const id = nextAuditId(now, head);
   const unsealed = {
     ...input,
-    id: nextAuditId(now, head),
-    created_at: now.toISOString(),
+    id,
+    // From the id, not the clock: the two always agree, so a time range is an id range.
+    created_at: new Date(Math.floor(id / 1000)).toISOString(),
     prev_hash: head?.hash ?? GENESIS_HASH,
   };
   return { ...unsealed, hash: hashEvent(unsealed) };
@@ -97,12 +99,17 @@ export type ChainBreak =
 export function verifyChain(
   eventsOldestFirst: readonly AuditEvent[],
   head: ChainHead | undefined,
+  /** The id each event is stored under, when it is stored apart from the event (a table key). */
+  keyIds?: readonly number[],
 ): ChainBreak {
   let prev = GENESIS_HASH;
   let lastId = 0;
   let checked = 0;
-  for (const event of eventsOldestFirst) {
+  for (const [i, event] of eventsOldestFirst.entries()) {
     const { hash, ...rest } = event;
+    const keyId = keyIds?.[i];
+    if (keyId !== undefined && keyId !== event.id)
+      return { ok: false, checked, event_id: keyId, reason: 'stored under another id' };
     if (event.id <= lastId) return { ok: false, checked, event_id: event.id, reason: 'out of order' };
     if (event.prev_hash !== prev) return { ok: false, checked, event_id: event.id, reason: 'broken link' };
     if (hashEvent(rest) !== hash) return { ok: false, checked, event_id: event.id, reason: 'altered event' };

@@ -88,3 +88,25 @@ export class IdempotencyInProgressError extends DomainError {
     );
   }
 }
+
+export class ProductNotFoundError extends NotFoundError {
+  constructor(product: string) {
+    super(`product '${product}' is not in the catalog`);
+  }
+}
+
+export class EntitlementNotFoundError extends NotFoundError {
+  constructor(product: string) {
+    super(`the tenant has no entitlement to '${product}'`);
+  }
+}
+
+/** Catalog, entitlement and trial rules that refuse a request as things stand (409). */
+export class CatalogRuleError extends DomainError {
+  constructor(
+    code: 'tenant_inactive' | 'trial_unavailable' | 'plan_not_eligible' | 'trial_used' | 'already_entitled',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}

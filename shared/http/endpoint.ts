@@ -4,7 +4,7 @@ import type * as z from 'zod/mini';
 import * as app from '../app';
 import { config } from '../config/env';
 import type { Plane } from '../contract/planes';
-import { type OperationId, type Route, routes } from '../contract/routes';
+import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Actor } from '../services/actor';
 import { firstResponse } from '../services/idempotency';
@@ -21,8 +21,8 @@ import { type HttpResponse, json, type Reply } from './responses';
 type Out<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
 
 export interface EndpointSpec<P, Q, B> {
-  /** The operationId in openapi.yaml; the route comes from there. */
-  readonly operation: OperationId;
+  /** The operation's route, generated from openapi.yaml (`contract.createTenant`). */
+  readonly operation: Route;
   /** Must agree with the route's plane; stated so a reader sees who may call. */
   readonly plane: Plane;
   readonly params?: P;
@@ -64,11 +64,11 @@ export function endpoint<
   spec: EndpointSpec<P, Q, B>,
   handler: (input: EndpointInput<P, Q, B>) => Promise<unknown>,
 ): EndpointHandler {
-  const route: Route = routes[spec.operation];
+  const route: Route = spec.operation;
   const plane: Plane = spec.plane;
   if (route.plane !== plane) {
     throw new Error(
-      `${spec.operation} declares plane ${spec.plane} but openapi.yaml puts it on ${route.plane}`,
+      `${route.operationId} declares plane ${spec.plane} but openapi.yaml puts it on ${route.plane}`,
     );
   }
 
@@ -91,12 +91,12 @@ export function endpoint<
   if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens));
   chain.use(input(spec as InputSchemas, () => config().maxBodyBytes));
   if (spec.idempotent)
-    chain.use(idempotency(spec.operation, (claim) => firstResponse(app.tenantStore(), claim)));
+    chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
   chain.use(errorMapper());
 
   const lambda = async (event: HttpEvent, context: Context) => {
     (context as EndpointContext).endpoint = {
-      operationId: spec.operation,
+      operationId: route.operationId,
       route,
       started: Date.now(),
       http: toHttpRequest(event, context),

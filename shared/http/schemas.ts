@@ -70,7 +70,11 @@ export const settings = z.custom<Record<string, unknown>>().check(
       Object.getPrototypeOf(v) === Object.prototype,
     'must be a JSON object',
   ),
-  z.refine((v) => Object.keys(v as object).length <= 100, 'must have at most 100 keys'),
+  // Every check runs even after the first fails: guard, so `null` is a 400, never a TypeError.
+  z.refine(
+    (v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 100,
+    'must have at most 100 keys',
+  ),
   z.superRefine((v, ctx) => {
     const problem = jsonProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditInput } from '../domain/audit';
-import type { IdempotencyRecord } from '../domain/idempotency';
+import type { IdempotencyClaim, IdempotencyRecord } from '../domain/idempotency';
 import type { Tenant, TenantStatus } from '../domain/tenant';
 
 /** Who holds a slug, as the table (the source of truth) records it. */
@@ -29,6 +29,8 @@ export interface UnitOfWork {
   readonly slugs?: readonly SlugChange[];
   readonly audit: AuditInput;
   readonly idempotency?: IdempotencyRecord;
+  /** Replaces the stored response of an earlier idempotent create (same key and body). */
+  readonly idempotentResponse?: IdempotencyClaim & { readonly body: unknown };
 }
 
 export interface TenantPage {

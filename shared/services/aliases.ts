@@ -26,6 +26,7 @@ import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import { type Actor, tenantEvent } from './actor';
 import type { AliasResolver } from './alias-resolver';
+import type { OrganizationProvisioning } from './organizations';
 import type { Precondition, TenantService } from './tenants';
 
 /** What SSM must show after a change, or after a retry of one. */
@@ -39,8 +40,13 @@ interface AliasEffects {
 export interface CreateOptions {
   readonly idempotency?: IdempotencyClaim;
   /** The created response as the API will send it, stored with an idempotency key. */
-  readonly respond: (tenant: Tenant) => { status: number; body: unknown };
+  readonly respond: (tenant: Tenant, inviteUrl?: string) => { status: number; body: unknown };
+  /** Set when Keycloak is configured: an `admin_email` then gets an organization and an invite. */
+  readonly organizations?: OrganizationProvisioning;
 }
+
+/** A create's input: the tenant, and optionally the admin to invite through Keycloak. */
+export type CreateTenantInput = NewTenant & { readonly admin_email?: string; readonly admin_name?: string };
 
 /**
  * Everything that changes who holds a slug: creating a tenant (its primary slug), retiring it
@@ -59,7 +65,7 @@ export class AliasService {
   ) {}
 
   async createTenant(
-    input: NewTenant,
+    input: CreateTenantInput,
     actor: Actor,
     options: CreateOptions,
   ): Promise<{ status: number; body: unknown }> {
@@ -80,7 +86,17 @@ export class AliasService {
         : {}),
     });
     await this.publish(tenant.slug, tenant.id);
-    return response;
+    // After the commit and never undoing it: a failure is an audit event and no invite_url.
+    if (input.admin_email === undefined || !options.organizations) return response;
+    const admin = { email: input.admin_email, ...(input.admin_name ? { name: input.admin_name } : {}) };
+    const { idempotency } = options;
+    const inviteUrl = await options.organizations.provision(
+      tenant,
+      admin,
+      actor,
+      idempotency && { claim: idempotency, body: (url) => options.respond(tenant, url).body },
+    );
+    return inviteUrl === undefined ? response : options.respond(tenant, inviteUrl);
   }
 
   /**

@@ -31,8 +31,9 @@ export type Decision = Omit<UnitOfWork, 'tenant'> & { readonly tenant: Tenant };
  * Writes without If-Match re-read and re-apply after losing a race, with jittered backoff,
  * this many times before answering 409: a busy tenant is slow to change, never wrongly refused.
  */
-const UNCONDITIONAL_ATTEMPTS = 25;
-const BACKOFF_MS = 8;
+const UNCONDITIONAL_ATTEMPTS = 30;
+/** Full-jitter exponential backoff, capped: contenders spread out instead of colliding again. */
+const backoffMs = (attempt: number) => Math.random() * Math.min(400, 5 * 2 ** attempt);
 
 /**
  * Tenants: reads, capabilities and the lifecycle. Every change commits with its audit event in
@@ -106,7 +107,7 @@ export class TenantService {
         const lostRace = error instanceof StaleVersionError || error instanceof ConcurrentUpdateError;
         if (!lostRace || pre.expectedVersion !== undefined) throw error;
         if (attempt >= UNCONDITIONAL_ATTEMPTS) throw new ConcurrentUpdateError();
-        await sleep(Math.random() * BACKOFF_MS * Math.min(attempt, 10));
+        await sleep(backoffMs(attempt));
       }
     }
   }

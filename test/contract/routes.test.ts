@@ -115,7 +115,7 @@ describe.each(ops)('$operationId handler', (op) => {
   });
 
   test('declares its own operation and plane', () => {
-    expect(handler.spec.operation).toBe(op.operationId);
+    expect(handler.spec.operation.operationId).toBe(op.operationId);
     expect(handler.spec.plane).toBe(op.plane);
   });
 

@@ -1,82 +1,125 @@
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
 import { lambdaEsbuildOptions, nodejsFunctionBundling } from '../../lib/bundling';
-import { TenantRegistryStack } from '../../lib/tenant-registry-stack';
+import { OPERATION_SIZING } from '../../lib/permissions';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
-import { operations } from '../../shared/contract/spec';
+import { synthesize } from './support/synth';
+import { functionIdOf, render, resources, specOperations } from './support/template';
 
-/**
- * The stack as synthesized with cdk.json's feature flags, without bundling: the context key
- * `aws:cdk:bundling-stacks: []` makes the CDK skip asset bundling (no esbuild run per function).
- */
-function synth(): Template {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TenantRegistryStack(app, 'TenantRegistry-test', {
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
-  return Template.fromStack(stack);
-}
+const { template } = synthesize('api');
+const defaults = synthesize('defaults').template;
 
-const template = synth();
-const ops = operations();
-
-describe('TenantRegistryStack', () => {
-  test('one function per openapi.yaml operation', () => {
-    expect(ops.length).toBeGreaterThan(0);
-    template.resourceCountIs('AWS::Lambda::Function', ops.length);
-    for (const op of ops) {
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Description: Match.stringLikeRegexp(`\\(${op.operationId}\\)$`),
-        Handler: 'index.handler',
-        Environment: {
-          Variables: Match.objectLike({
-            TENANT_REGISTRY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^Table') },
-            NODE_OPTIONS: '--enable-source-maps',
-          }),
-        },
-      });
+describe('functions', () => {
+  test('one function per openapi.yaml operation, plus the reconciler and the rotation function', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 2);
+    for (const op of specOperations) {
+      const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
+      expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
+      expect(fn.Handler).toBe('index.handler');
     }
   });
 
-  test('every function is nodejs22.x on arm64', () => {
-    const fns = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(fns).toHaveLength(ops.length);
-    for (const fn of fns) {
+  test('nodejs22.x on arm64, traced, each with its own log group and role', () => {
+    const fns = resources(template, 'AWS::Lambda::Function');
+    const logGroups = new Set<string>();
+    const roles = new Set<string>();
+    for (const [, fn] of fns) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      logGroups.add(render(fn.Properties.LoggingConfig.LogGroup));
+      roles.add(render(fn.Properties.Role));
+    }
+    expect(logGroups.size).toBe(fns.length);
+    expect(roles.size).toBe(fns.length);
+  });
+
+  test('memory and timeout per operation; argon2id hashing gets 1024 MB', () => {
+    for (const op of specOperations) {
+      const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
+      const sizing = OPERATION_SIZING[op.operationId];
+      expect([op.operationId, fn.MemorySize]).toEqual([op.operationId, sizing?.memorySize ?? 512]);
+      expect([op.operationId, fn.Timeout]).toEqual([op.operationId, sizing?.timeoutSeconds ?? 10]);
+    }
+    for (const op of ['verifyApiKey', 'createApiKey']) {
+      expect(template.Resources[functionIdOf(template, op)].Properties.MemorySize).toBe(1024);
     }
   });
 
-  test('the table: keys, GSIs, PITR, deletion protection, retained, encrypted, TTL', () => {
+  test('the API enable flag reaches every endpoint: on when asked, off by default', () => {
+    for (const op of specOperations) {
+      expect(
+        template.Resources[functionIdOf(template, op.operationId)].Properties.Environment.Variables
+          .TENANT_REGISTRY_API_ENABLED,
+      ).toBe('true');
+      expect(
+        defaults.Resources[functionIdOf(defaults, op.operationId)].Properties.Environment.Variables
+          .TENANT_REGISTRY_API_ENABLED,
+      ).toBe('false');
+    }
+  });
+});
+
+describe('the table', () => {
+  test('keys, GSIs, PITR, deletion protection, retained, encrypted, TTL', () => {
     const local = tableDefinition('unused');
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        // The same keys and indexes as the table local mode and the tests create.
-        KeySchema: local.KeySchema,
-        AttributeDefinitions: Match.arrayEquals(local.AttributeDefinitions ?? []),
-        GlobalSecondaryIndexes: local.GlobalSecondaryIndexes,
-        BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
-        SSESpecification: { SSEEnabled: true },
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      },
-    });
-    // AWS-managed key: SSE on, no customer key.
-    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
-    expect(table?.Properties.SSESpecification.KMSMasterKeyId).toBeUndefined();
+    const tables = resources(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const [, table] = tables[0] ?? [];
+    expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const p = table?.Properties;
+    // The same keys and indexes as the table local mode and the tests create.
+    expect(p.KeySchema).toEqual(local.KeySchema);
+    expect(new Set(p.AttributeDefinitions)).toEqual(new Set(local.AttributeDefinitions));
+    expect(p.AttributeDefinitions).toHaveLength(local.AttributeDefinitions?.length ?? -1);
+    expect(p.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.DeletionProtectionEnabled).toBe(true);
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
   });
 
-  test('the table keeps its logical id (construct id `Table`)', () => {
-    const ids = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-    expect(ids).toEqual([expect.stringMatching(/^Table[0-9A-F]{8}$/)]);
+  test('keeps its logical id (construct id `Table`)', () => {
+    expect(resources(template, 'AWS::DynamoDB::Table').map(([id]) => id)).toEqual([
+      expect.stringMatching(/^Table[0-9A-F]{8}$/),
+    ]);
+  });
+});
+
+describe('the admin token', () => {
+  test('generated at deploy: 48 letters and digits, retained', () => {
+    const secrets = resources(template, 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    const [id, secret] = secrets[0] ?? [];
+    expect(id).toMatch(/^AdminToken[0-9A-F]{8}$/);
+    expect(secret?.Properties.GenerateSecretString).toEqual({
+      PasswordLength: 48,
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+    });
+    expect(secret?.Properties.SecretString).toBeUndefined();
+    expect(template.Resources[id ?? ''].DeletionPolicy).toBe('Retain');
+  });
+
+  test('rotated every 90 days by the rotation function', () => {
+    const schedules = resources(template, 'AWS::SecretsManager::RotationSchedule');
+    expect(schedules).toHaveLength(1);
+    const p = schedules[0]?.[1].Properties;
+    expect(p.RotationRules.ScheduleExpression).toBe('rate(90 days)');
+    const rotationFn = template.Resources[p.RotationLambdaARN['Fn::GetAtt'][0]];
+    expect(rotationFn.Properties.Description).toMatch(/rotation/);
+    expect(render(p.SecretId)).toBe(`<${resources(template, 'AWS::SecretsManager::Secret')[0]?.[0]}>`);
+  });
+});
+
+describe('the alias reconciler', () => {
+  test('runs on a schedule with table read and alias repair rights', () => {
+    const rules = resources(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.[1].Properties;
+    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
+    const fnId = rule.Targets[0].Arn['Fn::GetAtt'][0];
+    expect(template.Resources[fnId].Properties.Description).toMatch(/alias reconciler/);
   });
 });
 

@@ -128,7 +128,7 @@ describe('concurrent PATCHes of one tenant', () => {
     notes.push(
       `conditional PATCH: ${applied.length}/${WRITERS} writers applied; outcomes ${JSON.stringify(counts)}`,
     );
-  });
+  }, 240_000);
 
   test('50 without If-Match: all succeed, none is lost (version 51)', async () => {
     const tenant = await createTenant();
@@ -151,7 +151,7 @@ describe('concurrent PATCHes of one tenant', () => {
     // would answer a precondition these requests never sent.
     expect(outcomes).toEqual({ '200': 50 });
     expect(final?.version).toBe(51);
-  });
+  }, 240_000);
 });
 
 describe('audit chain integrity after the concurrency', () => {
@@ -186,7 +186,7 @@ describe('audit chain integrity after the concurrency', () => {
 
     // None of these requests has a precondition: a lost race is the service's to retry.
     expect(outcomes).toEqual({ 'addAlias 201': 10, 'updateTenant 200': 10, 'activateTenant 200': 1 });
-  });
+  }, 240_000);
 
   test('every chain touched in this file verifies against its head, one event per committed change', async () => {
     expect(tenantsTouched.length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } 
 import { ConcurrentUpdateError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
 import { type PlainWrite, type TableReader, toTransactItem } from './items';
-import { keys } from './keys';
+import { auditIndexAttributes, keys } from './keys';
 
 /**
  * A write inside an audited transaction, and what it means when its condition fails: a domain
@@ -73,7 +73,10 @@ export class AuditedWriter {
     return item ? { last_id: Number(item.last_id), hash: String(item.hash) } : undefined;
   }
 
-  /** The event and its chain head; a moved head or an id collision is a retryable race. */
+  /**
+   * The event (with its list index attributes), its chain head and its id claim; a moved head or
+   * an id taken by any chain is a retryable race.
+   */
   private eventWrites(chain: string, head: ChainHead | undefined, event: AuditEvent): GuardedWrite[] {
     return [
       {
@@ -92,19 +95,32 @@ export class AuditedWriter {
       },
       {
         write: {
+          Put: { Item: eventItem(chain, event), ConditionExpression: 'attribute_not_exists(PK)' },
+        },
+      },
+      // Ids are unique per chain by the head; this makes them unique log-wide, so an id is a
+      // cursor that can neither skip nor repeat an event of another chain.
+      {
+        write: {
           Put: {
-            Item: {
-              ...keys.auditEvent(chain, event.id),
-              entity: 'audit_event',
-              chain,
-              ...eventToItem(event),
-            },
+            Item: { ...keys.auditId(event.id), entity: 'audit_id', chain },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
       },
     ];
   }
+}
+
+/** The stored event: its chain's key, a partition in each list index it belongs to, the event. */
+export function eventItem(chain: string, event: AuditEvent): Record<string, unknown> {
+  return {
+    ...keys.auditEvent(chain, event.id),
+    entity: 'audit_event',
+    chain,
+    ...auditIndexAttributes(event),
+    ...eventToItem(event),
+  };
 }
 
 /**
@@ -116,7 +132,8 @@ export function eventToItem(event: AuditEvent): Record<string, unknown> {
 }
 
 export function eventFromItem(item: Record<string, unknown>): AuditEvent {
-  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, ...event } = item;
+  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, ...rest } = item;
+  const event = Object.fromEntries(Object.entries(rest).filter(([k]) => !/^GSI\d+(PK|SK)$/.test(k)));
   return (
     typeof event.metadata === 'string' ? { ...event, metadata: JSON.parse(event.metadata) } : event
   ) as AuditEvent;

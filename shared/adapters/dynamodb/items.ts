@@ -43,6 +43,15 @@ export type PlainWrite =
         readonly ExpressionAttributeNames?: Record<string, string>;
         readonly ExpressionAttributeValues?: Record<string, unknown>;
       };
+    }
+  | {
+      /** A condition on an item the transaction does not change (it still fails the whole). */
+      readonly ConditionCheck: {
+        readonly Key: Key;
+        readonly ConditionExpression: string;
+        readonly ExpressionAttributeNames?: Record<string, string>;
+        readonly ExpressionAttributeValues?: Record<string, unknown>;
+      };
     };
 
 export function toTransactItem(write: PlainWrite, tableName: string): TransactWriteItem {
@@ -58,6 +67,17 @@ export function toTransactItem(write: PlainWrite, tableName: string): TransactWr
     const { Key: key, ExpressionAttributeValues, ...rest } = write.Update;
     return {
       Update: {
+        TableName: tableName,
+        ...rest,
+        Key: toItem({ ...key }),
+        ...values(ExpressionAttributeValues),
+      },
+    };
+  }
+  if ('ConditionCheck' in write) {
+    const { Key: key, ExpressionAttributeValues, ...rest } = write.ConditionCheck;
+    return {
+      ConditionCheck: {
         TableName: tableName,
         ...rest,
         Key: toItem({ ...key }),

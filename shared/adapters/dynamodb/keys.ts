@@ -18,16 +18,35 @@ const padId = (id: number): string => id.toString().padStart(16, '0');
 
 export const TENANT_LIST = 'TENANTS';
 export const SLUG_LIST = 'SLUGS';
+export const CATALOG_LIST = 'CATALOG';
+/** Sort-key prefix of a tenant's entitlements, for `begins_with`. */
+export const ENTITLEMENT_PREFIX = 'ENTITLEMENT#';
 
 export const keys = {
   tenant: (id: string): Key => ({ PK: `TENANT#${id}`, SK: 'PROFILE' }),
   slugClaim: (slug: string): Key => ({ PK: `SLUG#${slug}`, SK: 'CLAIM' }),
   auditHead: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'HEAD' }),
   auditEvent: (chain: string, id: number): Key => ({ PK: `AUDIT#${chain}`, SK: `EVENT#${padId(id)}` }),
+  /** Claims an audit id across every chain, so ids (and id cursors) are unique log-wide. */
+  auditId: (id: number): Key => ({ PK: `AUDITID#${padId(id)}`, SK: 'CLAIM' }),
+  /** Catalog keys match the identifier pattern, so they never hold `#`. */
+  catalogEntry: (key: string): Key => ({ PK: `CATALOG#${key}`, SK: 'ENTRY' }),
+  /** In the tenant's partition: one Query lists a tenant's entitlements, one GetItem reads one. */
+  entitlement: (tenantId: string, product: string): Key => ({
+    PK: `TENANT#${tenantId}`,
+    SK: `${ENTITLEMENT_PREFIX}${product}`,
+  }),
+  /** Written once, never removed: "one trial per product per tenant, ever" by a conditional put. */
+  trialMarker: (tenantId: string, product: string): Key => ({
+    PK: `TENANT#${tenantId}`,
+    SK: `TRIAL#${product}`,
+  }),
   idempotency: (scope: string, key: string): Key => ({
     PK: `IDEMPOTENCY#${scope}#${createHash('sha256').update(key).digest('hex')}`,
     SK: 'RECORD',
   }),
+  /** One GetItem from the id part of a presented key. */
+  apiKey: (id: string): Key => ({ PK: `APIKEY#${id}`, SK: 'KEY' }),
 } as const;
 
 /** Sort key shared by both tenant-list indexes: newest first when read backwards. */
@@ -49,6 +68,13 @@ export const indexes = {
   }),
   /** GSI1: every slug claim, for the reconciler. */
   slugList: (slug: string) => ({ GSI1PK: SLUG_LIST, GSI1SK: slug }),
+  /** GSI1: every catalog entry, by key. */
+  catalogList: (key: string) => ({ GSI1PK: CATALOG_LIST, GSI1SK: key }),
+  /** GSI1: one tenant's API keys, by creation time. */
+  tenantApiKeys: (tenantId: string, createdAt: string, id: string) => ({
+    GSI1PK: `TENANT#${tenantId}#KEYS`,
+    GSI1SK: tenantListSort(createdAt, id),
+  }),
 } as const;
 
 export const KEY_ATTRIBUTES = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'entity'] as const;
@@ -58,4 +84,70 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
   const copy: Record<string, unknown> = { ...item };
   for (const k of KEY_ATTRIBUTES) delete copy[k];
   return copy as T;
+}
+
+/**
+ * Audit listings. Every combination of the four filters is its own partition, so one Query with
+ * a sort-key range (`since`/`until`/cursor on the id) serves it at a cost bounded by the page.
+ * Tenant only is the chain itself (table, `AUDIT#<tenant>` / `EVENT#<id>`); every other
+ * combination has a sparse GSI: no filter GSI3, then mask + 2 for the mask of the filters
+ * present (tenant 1, product 2, actor 4, action 8), so GSI4..GSI17. An event appears in the
+ * index of each combination of the filters it carries. Free-form values (actor, action) are
+ * hashed, so a `#` inside them cannot make two partitions collide.
+ */
+export const AUDIT_FILTERS = ['tenant_id', 'product', 'actor_id', 'action'] as const;
+export type AuditFilters = { readonly [F in (typeof AUDIT_FILTERS)[number]]?: string };
+
+const AUDIT_LABEL = { tenant_id: 'T', product: 'P', actor_id: 'U', action: 'A' } as const;
+const auditPart = (filter: (typeof AUDIT_FILTERS)[number], value: string): string =>
+  filter === 'actor_id' || filter === 'action' ? createHash('sha256').update(value).digest('hex') : value;
+const auditMask = (filters: AuditFilters): number =>
+  AUDIT_FILTERS.reduce((mask, f, bit) => (filters[f] === undefined ? mask : mask | (1 << bit)), 0);
+
+/** Where a filter combination lives: the key attribute names, the partition, the sort key of an id. */
+export interface AuditListKey {
+  readonly index?: string;
+  readonly pkName: string;
+  readonly skName: string;
+  readonly pk: string;
+  readonly sk: (id: number) => string;
+}
+
+export function auditListKey(filters: AuditFilters): AuditListKey {
+  const mask = auditMask(filters);
+  if (mask === 1 && filters.tenant_id !== undefined) {
+    const pk = keys.auditEvent(filters.tenant_id, 0).PK;
+    return { pkName: 'PK', skName: 'SK', pk, sk: (id) => keys.auditEvent(filters.tenant_id ?? '', id).SK };
+  }
+  const n = mask === 0 ? 3 : mask + 2;
+  const parts = AUDIT_FILTERS.flatMap((f) => {
+    const value = filters[f];
+    return value === undefined ? [] : [`${AUDIT_LABEL[f]}=${auditPart(f, value)}`];
+  });
+  return {
+    index: `GSI${n}`,
+    pkName: `GSI${n}PK`,
+    skName: `GSI${n}SK`,
+    pk: `AUDIT#${parts.length === 0 ? 'ALL' : parts.join('#')}`,
+    sk: padId,
+  };
+}
+
+/** The index attributes of an event: one partition per combination of the filters it carries. */
+export function auditIndexAttributes(event: AuditFilters & { readonly id: number }): Record<string, string> {
+  const present = AUDIT_FILTERS.filter((f) => event[f] !== undefined);
+  const out: Record<string, string> = {};
+  for (let subset = 0; subset < 1 << present.length; subset++) {
+    const filters: Record<string, string> = {};
+    present.forEach((f, bit) => {
+      const value = event[f];
+      if (subset & (1 << bit) && value !== undefined) filters[f] = value;
+    });
+    const key = auditListKey(filters);
+    if (key.index) {
+      out[key.pkName] = key.pk;
+      out[key.skName] = key.sk(event.id);
+    }
+  }
+  return out;
 }

@@ -16,17 +16,22 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S' as const,
-    })),
+    AttributeDefinitions: ['PK', 'SK', ...GSI_NUMBERS.flatMap((n) => [`GSI${n}PK`, `GSI${n}SK`])].map(
+      (name) => ({ AttributeName: name, AttributeType: 'S' as const }),
+    ),
     KeySchema: [
       { AttributeName: 'PK', KeyType: 'HASH' },
       { AttributeName: 'SK', KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [gsi(1), gsi(2)],
+    GlobalSecondaryIndexes: GSI_NUMBERS.map(gsi),
   };
 }
+
+/**
+ * The generic indexes, GSI1..GSI17: 1 and 2 list tenants and slugs, 3..17 list audit events by
+ * each combination of filters (keys.ts, `auditListKey`). The CDK stack declares the same.
+ */
+export const GSI_NUMBERS: readonly number[] = Array.from({ length: 17 }, (_, i) => i + 1);
 
 /** DynamoDB's TTL attribute: idempotency records expire through it. */
 export const TTL_ATTRIBUTE = 'expires_at';

@@ -124,6 +124,23 @@ export class DynamoTenantStore implements TenantStore {
         rank: 0,
       });
     }
+    if (unit.idempotentResponse) {
+      const r = unit.idempotentResponse;
+      out.push({
+        write: {
+          Update: {
+            Key: keys.idempotency(r.scope, r.key),
+            UpdateExpression: 'SET #body = :body',
+            ConditionExpression: 'fingerprint = :fingerprint',
+            ExpressionAttributeNames: { '#body': 'body' },
+            ExpressionAttributeValues: { ':body': r.body, ':fingerprint': r.fingerprint },
+          },
+        },
+        // Expired or taken over by another body: nothing of this create's to update.
+        conflict: () => new ConcurrentUpdateError(),
+        rank: 0,
+      });
+    }
     if (!unit.tenant) return out;
 
     const { next, expectedVersion } = unit.tenant;

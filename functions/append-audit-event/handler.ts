@@ -1,0 +1,9 @@
+import { audit } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
+import { endpoint } from '../../shared/http/endpoint';
+import { AppendAuditEventBody } from './schema';
+
+export const handler = endpoint(
+  { operation: contract.appendAuditEvent, plane: 'operator', body: AppendAuditEventBody, status: 201 },
+  async ({ body, actor }) => audit().append(body, actor),
+);

@@ -1,0 +1,64 @@
+import * as z from 'zod/mini';
+import { identifier, queryInt, uuid } from '../../shared/http/schemas';
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An RFC 3339 date-time that exists (`2024-02-30T00:00:00Z` is refused), as epoch milliseconds
+ * rounded up: events (at whole milliseconds) at or after it are exactly those at or after this.
+ */
+const dateTime = z.pipe(
+  z.string(),
+  z.transform((v, ctx) => {
+    const m = DATE_TIME.exec(v);
+    const [, y, mo, d, h, mi, s, fraction = '', zone = 'Z'] = m ?? [];
+    const day = new Date(`${y}-${mo}-${d}T00:00:00Z`);
+    const ok =
+      m !== null &&
+      !Number.isNaN(day.getTime()) &&
+      day.toISOString().slice(0, 10) === `${y}-${mo}-${d}` &&
+      Number(h) < 24 &&
+      Number(mi) < 60 &&
+      Number(s) < 60 &&
+      (zone.toUpperCase() === 'Z' || (Number(zone.slice(1, 3)) < 24 && Number(zone.slice(4)) < 60));
+    if (!ok) {
+      ctx.issues.push({ code: 'custom', message: 'must be an RFC 3339 date-time that exists', input: v });
+      return z.NEVER;
+    }
+    const whole = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone.toUpperCase()}`);
+    // Rounded up to the millisecond (created_at's precision), on the fraction alone: added to
+    // the epoch first, digits below a microsecond would be lost to floating point.
+    return whole + Math.ceil(fraction ? Number(`0${fraction}`) * 1000 : 0);
+  }),
+);
+
+/** A positive id below 2^53. */
+const cursor = z.pipe(
+  z.string(),
+  z.transform((v, ctx) => {
+    const n = /^[1-9]\d{0,15}$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n)) {
+      ctx.issues.push({ code: 'custom', message: 'must be a positive integer (an event id)', input: v });
+      return z.NEVER;
+    }
+    return n;
+  }),
+);
+
+const text = (max: number) =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(max),
+    z.refine((v) => !/[\uD800-\uDFFF]/u.test(v), 'must be well-formed Unicode text'),
+  );
+
+export const ListAuditEventsQuery = z.strictObject({
+  tenant_id: z.optional(uuid),
+  product: z.optional(identifier),
+  actor_id: z.optional(text(255)),
+  action: z.optional(text(128)),
+  since: z.optional(dateTime),
+  until: z.optional(dateTime),
+  limit: queryInt(1, 500, 50),
+  cursor: z.optional(cursor),
+});

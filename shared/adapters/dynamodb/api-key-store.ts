@@ -1,0 +1,165 @@
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ApiKeyRecord } from '../../domain/api-key';
+import type { AuditInput } from '../../domain/audit';
+import { DomainError, ValidationError } from '../../domain/errors';
+import type { ApiKeyPage, ApiKeyStore } from '../../ports/api-key-store';
+import type { Clock } from '../../ports/clock';
+import { AuditedWriter } from './audited-writer';
+import { TableReader, toItem } from './items';
+import { indexes, keys, stripKeys, TENANT_LIST_SORT_PATTERN, tenantListSort } from './keys';
+
+const CURSOR_PREFIX = 'v1.';
+
+/** Thrown inside a commit when the key was revoked between the read and the write. */
+class AlreadyRevoked extends DomainError {
+  constructor() {
+    super('conflict', 'the key is already revoked');
+  }
+}
+
+/**
+ * API keys: `APIKEY#<id>` / `KEY`, listed per tenant on GSI1 (`TENANT#<id>#KEYS`). The key's
+ * expiry is stored as `valid_until`, not `expires_at`: that name is the table's TTL attribute,
+ * and a key record stays after it expires (the list shows it).
+ */
+export class DynamoApiKeyStore implements ApiKeyStore {
+  private readonly reader: TableReader;
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+    this.reader = new TableReader(db, tableName);
+    this.writer = new AuditedWriter(this.reader, clock);
+  }
+
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const item = await this.reader.get(keys.apiKey(id));
+    return item ? keyFromItem(item) : undefined;
+  }
+
+  async listKeys(tenantId: string, query: { limit: number; cursor?: string }): Promise<ApiKeyPage> {
+    const partition = indexes.tenantApiKeys(tenantId, '', '').GSI1PK;
+    let start: Record<string, unknown> | undefined;
+    if (query.cursor !== undefined) {
+      const sort = decodeCursor(query.cursor);
+      const id = sort.slice(sort.indexOf('#') + 1);
+      start = { ...keys.apiKey(id), GSI1PK: partition, GSI1SK: sort };
+    }
+    const page = await this.reader.query({
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      values: { ':pk': partition },
+      ScanIndexForward: false,
+      // One more than asked: tells whether another page exists without an empty last page.
+      Limit: query.limit + 1,
+      ...(start ? { start } : {}),
+    });
+    const items = page.items.slice(0, query.limit).map(keyFromItem);
+    const last = items.at(-1);
+    return page.items.length > query.limit && last
+      ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
+      : { items };
+  }
+
+  async createKey(key: ApiKeyRecord, audit: AuditInput): Promise<void> {
+    await this.writer.commit(audit, () => [
+      {
+        write: {
+          Put: {
+            Item: {
+              ...keys.apiKey(key.id),
+              entity: 'api_key',
+              ...indexes.tenantApiKeys(key.tenant_id, key.created_at, key.id),
+              ...keyToItem(key),
+            },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      },
+    ]);
+  }
+
+  async revokeKey(id: string, revokedAt: string, audit: AuditInput): Promise<boolean> {
+    try {
+      await this.writer.commit(audit, () => [
+        {
+          write: {
+            Update: {
+              Key: keys.apiKey(id),
+              UpdateExpression: 'SET revoked_at = :at',
+              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revoked_at)',
+              ExpressionAttributeValues: { ':at': revokedAt },
+            },
+          },
+          conflict: () => new AlreadyRevoked(),
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof AlreadyRevoked) return false;
+      throw error;
+    }
+  }
+
+  async touchKey(id: string, usedAt: string, notAfter: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: toItem({ ...keys.apiKey(id) }),
+      UpdateExpression: 'SET last_used_at = :at',
+      // At most once a minute across every container: a fresher stamp wins, quietly.
+      ConditionExpression:
+        'attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :notAfter)',
+      ExpressionAttributeValues: toItem({ ':at': usedAt, ':notAfter': notAfter }),
+    });
+  }
+
+  async rehashKey(id: string, previous: string, next: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: toItem({ ...keys.apiKey(id) }),
+      UpdateExpression: 'SET secret_hash = :next',
+      ConditionExpression: 'secret_hash = :previous',
+      ExpressionAttributeValues: toItem({ ':next': next, ':previous': previous }),
+    });
+  }
+
+  /** An UpdateItem whose failed condition means "someone got there first": not an error. */
+  private async conditionalUpdate(
+    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
+  ): Promise<void> {
+    try {
+      await this.reader.db.send(new UpdateItemCommand({ ...input, TableName: this.reader.tableName }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+}
+
+/** Unset times are left out (never stored as NULL), so conditions can ask attribute_not_exists. */
+function keyToItem(key: ApiKeyRecord): Record<string, unknown> {
+  const { expires_at, ...rest } = key;
+  const item: Record<string, unknown> = { ...rest, valid_until: expires_at };
+  for (const [k, v] of Object.entries(item)) if (v === null) delete item[k];
+  return item;
+}
+
+function keyFromItem(item: Record<string, unknown>): ApiKeyRecord {
+  const { valid_until, ...rest } = stripKeys<Record<string, unknown>>(item);
+  const record = rest as unknown as Omit<ApiKeyRecord, 'expires_at'>;
+  return {
+    ...record,
+    expires_at: (valid_until as string | null | undefined) ?? null,
+    revoked_at: record.revoked_at ?? null,
+    last_used_at: record.last_used_at ?? null,
+  };
+}
+
+function encodeCursor(sort: string): string {
+  return CURSOR_PREFIX + Buffer.from(sort, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const sort = cursor.startsWith(CURSOR_PREFIX)
+    ? Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')
+    : '';
+  if (!TENANT_LIST_SORT_PATTERN.test(sort)) throw new ValidationError('cursor is not one this API issued');
+  return sort;
+}

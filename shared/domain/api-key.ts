@@ -1,0 +1,144 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * Tenant API keys: the plaintext format, scopes and the record. Pure: no AWS, no HTTP.
+ *
+ * A key reads `<prefix>_<id>_<secret>_<checksum>`:
+ * - `prefix`: recognisable (secret scanners, humans), configurable, 2-16 of `a-z0-9`, no `_`;
+ * - `id`: the key's UUID as base64url of its 16 bytes (22 characters), so one GetItem finds it;
+ * - `secret`: 32 random bytes as base64url (43 characters, 256 bits);
+ * - `checksum`: CRC32 of everything before it, 8 lowercase hex digits.
+ * The parts after the prefix have fixed widths, so `_` inside base64url never confuses the
+ * parse. CRC32 catches every error burst up to 32 bits, so any one mistyped character fails
+ * the checksum and never costs a read.
+ */
+
+export const SCOPES = [
+  'profile:read',
+  'entitlements:read',
+  'audit:read',
+  'audit:write',
+  'catalog:request',
+  'keys:manage',
+  'swagger:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** A key created without scopes may read and nothing more. */
+export const DEFAULT_SCOPES: readonly Scope[] = [
+  'profile:read',
+  'entitlements:read',
+  'audit:read',
+  'swagger:read',
+];
+
+export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}$/;
+export const DEFAULT_KEY_PREFIX = 'trk';
+
+const ID_CHARS = 22;
+const SECRET_BYTES = 32;
+const SECRET_CHARS = 43;
+const CHECKSUM_CHARS = 8;
+/** The longest plaintext any valid prefix can make; longer input is rejected unread. */
+export const MAX_KEY_LENGTH = 16 + 1 + ID_CHARS + 1 + SECRET_CHARS + 1 + CHECKSUM_CHARS;
+/** How many characters of the id part `api_key.prefix` shows: public, and never the secret. */
+const DISPLAY_ID_CHARS = 8;
+
+const KEY_PATTERN = /^([a-z][a-z0-9]{1,15})_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})_([0-9a-f]{8})$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface ApiKey {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly name: string;
+  readonly product?: string;
+  readonly scopes: readonly Scope[];
+  /** The leading part of the plaintext, for UIs: the prefix and the start of the public id. */
+  readonly prefix: string;
+  readonly created_by?: string;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+  readonly last_used_at: string | null;
+}
+
+/** The stored record: the key and its format-tagged argon2id hash (never returned). */
+export interface ApiKeyRecord extends ApiKey {
+  readonly secret_hash: string;
+}
+
+/** A key as the API shows it: every field of the record but the hash. */
+export function apiKeyView(key: ApiKey): ApiKey {
+  const { secret_hash: _hash, ...view } = key as ApiKeyRecord;
+  return view;
+}
+
+export interface ParsedKey {
+  readonly prefix: string;
+  readonly id: string;
+  /** The secret part, as presented (what the hash covers). */
+  readonly secret: string;
+}
+
+export function isValidKeyPrefix(prefix: string): boolean {
+  return KEY_PREFIX_PATTERN.test(prefix);
+}
+
+function checksum(body: string): string {
+  return (crc32(body) >>> 0).toString(16).padStart(CHECKSUM_CHARS, '0');
+}
+
+export function uuidToIdPart(uuid: string): string {
+  if (!UUID_PATTERN.test(uuid)) throw new Error('not a lowercase UUID');
+  return Buffer.from(uuid.replaceAll('-', ''), 'hex').toString('base64url');
+}
+
+function idPartToUuid(part: string): string | undefined {
+  const bytes = Buffer.from(part, 'base64url');
+  // Only the canonical encoding: a last character with stray low bits decodes to the same bytes.
+  if (bytes.length !== 16 || bytes.toString('base64url') !== part) return undefined;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The plaintext of a new key. `secretBytes` must be 32 random bytes. */
+export function formatKey(prefix: string, id: string, secretBytes: Uint8Array): string {
+  if (!isValidKeyPrefix(prefix)) throw new Error('invalid key prefix');
+  if (secretBytes.length !== SECRET_BYTES) throw new Error(`a key secret is ${SECRET_BYTES} bytes`);
+  const body = `${prefix}_${uuidToIdPart(id)}_${Buffer.from(secretBytes).toString('base64url')}`;
+  return `${body}_${checksum(body)}`;
+}
+
+/** What `api_key.prefix` shows of a key: enough to tell keys apart, nothing secret. */
+export function displayPrefix(prefix: string, id: string): string {
+  return `${prefix}_${uuidToIdPart(id).slice(0, DISPLAY_ID_CHARS)}`;
+}
+
+/**
+ * The parts of a presented key, or undefined for anything that is not a well-formed key with
+ * a matching checksum: wrong type, wrong length, wrong alphabet, non-canonical base64url, or
+ * a mistyped character. Costs microseconds and no I/O; the input is never echoed anywhere.
+ * Any well-formed prefix is accepted, so keys issued before a prefix change keep working.
+ */
+export function parseKey(input: unknown): ParsedKey | undefined {
+  if (typeof input !== 'string' || input.length > MAX_KEY_LENGTH) return undefined;
+  const m = KEY_PATTERN.exec(input);
+  if (!m) return undefined;
+  const [, prefix, idPart, secret, sum] = m;
+  if (!prefix || !idPart || !secret || !sum) return undefined;
+  if (checksum(input.slice(0, -(CHECKSUM_CHARS + 1))) !== sum) return undefined;
+  const id = idPartToUuid(idPart);
+  if (!id) return undefined;
+  const secretBytes = Buffer.from(secret, 'base64url');
+  if (secretBytes.length !== SECRET_BYTES || secretBytes.toString('base64url') !== secret) return undefined;
+  return { prefix, id, secret };
+}
+
+/** Why a key cannot be used now, or undefined when it can (the tenant is checked apart). */
+export function keyUnusable(key: ApiKey, now: Date): 'revoked' | 'expired' | undefined {
+  if (key.revoked_at !== null) return 'revoked';
+  if (key.expires_at !== null && Date.parse(key.expires_at) <= now.getTime()) return 'expired';
+  return undefined;
+}
+
+export { SECRET_BYTES as KEY_SECRET_BYTES };

@@ -1,0 +1,328 @@
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { hashEvent } from '../../shared/domain/audit';
+import { tenantBody, uniqueSlug } from '../fixtures/tenants';
+import { startStack, type TestStack } from '../support/stack';
+
+/**
+ * Tamper evidence through the API: each case changes the stored items of a chain directly in
+ * the table (as someone with write access to it could), asks GET /v1/audit/verify, and expects
+ * the first broken link to be reported; then the original items are put back and the chain
+ * verifies again.
+ */
+
+type Item = Record<string, unknown>;
+
+interface Case {
+  readonly name: string;
+  /** Items to put (replacing any with the same key) and keys to delete. */
+  readonly put: Item[];
+  readonly remove: Item[];
+  /** The event id the verdict must name (null: the head names no event). */
+  readonly eventId: number | null;
+  readonly checked: number;
+}
+
+let stack: TestStack;
+let chainKey: string;
+let original: Item[];
+let events: Item[];
+let head: Item;
+let verdictUrl: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  const created = await stack.request('POST', '/v1/tenants', { body: tenantBody(uniqueSlug('tamper')) });
+  const tenant = created.body.tenant.id as string;
+  verdictUrl = `/v1/audit/verify?tenant_id=${tenant}`;
+  // Events of every shape: state changes and appended events with metadata.
+  await stack.request('PATCH', `/v1/tenants/${tenant}`, {
+    body: { settings: { locale: 'de', n: [1, { x: 2 }] } },
+  });
+  await stack.request('POST', `/v1/tenants/${tenant}/aliases`, {
+    body: { slug: uniqueSlug('tamper-alias') },
+  });
+  for (let i = 0; i < 7; i++) {
+    const res = await stack.request('POST', '/v1/audit', {
+      body: {
+        tenant_id: tenant,
+        action: `step.${i}`,
+        actor_id: `user-${i}`,
+        actor_name: 'Some One',
+        target_id: `t-${i}`,
+        product: 'billing',
+        metadata: { i, tags: ['a', 'b'], nested: { ok: true, n: 1.5 } },
+      },
+      headers: { 'user-agent': 'tamper-test' },
+    });
+    expect(res.status).toBe(201);
+  }
+  chainKey = `AUDIT#${tenant}`;
+  original = await readChain();
+  events = original.filter((i) => String(i.SK).startsWith('EVENT#'));
+  head = original.find((i) => i.SK === 'HEAD') as Item;
+  expect(events).toHaveLength(10);
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+async function readChain(): Promise<Item[]> {
+  const out = await stack.dynamodb.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': { S: chainKey } },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((i) => unmarshall(i as Record<string, AttributeValue>));
+}
+
+async function put(item: Item) {
+  await stack.dynamodb.send(
+    new PutItemCommand({ TableName: stack.tableName, Item: marshall(item, { removeUndefinedValues: true }) }),
+  );
+}
+async function remove(item: Item) {
+  await stack.dynamodb.send(
+    new DeleteItemCommand({ TableName: stack.tableName, Key: marshall({ PK: item.PK, SK: item.SK }) }),
+  );
+}
+
+const idOf = (i: Item) => Number(i.id);
+const eventAt = (k: number) => events[k] as Item;
+const skOf = (id: number) => `EVENT#${String(id).padStart(16, '0')}`;
+
+/** The event part of an item (what was hashed), and an item for a (possibly forged) event. */
+function eventPart(item: Item): Item {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (['PK', 'SK', 'entity', 'chain'].includes(k) || /^GSI\d+(PK|SK)$/.test(k)) continue;
+    out[k] = k === 'metadata' && typeof v === 'string' ? JSON.parse(v) : v;
+  }
+  return out;
+}
+function asItem(base: Item, event: Item): Item {
+  const keys = Object.fromEntries(Object.entries(base).filter(([k]) => !(k in eventPart(base))));
+  return { ...keys, ...event, ...(event.metadata ? { metadata: JSON.stringify(event.metadata) } : {}) };
+}
+/** The event with its own hash recomputed: what a careful forger would store. */
+function resealed(event: Item): Item {
+  const { hash: _hash, ...rest } = event;
+  return { ...rest, hash: hashEvent(rest as never) };
+}
+
+/** A changed value of the same type, never equal to the original. */
+function changed(value: unknown): unknown {
+  if (typeof value === 'number') return value + 1;
+  if (typeof value === 'string') return `${value}x`;
+  if (Array.isArray(value)) return [...value, 'x'];
+  if (value && typeof value === 'object') return { ...value, injected: 1 };
+  return 'x';
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  const n = events.length;
+  for (let k = 0; k < n; k++) {
+    const item = eventAt(k);
+    const event = eventPart(item);
+    const id = idOf(item);
+    // Changed field, hash left alone: this event's hash no longer holds.
+    for (const field of Object.keys(event)) {
+      if (field === 'hash') continue;
+      const forged = { ...event, [field]: changed(event[field]) };
+      out.push({
+        name: `event ${k}: ${field} changed`,
+        put: [asItem(item, forged)],
+        remove: [],
+        eventId: id,
+        checked: k,
+      });
+      // The same change, resealed: the next link (or the head) no longer holds.
+      if (field !== 'id' && field !== 'prev_hash') {
+        const next = events[k + 1];
+        out.push({
+          name: `event ${k}: ${field} changed and resealed`,
+          put: [asItem(item, resealed(forged))],
+          remove: [],
+          eventId: next ? idOf(next) : Number(head.last_id),
+          checked: k + 1,
+        });
+      }
+    }
+    // A metadata value changed deep inside, and a field removed.
+    if (event.metadata && typeof event.metadata === 'object') {
+      const meta = event.metadata as Item;
+      for (const key of Object.keys(meta)) {
+        out.push({
+          name: `event ${k}: metadata.${key} changed`,
+          put: [asItem(item, { ...event, metadata: { ...meta, [key]: changed(meta[key]) } })],
+          remove: [],
+          eventId: id,
+          checked: k,
+        });
+      }
+    }
+    for (const field of ['action', 'created_at', 'actor_id', 'target_id', 'source_ip']) {
+      if (!(field in event)) continue;
+      const { [field]: _gone, ...rest } = event;
+      out.push({
+        name: `event ${k}: ${field} removed`,
+        put: [{ ...asItem(item, rest), [field]: undefined }],
+        remove: [],
+        eventId: id,
+        checked: k,
+      });
+    }
+    // Hash replaced by another event's.
+    out.push({
+      name: `event ${k}: hash replaced`,
+      put: [asItem(item, { ...event, hash: eventPart(eventAt((k + 1) % n)).hash })],
+      remove: [],
+      eventId: id,
+      checked: k,
+    });
+    // Deleted event: its successor's link breaks; the last one, the head.
+    const next = events[k + 1];
+    out.push({
+      name: `event ${k}: deleted`,
+      put: [],
+      remove: [item],
+      eventId: next ? idOf(next) : Number(head.last_id),
+      checked: k,
+    });
+    // Deleted with the chain re-linked and resealed after it: the head gives it away.
+    if (next) {
+      const relinked: Item[] = [];
+      let prev = k === 0 ? '0'.repeat(64) : String(eventPart(eventAt(k - 1)).hash);
+      for (let j = k + 1; j < n; j++) {
+        const e = resealed({ ...eventPart(eventAt(j)), prev_hash: prev });
+        prev = String(e.hash);
+        relinked.push(asItem(eventAt(j), e));
+      }
+      out.push({
+        name: `event ${k}: deleted, later events resealed`,
+        put: relinked,
+        remove: [item],
+        eventId: Number(head.last_id),
+        checked: n - 1,
+      });
+    }
+    // Reordered: two neighbours swap contents (keys stay).
+    if (next) {
+      out.push({
+        name: `events ${k} and ${k + 1}: swapped`,
+        put: [asItem(item, eventPart(next)), asItem(next, event)],
+        remove: [],
+        eventId: id,
+        checked: k,
+      });
+      // Swapped with keys following the contents: the ids run backwards.
+      out.push({
+        name: `events ${k} and ${k + 1}: swapped with ids`,
+        put: [asItem(item, { ...eventPart(next), id }), asItem(next, { ...event, id: idOf(next) })],
+        remove: [],
+        eventId: id,
+        checked: k,
+      });
+    }
+    // Inserted after event k: a forged event linked to k, resealed.
+    const insertedId = next ? Math.floor((id + idOf(next)) / 2) : id + 1;
+    if (insertedId !== id && (!next || insertedId !== idOf(next))) {
+      const forged = resealed({ ...event, id: insertedId, action: 'forged', prev_hash: event.hash });
+      out.push({
+        name: `inserted after event ${k}`,
+        put: [{ ...asItem(item, forged), SK: skOf(insertedId) }],
+        remove: [],
+        eventId: next ? idOf(next) : Number(head.last_id),
+        checked: k + 2,
+      });
+      // Inserted with a wrong link.
+      const unlinked = resealed({ ...event, id: insertedId, action: 'forged' });
+      out.push({
+        name: `inserted after event ${k}, unlinked`,
+        put: [{ ...asItem(item, unlinked), SK: skOf(insertedId) }],
+        remove: [],
+        eventId: insertedId,
+        checked: k + 1,
+      });
+    }
+    // Stored under another id: an event moved to a free key.
+    if (next && idOf(next) - id > 2) {
+      out.push({
+        name: `event ${k}: moved to another key`,
+        put: [{ ...item, SK: skOf(id + 1) }],
+        remove: [item],
+        eventId: id + 1,
+        checked: k,
+      });
+    }
+  }
+  // Head altered.
+  out.push({
+    name: 'head: hash changed',
+    put: [{ ...head, hash: 'f'.repeat(64) }],
+    remove: [],
+    eventId: Number(head.last_id),
+    checked: n,
+  });
+  out.push({
+    name: 'head: id changed',
+    put: [{ ...head, last_id: Number(head.last_id) + 1 }],
+    remove: [],
+    eventId: Number(head.last_id) + 1,
+    checked: n,
+  });
+  out.push({
+    name: 'head: points at an earlier event',
+    put: [{ ...head, last_id: idOf(eventAt(n - 2)), hash: eventPart(eventAt(n - 2)).hash }],
+    remove: [],
+    eventId: idOf(eventAt(n - 2)),
+    checked: n,
+  });
+  out.push({ name: 'head: deleted', put: [], remove: [head], eventId: idOf(eventAt(0)), checked: 0 });
+  out.push({ name: 'whole chain deleted', put: [], remove: [...events, head], eventId: null, checked: 0 });
+  return out;
+}
+
+test('the intact chain verifies', async () => {
+  const res = await stack.request('GET', verdictUrl);
+  expect(res.body).toEqual({ ok: true, checked: events.length });
+});
+
+test('at least 200 tampering cases, each detected at its first broken link', async () => {
+  const all = cases();
+  expect(all.length).toBeGreaterThanOrEqual(200);
+  const kinds = ['changed', 'deleted', 'swapped', 'inserted', 'head', 'removed', 'moved'];
+  for (const kind of kinds) expect(all.some((c) => c.name.includes(kind))).toBe(true);
+  const missed: string[] = [];
+  for (const c of all) {
+    for (const item of c.remove) await remove(item);
+    for (const item of c.put) await put(item);
+    const res = await stack.request('GET', verdictUrl);
+    expect(res.status).toBe(200);
+    const v = res.body as { ok: boolean; checked: number; event_id?: number | null; reason?: string };
+    if (v.ok || v.event_id !== c.eventId || v.checked !== c.checked) {
+      missed.push(`${c.name}: ${JSON.stringify(v)} (want event ${c.eventId}, checked ${c.checked})`);
+    }
+    // Put back exactly what the case touched.
+    const key = (i: Item) => `${i.PK}|${i.SK}`;
+    const originals = new Map(original.map((i) => [key(i), i]));
+    for (const touched of [...c.remove, ...c.put]) {
+      const was = originals.get(key(touched));
+      if (was) await put(was);
+      else await remove(touched);
+    }
+  }
+  expect(missed).toEqual([]);
+  const restored = await stack.request('GET', verdictUrl);
+  expect(restored.body).toEqual({ ok: true, checked: events.length });
+  expect(await readChain()).toEqual(original);
+}, 300_000);
