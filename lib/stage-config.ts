@@ -72,6 +72,24 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
   const waf = flag('waf');
   const apiEnabled = flag('apiEnabled');
   const threshold = positive('authRejectedThreshold');
+  const keycloak = {
+    url: text('keycloakUrl'),
+    realm: text('keycloakRealm'),
+    clientId: text('keycloakClientId'),
+    clientSecretArn: text('keycloakClientSecretArn'),
+  };
+  const keycloakGiven = Object.values(keycloak).filter((v) => v !== undefined).length;
+  if (keycloakGiven > 0 && keycloakGiven < 4) {
+    throw new StageConfigError(
+      'Keycloak needs all of keycloakUrl, keycloakRealm, keycloakClientId and keycloakClientSecretArn',
+    );
+  }
+  if (keycloak.url !== undefined && !/^https?:\/\/[^\s]+$/.test(keycloak.url)) {
+    throw new StageConfigError(`keycloakUrl must be an http(s) URL: ${JSON.stringify(keycloak.url)}`);
+  }
+  if (keycloak.clientSecretArn !== undefined && !keycloak.clientSecretArn.startsWith('arn:')) {
+    throw new StageConfigError('keycloakClientSecretArn must be a Secrets Manager secret ARN');
+  }
 
   const props: TenantRegistryStackProps = {
     stage,
@@ -84,6 +102,16 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     ...(threshold === undefined ? {} : { authRejectedThreshold: threshold }),
     ...(vpcId ? { vpcId } : {}),
     ...(certificateArn ? { certificateArn } : {}),
+    ...(keycloak.url && keycloak.realm && keycloak.clientId && keycloak.clientSecretArn
+      ? {
+          keycloak: {
+            url: keycloak.url,
+            realm: keycloak.realm,
+            clientId: keycloak.clientId,
+            clientSecretArn: keycloak.clientSecretArn,
+          },
+        }
+      : {}),
   };
   return { stage, allowedCidrs, props };
 }

@@ -11,6 +11,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GSI_NUMBERS, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table';
@@ -94,6 +95,22 @@ export interface TenantRegistryStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** The operations to deploy. @default every operation of openapi.yaml */
   readonly operations?: readonly Operation[];
+  /**
+   * Keycloak organization provisioning on tenant create (docs/keycloak.md). Only createTenant
+   * gets the settings and read access to the client secret.
+   * @default no provisioning: `admin_email` is accepted and ignored
+   */
+  readonly keycloak?: KeycloakProps;
+}
+
+export interface KeycloakProps {
+  /** Base URL users and the registry reach Keycloak at, e.g. https://id.example.com. */
+  readonly url: string;
+  readonly realm: string;
+  /** A confidential client allowed to manage organizations. */
+  readonly clientId: string;
+  /** The complete ARN of the Secrets Manager secret whose SecretString is the client's secret. */
+  readonly clientSecretArn: string;
 }
 
 /**
@@ -164,6 +181,23 @@ export class TenantRegistryStack extends Stack {
       ...(props.memorySize === undefined ? {} : { memorySize: props.memorySize }),
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
+
+    if (props.keycloak) {
+      const create = this.endpoints.byOperation.get('createTenant')?.function;
+      if (create) {
+        const { url, realm, clientId, clientSecretArn } = props.keycloak;
+        const secret = secretsmanager.Secret.fromSecretCompleteArn(
+          this,
+          'KeycloakClientSecret',
+          clientSecretArn,
+        );
+        create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_URL', url);
+        create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_REALM', realm);
+        create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_ID', clientId);
+        create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_SECRET_ID', secret.secretArn);
+        secret.grantRead(create);
+      }
+    }
 
     this.reconciler = new RegistryFunction(this, 'AliasReconciler', {
       entry: `${PROJECT_ROOT}bin/jobs/reconcile-aliases.ts`,
