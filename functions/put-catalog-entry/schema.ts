@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { identifier, identifierList, text } from '../../shared/http/schemas';
+import { identifier, identifierList, isPlainObject, text } from '../../shared/http/schemas';
 
 const isHttpUrl = (v: string) => {
   try {
@@ -23,17 +23,6 @@ export const PutCatalogEntryBody = z.strictObject({
   demo_url: z.optional(z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'must be an http(s) URL'))),
   supports_trial: z.boolean(),
   paths: z.optional(
-    z
-      .custom<Record<string, unknown>>()
-      .check(
-        z.refine(
-          (v) =>
-            v !== null &&
-            typeof v === 'object' &&
-            !Array.isArray(v) &&
-            Object.getPrototypeOf(v) === Object.prototype,
-          'must be an OpenAPI paths object',
-        ),
-      ),
+    z.custom<Record<string, unknown>>().check(z.refine(isPlainObject, 'must be an OpenAPI paths object')),
   ),
 });

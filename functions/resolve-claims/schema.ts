@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { uuid } from '../../shared/http/schemas';
+import { isPlainObject, uuid } from '../../shared/http/schemas';
 
 const MAX_ATTRS = 50;
 const MAX_VALUE = 1024;
@@ -9,14 +9,7 @@ const MAX_VALUE = 1024;
  * sent, never rebuilt key by key, so no key can reach a prototype.
  */
 const userAttrs = z.custom<Record<string, string>>().check(
-  z.refine(
-    (v) =>
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      Object.getPrototypeOf(v) === Object.prototype,
-    'must be a JSON object of strings',
-  ),
+  z.refine(isPlainObject, 'must be a JSON object of strings'),
   z.refine(
     (v) => typeof v !== 'object' || v === null || Object.keys(v).length <= MAX_ATTRS,
     `must have at most ${MAX_ATTRS} attributes`,

@@ -57,19 +57,16 @@ function jsonProblem(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** A JSON object as `JSON.parse` makes it: not null, not an array, no exotic prototype. */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
 /**
  * Free-form settings: a JSON object of at most 100 keys, checked on the value as sent (never
  * rebuilt key by key, so no key can reach a prototype) and stored as JSON text.
  */
 export const settings = z.custom<Record<string, unknown>>().check(
-  z.refine(
-    (v) =>
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      Object.getPrototypeOf(v) === Object.prototype,
-    'must be a JSON object',
-  ),
+  z.refine(isPlainObject, 'must be a JSON object'),
   // Every check runs even after the first fails: guard, so `null` is a 400, never a TypeError.
   z.refine(
     (v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 100,

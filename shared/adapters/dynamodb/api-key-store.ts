@@ -1,14 +1,13 @@
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord } from '../../domain/api-key';
 import type { AuditInput } from '../../domain/audit';
-import { DomainError, ValidationError } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
 import type { ApiKeyPage, ApiKeyStore } from '../../ports/api-key-store';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter } from './audited-writer';
 import { TableReader, toItem } from './items';
-import { indexes, keys, stripKeys, TENANT_LIST_SORT_PATTERN, tenantListSort } from './keys';
-
-const CURSOR_PREFIX = 'v1.';
+import { indexes, keys, stripKeys } from './keys';
+import { newestFirst } from './pages';
 
 /** Thrown inside a commit when the key was revoked between the read and the write. */
 class AlreadyRevoked extends DomainError {
@@ -36,28 +35,15 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return item ? keyFromItem(item) : undefined;
   }
 
-  async listKeys(tenantId: string, query: { limit: number; cursor?: string }): Promise<ApiKeyPage> {
-    const partition = indexes.tenantApiKeys(tenantId, '', '').GSI1PK;
-    let start: Record<string, unknown> | undefined;
-    if (query.cursor !== undefined) {
-      const sort = decodeCursor(query.cursor);
-      const id = sort.slice(sort.indexOf('#') + 1);
-      start = { ...keys.apiKey(id), GSI1PK: partition, GSI1SK: sort };
-    }
-    const page = await this.reader.query({
-      IndexName: 'GSI1',
-      KeyConditionExpression: 'GSI1PK = :pk',
-      values: { ':pk': partition },
-      ScanIndexForward: false,
-      // One more than asked: tells whether another page exists without an empty last page.
-      Limit: query.limit + 1,
-      ...(start ? { start } : {}),
+  listKeys(tenantId: string, query: { limit: number; cursor?: string }): Promise<ApiKeyPage> {
+    return newestFirst(this.reader, {
+      index: 'GSI1',
+      partition: indexes.tenantApiKeys(tenantId, '', '').GSI1PK,
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      keyOf: keys.apiKey,
+      read: keyFromItem,
     });
-    const items = page.items.slice(0, query.limit).map(keyFromItem);
-    const last = items.at(-1);
-    return page.items.length > query.limit && last
-      ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
-      : { items };
   }
 
   async createKey(key: ApiKeyRecord, audit: AuditInput): Promise<void> {
@@ -150,16 +136,4 @@ function keyFromItem(item: Record<string, unknown>): ApiKeyRecord {
     revoked_at: record.revoked_at ?? null,
     last_used_at: record.last_used_at ?? null,
   };
-}
-
-function encodeCursor(sort: string): string {
-  return CURSOR_PREFIX + Buffer.from(sort, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const sort = cursor.startsWith(CURSOR_PREFIX)
-    ? Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')
-    : '';
-  if (!TENANT_LIST_SORT_PATTERN.test(sort)) throw new ValidationError('cursor is not one this API issued');
-  return sort;
 }

@@ -5,7 +5,6 @@ import {
   IdempotencyInProgressError,
   SlugTakenError,
   StaleVersionError,
-  ValidationError,
 } from '../../domain/errors';
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
@@ -13,17 +12,8 @@ import type { Clock } from '../../ports/clock';
 import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader } from './items';
-import {
-  indexes,
-  keys,
-  SLUG_LIST,
-  stripKeys,
-  TENANT_LIST,
-  TENANT_LIST_SORT_PATTERN,
-  tenantListSort,
-} from './keys';
-
-const CURSOR_PREFIX = 'v1.';
+import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
+import { newestFirst } from './pages';
 
 /** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
 export class DynamoTenantStore implements TenantStore {
@@ -57,30 +47,16 @@ export class DynamoTenantStore implements TenantStore {
     return record.expires_at * 1000 > this.clock.now().getTime() ? record : undefined;
   }
 
-  async listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
-    const index = query.status !== undefined ? 'GSI2' : 'GSI1';
-    const partition = query.status !== undefined ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST;
-    let start: Record<string, unknown> | undefined;
-    if (query.cursor !== undefined) {
-      const sort = decodeCursor(query.cursor);
-      const id = sort.slice(sort.indexOf('#') + 1);
-      start = { ...keys.tenant(id), [`${index}PK`]: partition, [`${index}SK`]: sort };
-    }
-    const page = await this.reader.query({
-      IndexName: index,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': `${index}PK` },
-      values: { ':pk': partition },
-      ScanIndexForward: false,
-      // One more than asked: tells whether another page exists without an empty last page.
-      Limit: query.limit + 1,
-      ...(start ? { start } : {}),
+  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
+    const byStatus = query.status !== undefined;
+    return newestFirst(this.reader, {
+      index: byStatus ? 'GSI2' : 'GSI1',
+      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      keyOf: keys.tenant,
+      read: tenantFromItem,
     });
-    const items = page.items.slice(0, query.limit).map(tenantFromItem);
-    const last = items.at(-1);
-    return page.items.length > query.limit && last
-      ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
-      : { items };
   }
 
   async *slugClaims(): AsyncIterable<SlugClaim> {
@@ -226,16 +202,4 @@ function tenantFromItem(item: Record<string, unknown>): Tenant {
   const settings =
     typeof tenant.settings === 'string' ? (JSON.parse(tenant.settings) as Record<string, unknown>) : {};
   return { ...tenant, settings };
-}
-
-function encodeCursor(sort: string): string {
-  return CURSOR_PREFIX + Buffer.from(sort, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const sort = cursor.startsWith(CURSOR_PREFIX)
-    ? Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')
-    : '';
-  if (!TENANT_LIST_SORT_PATTERN.test(sort)) throw new ValidationError('cursor is not one this API issued');
-  return sort;
 }
