@@ -1,13 +1,72 @@
 /**
- * Writes shared/contract/routes.ts from openapi.yaml, so Lambda bundles know their route
- * without parsing YAML at cold start. `npm run gen` after editing the spec; a contract test
- * fails while the generated file is stale.
+ * Writes shared/contract/routes.ts (every route) and shared/contract/tenant-openapi.generated.ts (the
+ * tenant plane's part of the spec, the template of every per-tenant document) from
+ * openapi.yaml, so Lambda bundles need no YAML at cold start. `npm run gen` after editing the
+ * spec; a contract test fails while a generated file is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { planeOf } from '../shared/contract/planes';
 import { loadSpec, operations } from '../shared/contract/spec';
 
 export const ROUTES_PATH = fileURLToPath(new URL('../shared/contract/routes.ts', import.meta.url));
+export const TENANT_OPENAPI_PATH = fileURLToPath(
+  new URL('../shared/contract/tenant-openapi.generated.ts', import.meta.url),
+);
+
+/** Parameters that only say how a request names its tenant: fixed in a tenant's own document. */
+const SELECTION_PARAMETERS = new Set([
+  '#/components/parameters/TenantName',
+  '#/components/parameters/TenantHeader',
+  '#/components/parameters/TenantQuery',
+]);
+
+/**
+ * The tenant-plane path items (keys still `/{tenant}/...`) without the tenant-naming
+ * parameters, and exactly the components they reach, so a tenant's document is self-contained
+ * and holds nothing of the operator or service planes.
+ */
+export function renderTenantOpenApi(): string {
+  const spec = loadSpec();
+  const paths: Record<string, unknown> = {};
+  for (const [path, item] of Object.entries(spec.paths)) {
+    if (planeOf(path) !== 'tenant') continue;
+    paths[path] = JSON.parse(JSON.stringify(item), (key, value: unknown) => {
+      if (key !== 'parameters' || !Array.isArray(value)) return value;
+      const kept = value.filter((p: { $ref?: string }) => !SELECTION_PARAMETERS.has(p.$ref ?? ''));
+      return kept.length > 0 ? kept : undefined;
+    });
+  }
+  const components: Record<string, Record<string, unknown>> = {};
+  const pending = [JSON.stringify(paths)];
+  for (const scheme of ['tenantBearer', 'tenantApiKey'])
+    pending.push(`"#/components/securitySchemes/${scheme}"`);
+  while (pending.length > 0) {
+    for (const [, kind, name] of (pending.pop() ?? '').matchAll(/"#\/components\/(\w+)\/(\w+)"/g)) {
+      if (!kind || !name || components[kind]?.[name] !== undefined) continue;
+      const value = spec.components[kind]?.[name];
+      if (value === undefined) throw new Error(`openapi.yaml: #/components/${kind}/${name} is missing`);
+      components[kind] = { ...components[kind], [name]: value };
+      pending.push(JSON.stringify(value));
+    }
+  }
+  const sorted = Object.fromEntries(
+    Object.entries(components)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, entries]) => [
+        kind,
+        Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))),
+      ]),
+  );
+  return `// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
+// The tenant plane's paths (\`/{tenant}/...\`) and the components they use: the template of every
+// per-tenant OpenAPI document (shared/services/tenant-swagger.ts).
+
+export const TENANT_PATHS: Readonly<Record<string, unknown>> = ${JSON.stringify(paths, null, 2)};
+
+export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = ${JSON.stringify(sorted, null, 2)};
+`;
+}
 
 export function renderRoutes(): string {
   const spec = loadSpec();
@@ -18,11 +77,12 @@ export function renderRoutes(): string {
   const consts = ops
     .map(
       (o) =>
-        `export const ${o.operationId} = {\n  operationId: '${o.operationId}',\n  method: '${o.method}',\n  path: '${o.path}',\n  plane: '${o.plane}',\n} as const satisfies Route;`,
+        `export const ${o.operationId} = {\n  operationId: '${o.operationId}',\n  method: '${o.method}',\n  path: '${o.path}',\n  plane: '${o.plane}',\n${o.scope ? `  scope: '${o.scope}',\n` : ''}} as const satisfies Route;`,
     )
     .join('\n');
   return `// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
 // One export per operation, so a handler's bundle holds only its own route.
+import type { Scope } from '../domain/api-key';
 import type { Plane } from './planes';
 
 export interface Route {
@@ -30,6 +90,8 @@ export interface Route {
   readonly method: string;
   readonly path: string;
   readonly plane: Plane;
+  /** Tenant plane: the API-key scope the operation needs. */
+  readonly scope?: Scope;
 }
 
 export const CONTRACT_VERSION = '${spec.info.version}';
@@ -47,6 +109,11 @@ export type OperationId = keyof typeof routes;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(ROUTES_PATH, renderRoutes());
-  console.log(`wrote ${ROUTES_PATH.slice(ROUTES_PATH.indexOf('shared/'))}`);
+  for (const [path, render] of [
+    [ROUTES_PATH, renderRoutes],
+    [TENANT_OPENAPI_PATH, renderTenantOpenApi],
+  ] as const) {
+    writeFileSync(path, render());
+    console.log(`wrote ${path.slice(path.indexOf('shared/'))}`);
+  }
 }

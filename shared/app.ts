@@ -21,6 +21,8 @@ import { AuditService } from './services/audit';
 import { CatalogService } from './services/catalog';
 import { ClaimsService } from './services/claims';
 import { OrganizationProvisioning } from './services/organizations';
+import { TenantAccess } from './services/tenant-access';
+import { TenantSwagger } from './services/tenant-swagger';
 import { TenantService } from './services/tenants';
 
 /**
@@ -143,3 +145,9 @@ export function resetApp(options: { clock?: Clock } = {}): void {
   currentClock = options.clock ?? systemClock;
   for (const reset of resets) reset();
 }
+
+/** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
+export const tenantAccess = /* @__PURE__ */ once(
+  () => new TenantAccess(apiKeys(), aliasResolver(), tenantStore(), config().tenantSelection),
+);
+export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));

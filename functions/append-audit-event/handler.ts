@@ -1,7 +1,7 @@
 import { audit } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
+import { AppendAuditEventBody } from '../../shared/http/audit-schemas';
 import { endpoint } from '../../shared/http/endpoint';
-import { AppendAuditEventBody } from './schema';
 
 export const handler = endpoint(
   { operation: contract.appendAuditEvent, plane: 'operator', body: AppendAuditEventBody, status: 201 },

@@ -1,7 +1,7 @@
 import { apiKeys } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
+import { CreateApiKeyBody } from '../../shared/http/api-key-schemas';
 import { endpoint } from '../../shared/http/endpoint';
-import { CreateApiKeyBody } from './schema';
 
 const WARNING = 'Store this key now: it is shown only in this response and cannot be recovered.';
 

@@ -33,6 +33,22 @@ const optionalText = z.pipe(
   z.transform((v) => (v === undefined || v === '' ? undefined : v)),
 );
 
+/** A slug or a tenant UUID, as the tenant selection settings name tenants. */
+const TENANT_NAME =
+  /^(?:[a-z0-9][a-z0-9-]{1,38}[a-z0-9]|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** Headers the tenant header may not be: credentials, bodies and what proxies rewrite. */
+const HEADERS_IN_USE = new Set([
+  'authorization',
+  'x-api-key',
+  'content-type',
+  'content-length',
+  'host',
+  'cookie',
+  'x-forwarded-for',
+  'idempotency-key',
+  'if-match',
+]);
+
 const EnvSchema = z.object({
   TENANT_REGISTRY_API_ENABLED: flag,
   /** Local use only: the admin token itself. */
@@ -77,6 +93,49 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
+  /** Tenant selection under `/tenant/...` (seed 002): the header naming the tenant. */
+  TENANT_REGISTRY_TENANT_HEADER: z.pipe(
+    text('X-Tenant-ID'),
+    z.transform((v, ctx) => {
+      if (/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(v) && !HEADERS_IN_USE.has(v.toLowerCase())) return v;
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be a header name (letters, digits, -) not used for credentials or bodies',
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
+  /** Whether `/tenant/...` needs the header or query (default true); else the default tenant or the key's own. */
+  TENANT_REGISTRY_TENANT_REQUIRED: z.pipe(
+    z.optional(z.enum(['true', 'false', '1', '0', ''])),
+    z.transform((v) => v !== 'false' && v !== '0'),
+  ),
+  TENANT_REGISTRY_DEFAULT_TENANT: z.pipe(
+    optionalText,
+    z.transform((v, ctx) => {
+      if (v === undefined || TENANT_NAME.test(v)) return v;
+      ctx.issues.push({ code: 'custom', message: 'must be a tenant slug or UUID', input: v });
+      return z.NEVER;
+    }),
+  ),
+  /** Comma-separated slugs or UUIDs; empty allows every tenant. */
+  TENANT_REGISTRY_ALLOWED_TENANTS: z.pipe(
+    optionalText,
+    z.transform((v, ctx) => {
+      const names = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (names.length <= 1000 && names.every((n) => TENANT_NAME.test(n))) return [...new Set(names)];
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be at most 1000 comma-separated tenant slugs or UUIDs',
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
@@ -105,6 +164,17 @@ export type Config = Readonly<{
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
+  tenantSelection: TenantSelectionConfig;
+}>;
+
+/** How `/tenant/...` names its tenant (seed 002). */
+export type TenantSelectionConfig = Readonly<{
+  /** As configured (messages name it); look it up lower-cased. */
+  header: string;
+  required: boolean;
+  defaultTenant: string | undefined;
+  /** Slugs or UUIDs; empty allows every tenant. */
+  allowedTenants: readonly string[];
 }>;
 
 export type KeycloakConfig = Readonly<{
@@ -145,6 +215,12 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
+    tenantSelection: {
+      header: e.TENANT_REGISTRY_TENANT_HEADER,
+      required: e.TENANT_REGISTRY_TENANT_REQUIRED,
+      defaultTenant: e.TENANT_REGISTRY_DEFAULT_TENANT,
+      allowedTenants: e.TENANT_REGISTRY_ALLOWED_TENANTS,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
 // One export per operation, so a handler's bundle holds only its own route.
+import type { Scope } from '../domain/api-key';
 import type { Plane } from './planes';
 
 export interface Route {
@@ -7,6 +8,8 @@ export interface Route {
   readonly method: string;
   readonly path: string;
   readonly plane: Plane;
+  /** Tenant plane: the API-key scope the operation needs. */
+  readonly scope?: Scope;
 }
 
 export const CONTRACT_VERSION = '1.0.0';
@@ -186,6 +189,76 @@ export const verifyAuditChain = {
   path: '/v1/audit/verify',
   plane: 'operator',
 } as const satisfies Route;
+export const getTenantProfile = {
+  operationId: 'getTenantProfile',
+  method: 'GET',
+  path: '/{tenant}/profile',
+  plane: 'tenant',
+  scope: 'profile:read',
+} as const satisfies Route;
+export const getTenantEntitlements = {
+  operationId: 'getTenantEntitlements',
+  method: 'GET',
+  path: '/{tenant}/entitlements',
+  plane: 'tenant',
+  scope: 'entitlements:read',
+} as const satisfies Route;
+export const requestTenantProduct = {
+  operationId: 'requestTenantProduct',
+  method: 'POST',
+  path: '/{tenant}/catalog/request',
+  plane: 'tenant',
+  scope: 'catalog:request',
+} as const satisfies Route;
+export const requestTenantTrial = {
+  operationId: 'requestTenantTrial',
+  method: 'POST',
+  path: '/{tenant}/catalog/trial-request',
+  plane: 'tenant',
+  scope: 'catalog:request',
+} as const satisfies Route;
+export const listTenantAuditEvents = {
+  operationId: 'listTenantAuditEvents',
+  method: 'GET',
+  path: '/{tenant}/audit',
+  plane: 'tenant',
+  scope: 'audit:read',
+} as const satisfies Route;
+export const appendTenantAuditEvent = {
+  operationId: 'appendTenantAuditEvent',
+  method: 'POST',
+  path: '/{tenant}/audit',
+  plane: 'tenant',
+  scope: 'audit:write',
+} as const satisfies Route;
+export const listTenantApiKeys = {
+  operationId: 'listTenantApiKeys',
+  method: 'GET',
+  path: '/{tenant}/api-keys',
+  plane: 'tenant',
+  scope: 'keys:manage',
+} as const satisfies Route;
+export const createTenantApiKey = {
+  operationId: 'createTenantApiKey',
+  method: 'POST',
+  path: '/{tenant}/api-keys',
+  plane: 'tenant',
+  scope: 'keys:manage',
+} as const satisfies Route;
+export const revokeTenantApiKey = {
+  operationId: 'revokeTenantApiKey',
+  method: 'DELETE',
+  path: '/{tenant}/api-keys/{id}',
+  plane: 'tenant',
+  scope: 'keys:manage',
+} as const satisfies Route;
+export const getTenantSwagger = {
+  operationId: 'getTenantSwagger',
+  method: 'GET',
+  path: '/{tenant}/swagger',
+  plane: 'tenant',
+  scope: 'swagger:read',
+} as const satisfies Route;
 
 /** Every route by operationId (the local router and the tests; handlers import their own). */
 export const routes = {
@@ -218,6 +291,16 @@ export const routes = {
   listAuditEvents,
   appendAuditEvent,
   verifyAuditChain,
+  getTenantProfile,
+  getTenantEntitlements,
+  requestTenantProduct,
+  requestTenantTrial,
+  listTenantAuditEvents,
+  appendTenantAuditEvent,
+  listTenantApiKeys,
+  createTenantApiKey,
+  revokeTenantApiKey,
+  getTenantSwagger,
 } as const;
 
 export type OperationId = keyof typeof routes;

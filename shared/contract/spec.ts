@@ -15,6 +15,8 @@ export interface Operation {
   readonly method: string;
   readonly path: string;
   readonly plane: Plane;
+  /** Tenant plane: the API-key scope the operation needs (its `security` requirement). */
+  readonly scope?: string;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -33,10 +35,24 @@ export function operations(spec: OpenApiDocument = loadSpec()): Operation[] {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const method of METHODS) {
-      const op = item[method] as { operationId?: string } | undefined;
+      const op = item[method] as
+        | { operationId?: string; security?: Record<string, string[] | undefined>[] }
+        | undefined;
       if (!op) continue;
       if (!op.operationId) throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
-      out.push({ operationId: op.operationId, method: method.toUpperCase(), path, plane: planeOf(path) });
+      const plane = planeOf(path);
+      const scopes = new Set((op.security ?? []).flatMap((requirement) => Object.values(requirement).flat()));
+      if (plane === 'tenant' && scopes.size !== 1) {
+        throw new Error(`${op.operationId} must require exactly one API-key scope in its security`);
+      }
+      const [scope] = [...scopes];
+      out.push({
+        operationId: op.operationId,
+        method: method.toUpperCase(),
+        path,
+        plane,
+        ...(plane === 'tenant' && scope ? { scope } : {}),
+      });
     }
   }
   return out;

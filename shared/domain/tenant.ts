@@ -208,3 +208,15 @@ export function tenantView(tenant: Tenant): Record<string, unknown> {
 export function aliasView(alias: AliasRecord): Record<string, unknown> {
   return { ...alias };
 }
+
+/** What a tenant sees of itself: the operators' sales, billing and cancellation notes stay theirs. */
+export function tenantProfileView(tenant: Tenant): Record<string, unknown> {
+  const {
+    sales_owner: _owner,
+    erp_customer_id: _erp,
+    stripe_cust_id: _stripe,
+    cancel_reason: _reason,
+    ...profile
+  } = tenantView(tenant) as Tenant & Record<string, unknown>;
+  return profile;
+}

@@ -32,3 +32,6 @@ export const dateTime = z.pipe(
   ),
   z.transform((v) => new Date(v).toISOString()),
 );
+
+/** The tenant plane's product or trial request: the tenant is the caller's. */
+export const TenantCatalogRequest = z.strictObject({ product: identifier });

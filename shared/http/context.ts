@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Actor } from '../services/actor';
+import type { TenantCaller } from '../services/tenant-access';
 import type { HttpRequest } from './request';
 import type { HttpResponse } from './responses';
 
@@ -13,6 +14,8 @@ export interface EndpointContext extends Context {
     readonly started: number;
     http: HttpRequest;
     actor?: Actor;
+    /** Tenant plane: the admitted key and its tenant. */
+    caller?: TenantCaller;
     input?: { params: unknown; query: unknown; body: unknown };
     idempotency?: IdempotencyClaim;
     /** A stored first response to send again instead of running the handler. */

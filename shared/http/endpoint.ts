@@ -8,6 +8,7 @@ import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Actor } from '../services/actor';
 import { firstResponse } from '../services/idempotency';
+import type { TenantCaller } from '../services/tenant-access';
 import type { EndpointContext } from './context';
 import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
@@ -43,6 +44,17 @@ export interface EndpointInput<P, Q, B> {
   /** Who is calling (undefined on the public plane). */
   readonly actor: Actor;
   readonly idempotency?: IdempotencyClaim;
+  /** Tenant plane: the admitted key and its tenant (see `tenantEndpoint`). */
+  readonly caller?: TenantCaller;
+}
+
+/** How a plane authenticates, for planes whose credential check lives outside this module. */
+export interface EndpointOptions {
+  readonly authenticate?: middy.MiddlewareObj;
+  /** Query parameters consumed by authentication (they name the tenant), not by the handler. */
+  readonly selectors?: readonly string[];
+  /** The query string and the body are one set of parameters, body winning (`mergeParameters`). */
+  readonly merge?: boolean;
 }
 
 export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<HttpResponse>) & {
@@ -63,6 +75,7 @@ export function endpoint<
 >(
   spec: EndpointSpec<P, Q, B>,
   handler: (input: EndpointInput<P, Q, B>) => Promise<unknown>,
+  options: EndpointOptions = {},
 ): EndpointHandler {
   const route: Route = spec.operation;
   const plane: Plane = spec.plane;
@@ -80,6 +93,7 @@ export function endpoint<
       request: ctx.http,
       actor: ctx.actor ?? { actor_id: 'anonymous', actor_type: 'public' },
       ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
+      ...(ctx.caller ? { caller: ctx.caller } : {}),
     });
     if (isReply(result)) return json(result.status ?? spec.status ?? 200, result.body, result.headers);
     return json(spec.status ?? 200, result);
@@ -89,7 +103,18 @@ export function endpoint<
     .use(gate(spec.plane, { config, tokens: app.adminTokens }))
     .use(logging());
   if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens));
-  chain.use(input(spec as InputSchemas, () => config().maxBodyBytes));
+  if (plane === 'tenant') {
+    // Kept out of this module so operator bundles never carry argon2 (see tenantEndpoint).
+    if (!options.authenticate)
+      throw new Error(`${route.operationId} is on the tenant plane: use tenantEndpoint()`);
+    chain.use(options.authenticate);
+  }
+  chain.use(
+    input(
+      { ...(spec as InputSchemas), selectors: options.selectors ?? [], merge: options.merge ?? false },
+      () => config().maxBodyBytes,
+    ),
+  );
   if (spec.idempotent)
     chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
   chain.use(errorMapper());

@@ -8,7 +8,13 @@ export class HttpError extends DomainError {}
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_input: 400,
   unauthorized: 401,
+  tenant_required: 400,
+  tenant_conflict: 400,
   forbidden: 403,
+  tenant_not_allowed: 403,
+  scope_missing: 403,
+  scope_not_held: 403,
+  tenant_frozen: 403,
   not_found: 404,
   method_not_allowed: 405,
   slug_taken: 409,
@@ -56,4 +62,11 @@ export function errorResponse(
     }),
     exposed: false,
   };
+}
+
+/** Answered exactly like a route that does not exist (the API is off, or a name no tenant can have). */
+export class UnknownRouteError extends DomainError {
+  constructor(message = 'no such route') {
+    super('not_found', message);
+  }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import {
   type ApiKey,
   type ApiKeyRecord,
+  apiKeyView,
   DEFAULT_SCOPES,
   displayPrefix,
   formatKey,
@@ -14,7 +15,7 @@ import type { AuditInput } from '../domain/audit';
 import { DomainError, NotFoundError, TenantNotFoundError, ValidationError } from '../domain/errors';
 import type { KeyHasher } from '../domain/key-hash';
 import { TtlCache } from '../domain/lru';
-import type { Tenant } from '../domain/tenant';
+import type { Tenant, TenantStatus } from '../domain/tenant';
 import { logger } from '../observability/logger';
 import type { ApiKeyPage, ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
@@ -66,6 +67,9 @@ interface CachedKey {
   /** SHA-256 of the whole presented key: the entry answers only the exact key it was made for. */
   readonly digest: Buffer;
   readonly key: ApiKey;
+  /** The tenant's status when the key was last checked against the table. */
+  readonly tenantStatus: TenantStatus;
+  readonly checkedAt: number;
 }
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest();
@@ -101,15 +105,23 @@ export class ApiKeyAdmin {
     private readonly cache: KeyVerificationCache,
   ) {}
 
-  async list(tenantId: string, query: { limit: number; cursor?: string }): Promise<ApiKeyPage> {
+  /** One page of the tenant's keys as views: never a secret hash. */
+  async list(
+    tenantId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<{ items: ApiKey[]; next_cursor?: string }> {
     if (!(await this.tenants.getTenant(tenantId))) throw new TenantNotFoundError();
-    return this.store.listKeys(tenantId, query);
+    const page = await this.store.listKeys(tenantId, query);
+    return { ...page, items: page.items.map(apiKeyView) };
   }
 
-  /** Sets `revoked_at`; revoking a revoked key changes nothing and is not an error. */
-  async revoke(id: string, actor: Actor): Promise<void> {
+  /**
+   * Sets `revoked_at`; revoking a revoked key changes nothing and is not an error. With
+   * `ofTenant`, another tenant's key is "not found", exactly like a key that does not exist.
+   */
+  async revoke(id: string, actor: Actor, ofTenant?: string): Promise<void> {
     const key = await this.store.getKey(id);
-    if (!key) throw new ApiKeyNotFoundError();
+    if (!key || (ofTenant !== undefined && key.tenant_id !== ofTenant)) throw new ApiKeyNotFoundError();
     this.cache.evict(id);
     if (key.revoked_at !== null) return;
     const at = this.clock.now().toISOString();
@@ -181,44 +193,71 @@ export class ApiKeyService {
     return { api_key, plaintext };
   }
 
-  /** Always an answer, never an error for what the caller sent; never says why a key fails. */
+  /**
+   * The service plane's answer. Always an answer, never an error for what the caller sent; never
+   * says why a key fails. A frozen tenant's keys are invalid here (products must not serve it).
+   */
   async verify(presented: unknown): Promise<Verification> {
+    const found = await this.lookup(presented);
+    return found && found.tenantStatus !== 'frozen' ? verification(found.key) : INVALID;
+  }
+
+  /**
+   * The tenant plane's check: the key, if it is valid and its tenant is not archived. A frozen
+   * tenant's key passes (frozen tenants may read); the caller reads the tenant for the rest.
+   */
+  async authenticate(presented: unknown): Promise<ApiKey | undefined> {
+    return (await this.lookup(presented))?.key;
+  }
+
+  private async lookup(presented: unknown): Promise<CachedKey | undefined> {
     const parsed = parseKey(presented);
-    if (!parsed || typeof presented !== 'string') return INVALID;
+    if (!parsed || typeof presented !== 'string') return undefined;
     const digest = digestOf(presented);
     const now = this.clock.now();
 
     const cached = this.valid.get(parsed.id)?.value;
-    if (cached && timingSafeEqual(cached.digest, digest)) {
-      if (keyUnusable(cached.key, now)) return INVALID;
+    // A frozen tenant may be reactivated at any moment: its entries count for 5 s only.
+    if (
+      cached &&
+      timingSafeEqual(cached.digest, digest) &&
+      (cached.tenantStatus !== 'frozen' || now.getTime() - cached.checkedAt < NEGATIVE_TTL_CAP_MS)
+    ) {
+      if (keyUnusable(cached.key, now)) return undefined;
       this.touch(parsed.id, now);
-      return verification(cached.key);
+      return cached;
     }
     const digestKey = digest.toString('base64url');
-    if (this.invalid.get(digestKey)) return INVALID;
+    if (this.invalid.get(digestKey)) return undefined;
 
     const result = await this.verifyUncached(parsed.id, parsed.secret, digest, now);
-    if (!result.valid) this.invalid.set(digestKey, true);
+    if (!result) this.invalid.set(digestKey, true);
     return result;
   }
 
-  private async verifyUncached(id: string, secret: string, digest: Buffer, now: Date): Promise<Verification> {
+  private async verifyUncached(
+    id: string,
+    secret: string,
+    digest: Buffer,
+    now: Date,
+  ): Promise<CachedKey | undefined> {
     const record = await this.store.getKey(id);
-    if (!record) return this.hasher.verifyDummy(secret).then(() => INVALID);
-    if (!(await this.hasher.verify(secret, record.secret_hash))) return INVALID;
-    if (keyUnusable(record, now)) return INVALID;
+    if (!record) return this.hasher.verifyDummy(secret).then(() => undefined);
+    if (!(await this.hasher.verify(secret, record.secret_hash))) return undefined;
+    if (keyUnusable(record, now)) return undefined;
     const tenant = await this.tenants.getTenant(record.tenant_id);
-    if (!tenant || tenant.status === 'frozen' || tenant.status === 'archived') return INVALID;
+    if (!tenant || tenant.status === 'archived') return undefined;
 
     const { secret_hash, ...key } = record;
-    this.valid.set(id, { digest, key });
+    const entry: CachedKey = { digest, key, tenantStatus: tenant.status, checkedAt: now.getTime() };
+    this.valid.set(id, entry);
     this.touch(id, now);
     if (this.hasher.needsRehash(secret_hash)) {
       this.background('api_key.rehash_failed', id, async () => {
         await this.store.rehashKey(id, secret_hash, await this.hasher.hash(secret));
       });
     }
-    return verification(key);
+    return entry;
   }
 
   /** `last_used_at`, at most once a minute per key, off the answer's critical path. */

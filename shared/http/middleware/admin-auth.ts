@@ -4,7 +4,12 @@ import type { AdminTokens } from '../../services/admin-tokens';
 import type { EndpointContext } from '../context';
 import { HttpError } from '../errors';
 
-export type RejectionReason = 'missing_credential' | 'wrong_scheme' | 'invalid_credential';
+export type RejectionReason =
+  | 'missing_credential'
+  | 'wrong_scheme'
+  | 'invalid_credential'
+  /** Tenant plane: a valid key naming a tenant that is not its own. */
+  | 'tenant_mismatch';
 
 /**
  * One structured line per rejected credential: what the stack's metric filter counts

@@ -1,16 +1,15 @@
 import type middy from '@middy/core';
 import { logger } from '../../observability/logger';
 import type { EndpointContext } from '../context';
-import { errorResponse } from '../errors';
+import { errorResponse, UnknownRouteError } from '../errors';
 import { unknownRoute } from '../responses';
-import { ApiDisabledError } from './gate';
 
 /** Last in the chain, so its onError answers first: every error becomes `{error, message}`. */
 export function errorMapper(): middy.MiddlewareObj {
   return {
     onError: (request) => {
       const ctx = request.context as EndpointContext;
-      if (request.error instanceof ApiDisabledError) {
+      if (request.error instanceof UnknownRouteError) {
         request.response = unknownRoute();
         return;
       }

@@ -1,15 +1,11 @@
 import type middy from '@middy/core';
 import type { Config } from '../../config/env';
 import type { Plane } from '../../contract/planes';
-import { DomainError } from '../../domain/errors';
 import type { AdminTokens } from '../../services/admin-tokens';
+import { UnknownRouteError } from '../errors';
 
 /** Thrown when the API is off: answered exactly like an unknown route. */
-export class ApiDisabledError extends DomainError {
-  constructor() {
-    super('api_disabled', 'the API is off');
-  }
-}
+export class ApiDisabledError extends UnknownRouteError {}
 
 /**
  * Off by default: every route but the health probes is an unknown route unless the API is

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ValidationError } from '../../domain/errors';
 import type { EndpointContext } from '../context';
 import { HttpError } from '../errors';
+import { mergeParameters } from '../merge';
 import { matchPath } from '../request';
 import { describeIssues } from '../schemas';
 
@@ -14,6 +15,10 @@ export interface InputSchemas {
   readonly body?: Schema;
   /** Whether a body must be sent (default: when there is a body schema). */
   readonly bodyRequired?: boolean;
+  /** Tenant plane: query parameters that name the tenant, consumed before validation. */
+  readonly selectors?: readonly string[];
+  /** Tenant-plane POSTs: the query string and the body are one set of parameters (`mergeParameters`). */
+  readonly merge?: boolean;
 }
 
 class PayloadTooLargeError extends HttpError {
@@ -48,10 +53,13 @@ export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.
       const { http, route } = ctx.endpoint;
 
       const params = matchPath(route.path, http.path) ?? {};
+      const query: Record<string, string> = { ...http.query };
+      for (const name of schemas.selectors ?? []) delete query[name];
       // Operations that take no query parameters ignore the query string (cache busters on
       // probes); those that take some are strict, so a typo like `limt` is a 400.
-      if (schemas.query && http.repeated.length > 0) {
-        throw new ValidationError(`query parameter ${http.repeated[0]} is repeated`);
+      const repeated = http.repeated.find((name) => Object.hasOwn(query, name));
+      if ((schemas.query || schemas.merge) && repeated !== undefined) {
+        throw new ValidationError(`query parameter ${repeated.slice(0, 64)} is repeated`);
       }
 
       let body: unknown = {};
@@ -59,7 +67,7 @@ export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.
         const max = maxBodyBytes();
         if (http.bodyBytes > max) throw new PayloadTooLargeError(max);
         if (http.body === undefined) {
-          if (schemas.bodyRequired ?? true) throw new ValidationError('a JSON body is required');
+          if (schemas.bodyRequired ?? !schemas.merge) throw new ValidationError('a JSON body is required');
         } else {
           if (!JSON_MEDIA.test(http.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError();
           try {
@@ -75,8 +83,10 @@ export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.
 
       ctx.endpoint.input = {
         params: parse(schemas.params, params, 'path'),
-        query: schemas.query ? parse(schemas.query, http.query, 'query') : {},
-        body: parse(schemas.body, body, 'body'),
+        query: schemas.query ? parse(schemas.query, query, 'query') : {},
+        body: schemas.merge
+          ? parse(schemas.body, mergeParameters(query, body as Record<string, unknown>), 'parameters')
+          : parse(schemas.body, body, 'body'),
       };
     },
   };

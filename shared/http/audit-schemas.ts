@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { identifier, queryInt, uuid } from '../../shared/http/schemas';
+import { identifier, queryInt, settings, uuid } from './schemas';
+
+/** The audit log's request shapes, shared by the operator and tenant planes. */
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -62,3 +64,33 @@ export const ListAuditEventsQuery = z.strictObject({
   limit: queryInt(1, 500, 50),
   cursor: z.optional(cursor),
 });
+
+/** Text that is well-formed Unicode (no lone surrogate), of `min`..`max` characters. */
+const wellFormed = (min: number, max: number) =>
+  z.string().check(
+    z.minLength(min),
+    z.maxLength(max),
+    z.refine((v) => !/[\uD800-\uDFFF]/u.test(v), 'must be well-formed Unicode text'),
+  );
+
+export const AppendAuditEventBody = z.strictObject({
+  tenant_id: z.optional(uuid),
+  project_id: z.optional(uuid),
+  actor_id: z.optional(wellFormed(1, 255)),
+  actor_name: z.optional(wellFormed(0, 255)),
+  actor_type: z.optional(wellFormed(0, 64)),
+  action: wellFormed(1, 128),
+  target_id: z.optional(wellFormed(0, 255)),
+  target_type: z.optional(wellFormed(0, 64)),
+  target_name: z.optional(wellFormed(0, 255)),
+  product: z.optional(identifier),
+  metadata: z.optional(settings),
+});
+
+/** The operator's filters, less `tenant_id`: the tenant plane lists the caller's tenant only. */
+const { tenant_id: _listTenant, ...tenantFilters } = ListAuditEventsQuery.shape;
+export const TenantAuditQuery = z.strictObject(tenantFilters);
+
+/** The operator's event, less `tenant_id`: an appended event always belongs to the caller's tenant. */
+const { tenant_id: _appendTenant, ...tenantEvent } = AppendAuditEventBody.shape;
+export const TenantAuditAppend = z.strictObject(tenantEvent);

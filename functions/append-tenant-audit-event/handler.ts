@@ -1,0 +1,18 @@
+import { audit } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
+import { TenantAuditAppend } from '../../shared/http/audit-schemas';
+import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
+
+export const handler = tenantEndpoint(
+  { operation: contract.appendTenantAuditEvent, scope: 'audit:write', body: TenantAuditAppend, status: 201 },
+  async ({ body, caller, actor }) =>
+    audit().append(
+      {
+        ...body,
+        tenant_id: caller.tenant.id,
+        actor_id: body.actor_id ?? actor.actor_id,
+        actor_type: body.actor_type ?? actor.actor_type,
+      },
+      actor,
+    ),
+);

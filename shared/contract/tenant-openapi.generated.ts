@@ -1,0 +1,1281 @@
+// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
+// The tenant plane's paths (`/{tenant}/...`) and the components they use: the template of every
+// per-tenant OpenAPI document (shared/services/tenant-swagger.ts).
+
+export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
+  "/{tenant}/profile": {
+    "get": {
+      "operationId": "getTenantProfile",
+      "tags": [
+        "tenant-plane"
+      ],
+      "summary": "The calling tenant's profile (status, plan, capabilities, aliases). Scope profile:read.",
+      "security": [
+        {
+          "tenantBearer": [
+            "profile:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "profile:read"
+          ]
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The tenant.",
+          "headers": {
+            "ETag": {
+              "$ref": "#/components/headers/ETag"
+            }
+          },
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TenantProfile"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    }
+  },
+  "/{tenant}/entitlements": {
+    "get": {
+      "operationId": "getTenantEntitlements",
+      "tags": [
+        "tenant-plane"
+      ],
+      "summary": "The calling tenant's product entitlements. An expired one reads as not enabled. Scope entitlements:read.",
+      "security": [
+        {
+          "tenantBearer": [
+            "entitlements:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "entitlements:read"
+          ]
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "Entitlements.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "items"
+                ],
+                "properties": {
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/TenantProduct"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    }
+  },
+  "/{tenant}/catalog/request": {
+    "post": {
+      "operationId": "requestTenantProduct",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "catalog:request"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "catalog:request"
+          ]
+        }
+      ],
+      "summary": "Ask for a product for the calling tenant; an audit event tells sales to follow up. Scope catalog:request.",
+      "description": "`product` may come from the query string, the JSON body or both; the body wins on conflict.\n",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "product",
+          "schema": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        }
+      ],
+      "requestBody": {
+        "required": false,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantCatalogRequest"
+            }
+          }
+        }
+      },
+      "responses": {
+        "202": {
+          "description": "Accepted; the audit event's id.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "status",
+                  "audit_event_id"
+                ],
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "const": "accepted"
+                  },
+                  "audit_event_id": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        }
+      }
+    }
+  },
+  "/{tenant}/catalog/trial-request": {
+    "post": {
+      "operationId": "requestTenantTrial",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "catalog:request"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "catalog:request"
+          ]
+        }
+      ],
+      "summary": "Start a 14-day trial of a product for the calling tenant. Scope catalog:request.",
+      "description": "Same rules and 409 codes as `POST /v1/catalog/trial-request`. `product` may come from the\nquery string, the JSON body or both; the body wins on conflict.\n",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "product",
+          "schema": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        }
+      ],
+      "requestBody": {
+        "required": false,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantCatalogRequest"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Trial entitlement created.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TenantProduct"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        }
+      }
+    }
+  },
+  "/{tenant}/audit": {
+    "get": {
+      "operationId": "listTenantAuditEvents",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "audit:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "audit:read"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's audit events, newest first, filtered; cursor pagination. Scope audit:read.",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "product",
+          "schema": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        },
+        {
+          "in": "query",
+          "name": "actor_id",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          }
+        },
+        {
+          "in": "query",
+          "name": "action",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128
+          }
+        },
+        {
+          "in": "query",
+          "name": "since",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "in": "query",
+          "name": "until",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "in": "query",
+          "name": "limit",
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 500,
+            "default": 50
+          }
+        },
+        {
+          "in": "query",
+          "name": "cursor",
+          "schema": {
+            "type": "integer",
+            "minimum": 1
+          }
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "items"
+                ],
+                "properties": {
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/AuditEvent"
+                    }
+                  },
+                  "next_cursor": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    },
+    "post": {
+      "operationId": "appendTenantAuditEvent",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "audit:write"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "audit:write"
+          ]
+        }
+      ],
+      "summary": "Append an event to the calling tenant's hash chain. Scope audit:write.",
+      "description": "The event always belongs to the calling tenant. `actor_id` defaults to the key's id and\n`actor_type` to `api_key`. Fields may come from the query string, the JSON body or both;\nthe body wins on conflict.\n",
+      "requestBody": {
+        "required": false,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantAuditAppend"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Created.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AuditEvent"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        }
+      }
+    }
+  },
+  "/{tenant}/api-keys": {
+    "get": {
+      "operationId": "listTenantApiKeys",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "keys:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "keys:manage"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's API keys, newest first. Never a secret or a hash. Scope keys:manage.",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "limit",
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 500,
+            "default": 100
+          }
+        },
+        {
+          "in": "query",
+          "name": "cursor",
+          "schema": {
+            "type": "string",
+            "maxLength": 512
+          }
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "items"
+                ],
+                "properties": {
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/APIKey"
+                    }
+                  },
+                  "next_cursor": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    },
+    "post": {
+      "operationId": "createTenantApiKey",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "keys:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "keys:manage"
+          ]
+        }
+      ],
+      "summary": "Create a key for the calling tenant; the plaintext is in this response only. Scope keys:manage.",
+      "description": "A key can grant only scopes it holds itself (else 403 `scope_not_held`); without\n`scopes` the new key gets the read scopes the caller holds. Fields may come from the\nquery string (`scopes` comma-separated), the JSON body or both; the body wins on conflict.\n",
+      "requestBody": {
+        "required": false,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantAPIKeyCreate"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Created.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/APIKeyCreated"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        }
+      }
+    }
+  },
+  "/{tenant}/api-keys/{id}": {
+    "parameters": [
+      {
+        "in": "path",
+        "name": "id",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "delete": {
+      "operationId": "revokeTenantApiKey",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "keys:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "keys:manage"
+          ]
+        }
+      ],
+      "summary": "Revoke one of the calling tenant's keys; another tenant's key id is 404. Scope keys:manage.",
+      "responses": {
+        "204": {
+          "description": "Revoked."
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    }
+  },
+  "/{tenant}/swagger": {
+    "get": {
+      "operationId": "getTenantSwagger",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "swagger:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "swagger:read"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's own OpenAPI 3.1 document. Scope swagger:read.",
+      "description": "The tenant endpoints with `{tenant}` fixed to the name in the request, plus the `paths`\nof the catalog entries among the tenant's `active_components` and enabled entitlements.\nNever another tenant's name or paths, nor an operator or service route; there is no\nglobal variant. Regenerated whenever the tenant, its entitlements or a catalog entry it\nuses change (each request compares a fingerprint); the ETag is that fingerprint.\n",
+      "responses": {
+        "200": {
+          "description": "The document.",
+          "headers": {
+            "ETag": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          },
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "openapi",
+                  "info",
+                  "paths"
+                ],
+                "properties": {
+                  "openapi": {
+                    "type": "string",
+                    "const": "3.1.0"
+                  },
+                  "info": {
+                    "type": "object"
+                  },
+                  "paths": {
+                    "type": "object"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        }
+      }
+    }
+  }
+};
+
+export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
+  "headers": {
+    "ETag": {
+      "description": "The tenant's version, for If-Match.",
+      "schema": {
+        "type": "string"
+      }
+    }
+  },
+  "responses": {
+    "BadRequest": {
+      "description": "The request is malformed or fails validation.",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "Conflict": {
+      "description": "Unique violation, invalid transition or a concurrent change.",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "Forbidden": {
+      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), the\nkey lacks the scope (`scope_missing`), the tenant is frozen and the request writes\n(`tenant_frozen`), or a new key would get a scope the caller lacks (`scope_not_held`).\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "NotFound": {
+      "description": "No such resource, or the API is off (then the body is that of an unknown route).",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "PayloadTooLarge": {
+      "description": "The body is larger than the limit (64 KiB by default).",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "TenantUnauthorized": {
+      "description": "No tenant API key, or not a valid one (malformed, unknown, revoked, expired, of an archived tenant, or the admin token).",
+      "headers": {
+        "WWW-Authenticate": {
+          "schema": {
+            "type": "string"
+          }
+        }
+      },
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    },
+    "UnsupportedMediaType": {
+      "description": "A body that is not application/json.",
+      "content": {
+        "application/json": {
+          "schema": {
+            "$ref": "#/components/schemas/Error"
+          }
+        }
+      }
+    }
+  },
+  "schemas": {
+    "APIKey": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "tenant_id",
+        "name",
+        "scopes",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "expires_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "product": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "scopes": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/Scope"
+          }
+        },
+        "prefix": {
+          "type": "string",
+          "description": "The leading part of the plaintext",
+          "for UIs.": null
+        },
+        "created_by": {
+          "type": "string"
+        },
+        "last_used_at": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date-time",
+          "description": "Updated at most once a minute."
+        },
+        "revoked_at": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date-time"
+        },
+        "expires_at": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date-time"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "APIKeyCreated": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "api_key",
+        "plaintext",
+        "warning"
+      ],
+      "properties": {
+        "api_key": {
+          "$ref": "#/components/schemas/APIKey"
+        },
+        "plaintext": {
+          "type": "string"
+        },
+        "warning": {
+          "type": "string"
+        }
+      }
+    },
+    "AuditEvent": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "action",
+        "created_at",
+        "prev_hash",
+        "hash"
+      ],
+      "properties": {
+        "id": {
+          "type": "integer",
+          "description": "Time-ordered, below 2^53: milliseconds * 1000 + a sub-millisecond part."
+        },
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "project_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "actor_id": {
+          "type": "string"
+        },
+        "actor_name": {
+          "type": "string"
+        },
+        "actor_type": {
+          "type": "string"
+        },
+        "action": {
+          "type": "string"
+        },
+        "target_id": {
+          "type": "string"
+        },
+        "target_type": {
+          "type": "string"
+        },
+        "target_name": {
+          "type": "string"
+        },
+        "product": {
+          "type": "string"
+        },
+        "metadata": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "source_ip": {
+          "type": "string"
+        },
+        "user_agent": {
+          "type": "string"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "prev_hash": {
+          "type": "string",
+          "description": "SHA-256 of the previous event of the chain (64 zeros for the first)."
+        },
+        "hash": {
+          "type": "string",
+          "description": "SHA-256 of this event's canonical JSON",
+          "prev_hash included.": null
+        }
+      }
+    },
+    "Error": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "error",
+        "message"
+      ],
+      "properties": {
+        "error": {
+          "type": "string",
+          "examples": [
+            "invalid_input"
+          ]
+        },
+        "message": {
+          "type": "string"
+        },
+        "request_id": {
+          "type": "string"
+        }
+      }
+    },
+    "Identifier": {
+      "type": "string",
+      "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
+    },
+    "Scope": {
+      "type": "string",
+      "enum": [
+        "profile:read",
+        "entitlements:read",
+        "audit:read",
+        "audit:write",
+        "catalog:request",
+        "keys:manage",
+        "swagger:read"
+      ]
+    },
+    "Settings": {
+      "type": "object",
+      "maxProperties": 100,
+      "additionalProperties": true,
+      "description": "Free-form JSON settings, replaced whole by a PATCH and returned exactly as sent. At most\n100 keys; keys of 1-64 characters, never `__proto__`, `constructor` or `prototype`;\nat most 8 levels deep.\n"
+    },
+    "TenantAPIKeyCreate": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "`name` is required, from this body or the query string.",
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 100
+        },
+        "product": {
+          "$ref": "#/components/schemas/Identifier"
+        },
+        "scopes": {
+          "type": "array",
+          "maxItems": 7,
+          "uniqueItems": true,
+          "items": {
+            "$ref": "#/components/schemas/Scope"
+          }
+        },
+        "expires_at": {
+          "type": "string",
+          "format": "date-time",
+          "description": "Must be in the future."
+        }
+      }
+    },
+    "TenantAuditAppend": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "`action` is required, from this body or the query string.",
+      "properties": {
+        "project_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "actor_id": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255
+        },
+        "actor_name": {
+          "type": "string",
+          "maxLength": 255
+        },
+        "actor_type": {
+          "type": "string",
+          "maxLength": 64
+        },
+        "action": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128
+        },
+        "target_id": {
+          "type": "string",
+          "maxLength": 255
+        },
+        "target_type": {
+          "type": "string",
+          "maxLength": 64
+        },
+        "target_name": {
+          "type": "string",
+          "maxLength": 255
+        },
+        "product": {
+          "$ref": "#/components/schemas/Identifier"
+        },
+        "metadata": {
+          "$ref": "#/components/schemas/Settings"
+        }
+      }
+    },
+    "TenantCatalogRequest": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "product": {
+          "$ref": "#/components/schemas/Identifier"
+        }
+      },
+      "description": "`product` is required, from this body or the query string."
+    },
+    "TenantProduct": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "tenant_id",
+        "product",
+        "enabled",
+        "config",
+        "trial",
+        "created_at",
+        "updated_at",
+        "expires_at"
+      ],
+      "properties": {
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "product": {
+          "type": "string"
+        },
+        "enabled": {
+          "type": "boolean",
+          "description": "False once revoked or expired."
+        },
+        "config": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "trial": {
+          "type": "boolean"
+        },
+        "expires_at": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date-time"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "TenantProfile": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "What a tenant sees of itself; the operators' sales and billing references stay on the operator plane.",
+      "required": [
+        "id",
+        "slug",
+        "name",
+        "status",
+        "kind",
+        "plan",
+        "trial_ends_at",
+        "contract_start",
+        "contract_end",
+        "active_components",
+        "active_record_types",
+        "settings",
+        "aliases",
+        "version",
+        "created_at",
+        "updated_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "slug": {
+          "type": "string",
+          "description": "The primary slug."
+        },
+        "name": {
+          "type": "string"
+        },
+        "status": {
+          "$ref": "#/components/schemas/TenantStatus"
+        },
+        "kind": {
+          "type": "string",
+          "enum": [
+            "customer",
+            "demo"
+          ]
+        },
+        "plan": {
+          "type": "string"
+        },
+        "trial_ends_at": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date-time"
+        },
+        "contract_start": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date"
+        },
+        "contract_end": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "format": "date"
+        },
+        "cancel_at_period_end": {
+          "type": "boolean"
+        },
+        "active_components": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "active_record_types": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "settings": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "aliases": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "version": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "TenantStatus": {
+      "type": "string",
+      "enum": [
+        "demo",
+        "trial",
+        "active",
+        "frozen",
+        "archived"
+      ]
+    }
+  },
+  "securitySchemes": {
+    "tenantApiKey": {
+      "type": "apiKey",
+      "in": "header",
+      "name": "X-Api-Key",
+      "description": "A tenant API key in the `X-Api-Key` header."
+    },
+    "tenantBearer": {
+      "type": "http",
+      "scheme": "bearer",
+      "description": "A tenant API key (`trk_...`) as `Authorization: Bearer <key>`. The admin token is not a tenant key."
+    }
+  }
+};

@@ -1,0 +1,92 @@
+import { isSlug } from './slug';
+
+/**
+ * Which tenant a tenant-plane request names, and how (seed 002 for `/tenant/...`, seed 003
+ * for `/{tenant}/...`). Pure: the names are resolved and checked against the caller's key by
+ * `TenantAccess`.
+ */
+
+/** The path segment that means "the header or the query names the tenant": reserved, never a slug. */
+export const SELECTED_FORM = 'tenant';
+/** The query parameter that names the tenant when the header is absent. */
+export const TENANT_QUERY = 'tenant_id';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface SelectionSettings {
+  /** The header's name as configured (messages name it). */
+  readonly header: string;
+  readonly required: boolean;
+  readonly defaultTenant: string | undefined;
+}
+
+export interface SelectionInput {
+  /** The `{tenant}` path segment, decoded. */
+  readonly path: string;
+  /** The tenant header's value, if sent. */
+  readonly header: string | undefined;
+  /** The `tenant_id` query parameter, if sent. */
+  readonly query: string | undefined;
+}
+
+export type Selection =
+  /** `name` is the tenant the request is about; every one of `alsoNamed` must be the same tenant. */
+  | { readonly kind: 'named'; readonly name: string; readonly alsoNamed: readonly string[] }
+  /** Nothing named and nothing required: the tenant of the caller's key. */
+  | { readonly kind: 'own' }
+  /** `/tenant/...` without header or query while a tenant is required: 400. */
+  | { readonly kind: 'missing'; readonly message: string }
+  /** The header or query value can name no tenant: 400. */
+  | { readonly kind: 'malformed'; readonly message: string }
+  /** The path segment can name no tenant: 404, exactly like an unknown route. */
+  | { readonly kind: 'no-route' };
+
+/** A slug (reserved words excluded) or a tenant UUID: what can name a tenant. */
+export function isTenantName(value: string): boolean {
+  return UUID.test(value) || isSlug(value);
+}
+
+export function isTenantUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Trimmed and lower-cased: `ACME` and `acme` name the same tenant; empty means absent. */
+function normalise(value: string | undefined): string | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function selectTenant(input: SelectionInput, settings: SelectionSettings): Selection {
+  const header = normalise(input.header);
+  const query = normalise(input.query);
+  const sent = `the ${settings.header} header or the ${TENANT_QUERY} query parameter`;
+  for (const [value, where] of [
+    [header, `the ${settings.header} header`],
+    [query, `the ${TENANT_QUERY} query parameter`],
+  ] as const) {
+    if (value !== undefined && !isTenantName(value)) {
+      return { kind: 'malformed', message: `${where} must be a tenant slug or UUID` };
+    }
+  }
+
+  if (input.path !== SELECTED_FORM) {
+    // Path form: the path names the tenant; a header or query may only agree with it.
+    if (!isTenantName(input.path)) return { kind: 'no-route' };
+    return {
+      kind: 'named',
+      name: input.path,
+      alsoNamed: [header, query].filter((v): v is string => v !== undefined),
+    };
+  }
+
+  // Selected form: the header wins over the query.
+  const named = header ?? query;
+  if (named !== undefined) return { kind: 'named', name: named, alsoNamed: [] };
+  if (settings.required) {
+    return { kind: 'missing', message: `name the tenant with ${sent} (a slug or the tenant's UUID)` };
+  }
+  if (settings.defaultTenant !== undefined) {
+    return { kind: 'named', name: settings.defaultTenant, alsoNamed: [] };
+  }
+  return { kind: 'own' };
+}

@@ -1,0 +1,121 @@
+import type { TenantSelectionConfig } from '../config/env';
+import type { ApiKey, Scope } from '../domain/api-key';
+import { DomainError, ValidationError } from '../domain/errors';
+import type { Tenant } from '../domain/tenant';
+import { isTenantUuid, type SelectionInput, selectTenant } from '../domain/tenant-selection';
+import type { TenantStore } from '../ports/tenant-store';
+import type { AliasResolver } from './alias-resolver';
+import type { ApiKeyService } from './api-keys';
+
+/** Who is calling the tenant plane, about which tenant, as the request named it. */
+export interface TenantCaller {
+  readonly key: ApiKey;
+  readonly tenant: Tenant;
+  /** The name the request used (slug, alias or UUID), or the primary slug when it named none. */
+  readonly name: string;
+}
+
+export type RejectionReason = 'invalid_credential' | 'tenant_mismatch';
+
+/** The credential is not a live tenant key (or the key names a tenant it does not belong to). */
+export class CredentialRejectedError extends DomainError {
+  constructor(readonly reason: RejectionReason) {
+    super(
+      reason === 'invalid_credential' ? 'unauthorized' : 'forbidden',
+      reason === 'invalid_credential'
+        ? 'the API key is not valid'
+        : 'the API key does not belong to the tenant named in the request',
+    );
+  }
+}
+
+/** A name in the path that no tenant can have: answered like an unknown route by the HTTP layer. */
+export class NoSuchTenantRouteError extends DomainError {
+  constructor() {
+    super('not_found', 'no such route');
+  }
+}
+
+export interface AccessRequest extends SelectionInput {
+  /** The presented API key (already taken from its header). */
+  readonly key: string;
+  readonly scope: Scope;
+  /** Whether the operation changes anything (a frozen tenant may only read). */
+  readonly writes: boolean;
+}
+
+/**
+ * The tenant plane's admission, in this order:
+ * 1. the key must be a live tenant key (401);
+ * 2. the request must name a tenant as the selection rules say (400 missing/malformed/conflict;
+ *    a path segment no tenant can have is 404 like an unknown route);
+ * 3. the named tenant must be among the allowed tenants, if any are configured (403);
+ * 4. the named tenant must be the key's tenant (403), decided from names alone: nothing of any
+ *    tenant is read before this point, and a name that resolves to no tenant gets the same 403
+ *    as another tenant's, so a key cannot tell "exists but not yours" from "does not exist";
+ * 5. the key must hold the operation's scope (403);
+ * 6. the tenant is read: archived -> 401 (its keys are invalid), frozen and writing -> 403.
+ */
+export class TenantAccess {
+  constructor(
+    private readonly keys: Pick<ApiKeyService, 'authenticate'>,
+    private readonly resolver: Pick<AliasResolver, 'resolve'>,
+    private readonly tenants: Pick<TenantStore, 'getTenant'>,
+    private readonly settings: TenantSelectionConfig,
+  ) {}
+
+  async admit(request: AccessRequest): Promise<TenantCaller> {
+    const key = await this.keys.authenticate(request.key);
+    if (!key) throw new CredentialRejectedError('invalid_credential');
+
+    const selection = selectTenant(request, this.settings);
+    switch (selection.kind) {
+      case 'no-route':
+        throw new NoSuchTenantRouteError();
+      case 'missing':
+        throw new DomainError('tenant_required', selection.message);
+      case 'malformed':
+        throw new ValidationError(selection.message);
+    }
+    const name = selection.kind === 'named' ? selection.name : undefined;
+    const tenantId = name === undefined ? key.tenant_id : await this.idOf(name);
+    if (selection.kind === 'named' && selection.alsoNamed.length > 0) {
+      const others = await Promise.all(selection.alsoNamed.map((n) => this.idOf(n)));
+      if (others.some((id) => id === undefined || id !== tenantId)) {
+        throw new DomainError(
+          'tenant_conflict',
+          `the path and the ${this.settings.header} header or tenant_id query parameter name different tenants; send only the path, or make them name the same tenant`,
+        );
+      }
+    }
+    if (!(await this.isAllowed(tenantId))) {
+      throw new DomainError('tenant_not_allowed', 'this deployment does not serve the named tenant');
+    }
+    if (tenantId !== key.tenant_id) throw new CredentialRejectedError('tenant_mismatch');
+    if (!key.scopes.includes(request.scope)) {
+      throw new DomainError('scope_missing', `the API key lacks the scope ${request.scope}`);
+    }
+
+    const tenant = await this.tenants.getTenant(key.tenant_id);
+    if (!tenant || tenant.status === 'archived') throw new CredentialRejectedError('invalid_credential');
+    if (request.writes && tenant.status === 'frozen') {
+      throw new DomainError('tenant_frozen', 'the tenant is frozen: it can read but not change anything');
+    }
+    return { key, tenant, name: name ?? tenant.slug };
+  }
+
+  /** A UUID names itself; a slug resolves through the cached alias map. */
+  private async idOf(name: string): Promise<string | undefined> {
+    return isTenantUuid(name) ? name : this.resolver.resolve(name);
+  }
+
+  /** Allowed-tenant entries resolve through the same cache as request names, so new aliases count. */
+  private async isAllowed(tenantId: string | undefined): Promise<boolean> {
+    const allowed = this.settings.allowedTenants;
+    if (allowed.length === 0) return true;
+    if (tenantId === undefined) return false;
+    if (allowed.includes(tenantId)) return true;
+    const ids = await Promise.all(allowed.filter((n) => !isTenantUuid(n)).map((n) => this.idOf(n)));
+    return ids.includes(tenantId);
+  }
+}
