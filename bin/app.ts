@@ -5,6 +5,12 @@
  *
  *   npx cdk deploy -c stage=prod -c allowedCidrs=10.0.0.0/8,192.168.1.0/24 -c ingress=alb \
  *     -c waf=true -c apiEnabled=true -c alarmEmail=ops@example.com
+ *
+ * The tenant plane's selection of `/tenant/...` (header, whether it is required, a default
+ * tenant, the tenants allowed) comes from context too and reaches the tenant-plane functions:
+ *
+ *   npx cdk deploy -c stage=prod -c tenantHeader=X-Org-ID -c tenantRequired=false \
+ *     -c defaultTenant=acme -c allowedTenants=acme,globex
  */
 import { App } from 'aws-cdk-lib';
 import { type StageConfig, stageConfig } from '../lib/stage-config';

@@ -73,12 +73,12 @@ export function addNagSuppressions(stack: TenantRegistryStack): void {
     acknowledge(
       api.api,
       'AwsSolutions-APIG4',
-      'Authorization is done by the app: the operator and service planes require the admin bearer token (Secrets Manager) in every function, the health probes are public by design, and the resource policy restricts the operator and service planes to the CIDR allowlist.',
+      'Authorization is done by the app: the operator and service planes require the admin bearer token (Secrets Manager) in every function, the tenant plane a tenant API key (argon2id-hashed, checked in every tenant function), the health probes are public by design, and the resource policy restricts the operator and service planes to the CIDR allowlist.',
     );
     acknowledge(
       api.api,
       'AwsSolutions-COG4',
-      'No Cognito: operators and services authenticate with the admin bearer token, tenants (later) with API keys, both checked in the app.',
+      'No Cognito: operators and services authenticate with the admin bearer token, tenants with API keys, both checked in the app.',
     );
     if (api.api.node.tryFindChild('CloudWatchRole')) {
       acknowledge(

@@ -54,6 +54,19 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   appendAuditEvent: { table: 'write', aliases: 'none' },
   listAuditEvents: { table: 'read', aliases: 'none' },
   verifyAuditChain: { table: 'read', aliases: 'none' },
+  // The tenant plane. Every operation verifies the caller's API key first, which may write the
+  // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
+  // published alias map: table `write` (even for the GETs) and aliases `read`, all ten alike.
+  getTenantProfile: { table: 'write', aliases: 'read' },
+  getTenantEntitlements: { table: 'write', aliases: 'read' },
+  requestTenantProduct: { table: 'write', aliases: 'read' },
+  requestTenantTrial: { table: 'write', aliases: 'read' },
+  listTenantAuditEvents: { table: 'write', aliases: 'read' },
+  appendTenantAuditEvent: { table: 'write', aliases: 'read' },
+  listTenantApiKeys: { table: 'write', aliases: 'read' },
+  createTenantApiKey: { table: 'write', aliases: 'read' },
+  revokeTenantApiKey: { table: 'write', aliases: 'read' },
+  getTenantSwagger: { table: 'write', aliases: 'read' },
 });
 
 /** The access of one operation; throws for an operation the map does not know. */
@@ -67,7 +80,10 @@ export function accessOf(operationId: string): OperationAccess {
   return access;
 }
 
-/** The gate of every non-public operation reads the admin token; readiness checks the secret answers. */
+/**
+ * The gate of every non-public operation reads the admin token (the tenant plane's too: it stays
+ * 404 until a token is configured); readiness checks the secret answers.
+ */
 export function readsAdminSecret(operationId: string, plane: Plane): boolean {
   return plane !== 'public' || operationId === 'getReadyz';
 }
@@ -96,4 +112,16 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   createApiKey: { memorySize: 1024 },
   // Walks a whole hash chain.
   verifyAuditChain: { memorySize: 1024, timeoutSeconds: 29 },
+  // The tenant plane: the first verification of a key in a container is argon2id (m = 19 MiB,
+  // CPU bound; later requests with that key hit the key cache), as for verifyApiKey above.
+  getTenantProfile: { memorySize: 1024 },
+  getTenantEntitlements: { memorySize: 1024 },
+  requestTenantProduct: { memorySize: 1024 },
+  requestTenantTrial: { memorySize: 1024 },
+  listTenantAuditEvents: { memorySize: 1024 },
+  appendTenantAuditEvent: { memorySize: 1024 },
+  listTenantApiKeys: { memorySize: 1024 },
+  createTenantApiKey: { memorySize: 1024 },
+  revokeTenantApiKey: { memorySize: 1024 },
+  getTenantSwagger: { memorySize: 1024 },
 });

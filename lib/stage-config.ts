@@ -1,5 +1,6 @@
 import { parseCidrList } from './cidrs';
 import type { IngressMode, TenantRegistryStackProps } from './tenant-registry-stack';
+import { type TenantSelection, TenantSelectionError, tenantSelectionEnvironment } from './tenant-selection';
 
 export interface StageConfig {
   readonly stage: string;
@@ -90,6 +91,31 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
   if (keycloak.clientSecretArn !== undefined && !keycloak.clientSecretArn.startsWith('arn:')) {
     throw new StageConfigError('keycloakClientSecretArn must be a Secrets Manager secret ARN');
   }
+  // Tenant selection of `/tenant/...`: checked here by the functions' own parser (the stack
+  // checks again), so a bad value is an "Invalid context" error, not a failing cold start.
+  const tenantRequired = flag('tenantRequired');
+  const tenantHeader = text('tenantHeader');
+  const defaultTenant = text('defaultTenant');
+  const allowedTenants = text('allowedTenants');
+  const tenantSelection: TenantSelection = {
+    ...(tenantHeader === undefined ? {} : { header: tenantHeader }),
+    ...(tenantRequired === undefined ? {} : { required: tenantRequired }),
+    ...(defaultTenant === undefined ? {} : { defaultTenant }),
+    ...(allowedTenants === undefined
+      ? {}
+      : {
+          allowedTenants: allowedTenants
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t !== ''),
+        }),
+  };
+  try {
+    tenantSelectionEnvironment(tenantSelection);
+  } catch (error) {
+    if (error instanceof TenantSelectionError) throw new StageConfigError(error.message);
+    throw error;
+  }
 
   const props: TenantRegistryStackProps = {
     stage,
@@ -102,6 +128,7 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     ...(threshold === undefined ? {} : { authRejectedThreshold: threshold }),
     ...(vpcId ? { vpcId } : {}),
     ...(certificateArn ? { certificateArn } : {}),
+    ...(Object.keys(tenantSelection).length === 0 ? {} : { tenantSelection }),
     ...(keycloak.url && keycloak.realm && keycloak.clientId && keycloak.clientSecretArn
       ? {
           keycloak: {

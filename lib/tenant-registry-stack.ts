@@ -24,6 +24,7 @@ import { RegistryData } from './constructs/registry-data';
 import { PROJECT_ROOT, RegistryFunction } from './constructs/registry-function';
 import { RestApiIngress } from './constructs/rest-api-ingress';
 import { addNagSuppressions } from './nag';
+import { type TenantSelection, tenantSelectionEnvironment } from './tenant-selection';
 
 export { entryOf } from './constructs/endpoint-functions';
 
@@ -101,6 +102,13 @@ export interface TenantRegistryStackProps extends StackProps {
    * @default no provisioning: `admin_email` is accepted and ignored
    */
   readonly keycloak?: KeycloakProps;
+  /**
+   * How `/tenant/...` names its tenant: passed to the tenant-plane functions as
+   * TENANT_REGISTRY_TENANT_HEADER, _TENANT_REQUIRED, _DEFAULT_TENANT and _ALLOWED_TENANTS,
+   * validated at synth by the functions' own parser.
+   * @default the functions' defaults (X-Tenant-ID, required, no default, every tenant allowed)
+   */
+  readonly tenantSelection?: TenantSelection;
 }
 
 export interface KeycloakProps {
@@ -115,7 +123,8 @@ export interface KeycloakProps {
 
 /**
  * Tenant Registry: the table, one function per openapi.yaml operation with least privilege, the
- * admin token with its rotation, the ingress (API Gateway or ALB) with the CIDR allowlist, the
+ * admin token with its rotation, the ingress (API Gateway or ALB) with the CIDR allowlist on the
+ * operator and service planes (the tenant plane is open, authenticated by API key), the
  * alias reconciler on a schedule, and the alarms.
  */
 export class TenantRegistryStack extends Stack {
@@ -142,6 +151,7 @@ export class TenantRegistryStack extends Stack {
       (props.allowedCidrs ?? []).map((c) => (typeof c === 'string' ? c : c.cidr)),
     );
     const ops = props.operations ?? operations();
+    const tenantEnvironment = tenantSelectionEnvironment(props.tenantSelection);
     const ingress = props.ingress ?? 'apigateway';
 
     // The construct id `Table` must never change: a new logical id is a new, empty table.
@@ -178,6 +188,7 @@ export class TenantRegistryStack extends Stack {
       operations: ops,
       data: this.data,
       apiEnabled: props.apiEnabled ?? false,
+      tenantEnvironment,
       ...(props.memorySize === undefined ? {} : { memorySize: props.memorySize }),
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });

@@ -9,7 +9,7 @@ export const handler = tenantEndpoint(
   {
     operation: contract.revokeTenantApiKey,
     scope: 'keys:manage',
-    params: z.strictObject({ tenant: z.string(), id: uuid }),
+    params: z.strictObject({ id: uuid }),
     status: 204,
   },
   async ({ params, caller, actor }) => {

@@ -43,7 +43,8 @@ export interface AlbIngressProps {
 
 /**
  * An Application Load Balancer whose listener rules route each operation (path pattern + HTTP
- * method) to its function. Rules of the operator and service planes also carry the allowlist as
+ * method) to its function; the public probes' and the tenant plane's rules match any source.
+ * Rules of the operator and service planes also carry the allowlist as
  * `source-ip` conditions, split across as many rules as the ALB's per-rule limits need, so a
  * request from anywhere else matches no rule and gets the default action: the app's
  * unknown-route 404, byte for byte.
@@ -119,7 +120,8 @@ export class AlbIngress extends Construct {
           }
         : {}),
       defaultAction: notFound,
-      // The public probes (and, later, the tenant plane) are open; rules restrict the rest.
+      // The public probes and the tenant plane (authenticated by API key) are open; the
+      // operator and service planes are restricted by the source-ip conditions of their rules.
       open: true,
     });
 
@@ -130,6 +132,17 @@ export class AlbIngress extends Construct {
       props.allowedCidrs.map((c) => c.cidr),
       ALB_MAX_VALUES_PER_CONDITION,
     );
+    // Tenant-plane rules (`/*/profile`, `/*/catalog/request`, ..., from `/{tenant}/...`) carry
+    // no source-ip condition: that plane is open and authenticated by API key. albRuleOrder puts
+    // every operator or service rule (`/v1/...`, literal) before a tenant rule of as many
+    // segments, and a rule with more segments cannot match a shorter path, so a request from an
+    // allowlisted source always reaches its own operator function first.
+    // From outside the allowlist no operator or service rule can match at all (each carries the
+    // allowlist), so such a request only ever reaches a tenant rule or the default 404. One
+    // does: `POST /v1/catalog/request` from outside falls through to `/*/catalog/request`, the
+    // tenant function, with tenant `v1`. That is acceptable: `v1` is a reserved word, never a
+    // slug, and the tenant functions answer the unknown-route 404 for it (as for any tenant
+    // they cannot resolve), with the same body as the default action.
     let priority = 1;
     for (const op of albRuleOrder(props.operations)) {
       const name = pascal(op.operationId);

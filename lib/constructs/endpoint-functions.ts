@@ -22,6 +22,11 @@ export interface EndpointFunctionsProps {
   readonly data: RegistryData;
   /** Passed to every function as TENANT_REGISTRY_API_ENABLED. */
   readonly apiEnabled: boolean;
+  /**
+   * Variables of the tenant-plane functions only (the tenant selection settings,
+   * `tenantSelectionEnvironment()`). @default none
+   */
+  readonly tenantEnvironment?: Readonly<Record<string, string>>;
   /** Memory of a function that OPERATION_SIZING does not size. @default 512 */
   readonly memorySize?: number;
   /** @default logs.RetentionDays.THREE_MONTHS */
@@ -45,7 +50,10 @@ export class EndpointFunctions extends Construct {
         memorySize: sizing.memorySize ?? props.memorySize ?? 512,
         timeout: Duration.seconds(sizing.timeoutSeconds ?? 10),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
-        environment: { TENANT_REGISTRY_API_ENABLED: String(props.apiEnabled) },
+        environment: {
+          TENANT_REGISTRY_API_ENABLED: String(props.apiEnabled),
+          ...(op.plane === 'tenant' ? props.tenantEnvironment : {}),
+        },
       });
       props.data.grantTable(fn.function, access.table);
       props.data.grantAliases(fn.function, access.aliases);

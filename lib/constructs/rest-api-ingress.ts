@@ -55,7 +55,7 @@ export class RestApiIngress extends Construct {
     });
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-api`,
-      description: 'Tenant Registry: operator, service and public planes (routes from openapi.yaml)',
+      description: 'Tenant Registry: operator, service, tenant and public planes (routes from openapi.yaml)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: props.cloudWatchRole ?? true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -84,6 +84,11 @@ export class RestApiIngress extends Construct {
       },
     });
 
+    // `/{tenant}/...` (the tenant plane, and its selected form `/tenant/...`) is a path variable
+    // at the root, beside the static `/v1`, `/healthz` and `/readyz`; API Gateway prefers a
+    // static sibling, so `/v1/...` stays with the operator functions. It allows one variable
+    // child per resource: checked here, or the deploy would fail halfway.
+    assertOneVariablePerLevel(props.operations.map((op) => op.path));
     for (const op of props.operations) {
       const resource = this.api.root.resourceForPath(op.path);
       resource.addMethod(op.method, new apigateway.LambdaIntegration(props.functionOf(op.operationId)), {
@@ -160,9 +165,25 @@ export class RestApiIngress extends Construct {
 /**
  * Everyone may invoke; the operator and service planes (`/v1/...`, which includes
  * `/v1/internal/...`) are denied to any source outside the allowlist, or to everyone when it is
- * empty. The tenant plane and the health probes stay open.
+ * empty. The tenant plane (`/{tenant}/...`, `/tenant/...`: authenticated by API key) and the
+ * health probes stay open: the Allow on `execute-api:/*` covers them and the Deny does not.
+ * Why this shape: see the comment in the body.
  */
 export function resourcePolicy(allowedCidrs: readonly Cidr[]): iam.PolicyDocument {
+  // How the ARNs match. API Gateway evaluates the policy against
+  // `<api>/<stage>/<METHOD>/<request path>`, the path as requested (`acme/profile`, not
+  // `{tenant}/profile`), and a `*` in a policy resource matches any characters, `/` included.
+  // - The Deny `execute-api:/*/*/v1/*` thus matches every request path that starts with `/v1/`
+  //   whichever resource it reaches: the operator and service planes are closed to outsiders by
+  //   request path, not by resource. It also matches a path with a `/v1/` segment deeper down;
+  //   no tenant route has one, but for the reserved tenant name `v1` itself, which the tenant
+  //   functions answer with 404 anyway.
+  // - No Allow per tenant route, on purpose: `execute-api:/*/GET/*/profile` would by the same
+  //   rule also match `v1/profile` or `v1/tenants/x/profile`. That opens nothing (such a request
+  //   reaches a function only where a resource matches it, and the Deny wins over any Allow), but
+  //   it would make the Allow look narrower than it is. One Allow for everything plus one Deny
+  //   for the restricted prefix says exactly what holds; test/infra/ingress.test.ts evaluates it
+  //   for every route, from inside and outside the allowlist.
   const restricted = RESTRICTED_PLANE_PREFIXES.map((p) => `execute-api:/*/*${p}*`);
   return new iam.PolicyDocument({
     statements: [
@@ -184,4 +205,26 @@ export function resourcePolicy(allowedCidrs: readonly Cidr[]): iam.PolicyDocumen
       }),
     ],
   });
+}
+
+/**
+ * API Gateway allows one path-variable child per resource (`/{tenant}` and `/{id}` cannot be
+ * siblings): fail at synth, naming both paths, rather than at deploy.
+ */
+export function assertOneVariablePerLevel(paths: readonly string[]): void {
+  const variableOf = new Map<string, { name: string; path: string }>();
+  for (const path of paths) {
+    const parts = path.split('/').filter((p) => p !== '');
+    for (const [i, part] of parts.entries()) {
+      if (!part.startsWith('{')) continue;
+      const parent = `/${parts.slice(0, i).join('/')}`;
+      const seen = variableOf.get(parent);
+      if (seen && seen.name !== part) {
+        throw new Error(
+          `API Gateway allows one path variable under ${parent}: ${seen.path} has ${seen.name}, ${path} has ${part}`,
+        );
+      }
+      variableOf.set(parent, { name: part, path });
+    }
+  }
 }

@@ -51,8 +51,8 @@ export interface EndpointInput<P, Q, B> {
 /** How a plane authenticates, for planes whose credential check lives outside this module. */
 export interface EndpointOptions {
   readonly authenticate?: middy.MiddlewareObj;
-  /** Query parameters consumed by authentication (they name the tenant), not by the handler. */
-  readonly selectors?: readonly string[];
+  /** Path and query parameters consumed by authentication (they name the tenant), not by the handler. */
+  readonly selectors?: InputSchemas['selectors'];
   /** The query string and the body are one set of parameters, body winning (`mergeParameters`). */
   readonly merge?: boolean;
 }
@@ -111,7 +111,11 @@ export function endpoint<
   }
   chain.use(
     input(
-      { ...(spec as InputSchemas), selectors: options.selectors ?? [], merge: options.merge ?? false },
+      {
+        ...(spec as InputSchemas),
+        ...(options.selectors ? { selectors: options.selectors } : {}),
+        merge: options.merge ?? false,
+      },
       () => config().maxBodyBytes,
     ),
   );

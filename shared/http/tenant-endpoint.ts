@@ -45,7 +45,7 @@ export function tenantEndpoint<
     },
     {
       authenticate: tenantAuth(app.tenantAccess, spec.scope, () => config().tenantSelection.header),
-      selectors: [TENANT_QUERY],
+      selectors: { path: ['tenant'], query: [TENANT_QUERY] },
       merge: spec.operation.method === 'POST',
     },
   );

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
-import { ROUTES_PATH, renderRoutes } from '../../bin/gen-contract';
+import { ROUTES_PATH, renderRoutes, renderTenantOpenApi, TENANT_OPENAPI_PATH } from '../../bin/gen-contract';
 import { kebab, planeOf } from '../../shared/contract/planes';
 import { loadSpec, operations } from '../../shared/contract/spec';
 import type { EndpointHandler } from '../../shared/http/endpoint';
@@ -74,13 +74,21 @@ describe('openapi.yaml <-> functions/', () => {
     expect(readFileSync(ROUTES_PATH, 'utf8')).toBe(renderRoutes());
   });
 
+  test('the generated tenant-plane OpenAPI template is up to date (npm run gen)', () => {
+    expect(readFileSync(TENANT_OPENAPI_PATH, 'utf8')).toBe(renderTenantOpenApi());
+  });
+
   test('planes follow the paths: health public, /v1/internal service, /v1 operator, the rest tenant', () => {
     for (const op of ops) {
       const security = (
         spec.paths[op.path]?.[op.method.toLowerCase()] as { security?: unknown[] } | undefined
       )?.security;
       if (op.plane === 'public') expect(security).toEqual([]);
-      else expect(security).toBeUndefined(); // inherits the document's admin bearer
+      else if (op.plane === 'tenant') {
+        // A tenant API key, as Bearer or X-Api-Key, with exactly one scope: never the admin token.
+        expect(security).toEqual([{ tenantBearer: [op.scope] }, { tenantApiKey: [op.scope] }]);
+        expect(op.scope).toMatch(/^[a-z]+:[a-z]+$/);
+      } else expect(security).toBeUndefined(); // inherits the document's admin bearer
       expect(planeOf(op.path)).toBe(op.plane);
     }
   });
@@ -119,6 +127,11 @@ describe.each(ops)('$operationId handler', (op) => {
     expect(handler.spec.plane).toBe(op.plane);
   });
 
+  /** Tenant plane: the parameters that name the tenant are the admission's, not the handler's. */
+  const consumed = (name: string) => op.plane === 'tenant' && (name === 'tenant' || name === 'tenant_id');
+  /** Tenant POSTs take parameters from the query string or the body, so no body field is required as such. */
+  const merged = op.plane === 'tenant' && op.method === 'POST';
+
   const fields = (schema: unknown) => {
     const json = z.toJSONSchema(schema as z.ZodMiniType, {
       io: 'input',
@@ -135,18 +148,29 @@ describe.each(ops)('$operationId handler', (op) => {
       return;
     }
     expect(handler.spec.body).toBeDefined();
-    expect(fields(handler.spec.body)).toEqual({
-      names: Object.keys(specSchema.properties ?? {}).sort(),
-      required: [...(specSchema.required ?? [])].sort(),
-    });
+    const own = fields(handler.spec.body);
+    expect(merged ? own.names : own).toEqual(
+      merged
+        ? Object.keys(specSchema.properties ?? {}).sort()
+        : {
+            names: Object.keys(specSchema.properties ?? {}).sort(),
+            required: [...(specSchema.required ?? [])].sort(),
+          },
+    );
   });
 
   test('validates the query and path parameters the spec describes', () => {
-    const query = parametersIn(op.path, op.method, 'query');
-    const path = parametersIn(op.path, op.method, 'path');
-    expect(handler.spec.query ? fields(handler.spec.query).names : []).toEqual(
-      query.map((p) => p.name).sort(),
-    );
+    const query = parametersIn(op.path, op.method, 'query').filter((p) => !consumed(p.name));
+    const path = parametersIn(op.path, op.method, 'path').filter((p) => !consumed(p.name));
+    if (merged) {
+      // The query string is more of the body: every documented query parameter is a body field.
+      expect(handler.spec.query).toBeUndefined();
+      expect(fields(handler.spec.body).names).toEqual(expect.arrayContaining(query.map((p) => p.name)));
+    } else {
+      expect(handler.spec.query ? fields(handler.spec.query).names : []).toEqual(
+        query.map((p) => p.name).sort(),
+      );
+    }
     expect(handler.spec.params ? fields(handler.spec.params).names : []).toEqual(
       path.map((p) => p.name).sort(),
     );

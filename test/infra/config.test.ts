@@ -75,6 +75,40 @@ describe('stage configuration from context', () => {
     });
   });
 
+  test('tenant selection from -c strings, checked like the functions check it', () => {
+    expect(
+      stageConfig(
+        ctx({
+          tenantHeader: 'X-Org-ID',
+          tenantRequired: 'false',
+          defaultTenant: 'acme',
+          allowedTenants: 'acme, globex',
+        }),
+      ).props.tenantSelection,
+    ).toEqual({
+      header: 'X-Org-ID',
+      required: false,
+      defaultTenant: 'acme',
+      allowedTenants: ['acme', 'globex'],
+    });
+    // From cdk.json: a list and a boolean.
+    expect(
+      stageConfig(ctx({ allowedTenants: ['acme', 'globex'], tenantRequired: true })).props.tenantSelection,
+    ).toEqual({ required: true, allowedTenants: ['acme', 'globex'] });
+    expect(stageConfig(ctx({})).props.tenantSelection).toBeUndefined();
+  });
+
+  test.each([
+    [{ tenantHeader: 'Authorization' }, /tenantHeader/],
+    [{ tenantHeader: 'X Tenant' }, /tenantHeader/],
+    [{ tenantRequired: 'no' }, /tenantRequired must be true or false/],
+    [{ defaultTenant: 'Acme' }, /defaultTenant .*slug or UUID/],
+    [{ allowedTenants: 'acme,-bad-' }, /allowedTenants/],
+  ])('tenant selection %j is refused with a clear error', (values, message) => {
+    expect(() => stageConfig(ctx(values))).toThrow(StageConfigError);
+    expect(() => stageConfig(ctx(values))).toThrow(message);
+  });
+
   test('JSON values from cdk.json', () => {
     expect(stageConfig(ctx({ allowedCidrs: ['10.0.0.0/8'], waf: false })).props).toMatchObject({
       allowedCidrs: ['10.0.0.0/8'],

@@ -1,3 +1,4 @@
+import { assertOneVariablePerLevel } from '../../lib/constructs/rest-api-ingress';
 import {
   ALB_MAX_RULES,
   ALB_MAX_VALUES_PER_CONDITION,
@@ -36,6 +37,65 @@ describe('ingress apigateway', () => {
     }
     for (const [, m] of resources(template, 'AWS::ApiGateway::Method')) {
       expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
+    }
+  });
+
+  test('every tenant-plane operation: its own function and a method on /{tenant}/..., a root variable beside the static /v1, /healthz, /readyz', () => {
+    const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
+    expect(tenantOps).toHaveLength(10);
+    const found = methods(template);
+    for (const op of tenantOps) {
+      expect(op.path.startsWith('/{tenant}/')).toBe(true);
+      const m = found.find((x) => x.operation === op.operationId);
+      expect(m).toMatchObject({ path: op.path, method: op.method });
+      expect(m?.fn).toContain(`<${functionIdOf(template, op.operationId)}.Arn>`);
+    }
+    const atRoot = resources(template, 'AWS::ApiGateway::Resource')
+      .filter(([, r]) => r.Properties.ParentId['Fn::GetAtt']?.[1] === 'RootResourceId')
+      .map(([, r]) => r.Properties.PathPart)
+      .sort();
+    expect(atRoot).toEqual(['healthz', 'readyz', 'v1', '{tenant}']);
+  });
+
+  test('two different path variables under one resource fail at synth, not at deploy', () => {
+    expect(() => assertOneVariablePerLevel(['/{tenant}/profile', '/{id}/x'])).toThrow(
+      /one path variable under \/: \/\{tenant\}\/profile has \{tenant\}, \/\{id\}\/x has \{id\}/,
+    );
+    expect(() =>
+      assertOneVariablePerLevel(['/{tenant}/api-keys/{id}', '/{tenant}/audit', '/v1/tenants/{id}']),
+    ).not.toThrow();
+    expect(() => assertOneVariablePerLevel(specOperations.map((o) => o.path))).not.toThrow();
+  });
+
+  test('the resource policy, evaluated: tenant plane and probes open to anyone, /v1 only from the allowlist', () => {
+    const insider = '10.1.2.3';
+    const outsider = '203.0.113.8';
+    for (const op of specOperations) {
+      const path = op.path.replace(/\{[^}]+\}/g, 'abc-123');
+      expect([op.operationId, policyAllows(template, op.method, path, insider)]).toEqual([
+        op.operationId,
+        true,
+      ]);
+      expect([op.operationId, policyAllows(template, op.method, path, outsider)]).toEqual([
+        op.operationId,
+        !isRestricted(op),
+      ]);
+      // Without an allowlist: the restricted planes are closed to everyone, the rest stays open.
+      expect([op.operationId, policyAllows(defaults, op.method, path, insider)]).toEqual([
+        op.operationId,
+        !isRestricted(op),
+      ]);
+      if (op.plane === 'tenant') {
+        // The selected form: `tenant` in place of the slug, the tenant named by header or query.
+        const selected = op.path.replace('{tenant}', 'tenant').replace(/\{[^}]+\}/g, 'abc-123');
+        expect([selected, policyAllows(template, op.method, selected, outsider)]).toEqual([selected, true]);
+        expect([selected, policyAllows(defaults, op.method, selected, outsider)]).toEqual([selected, true]);
+      }
+    }
+    // A tenant-shaped path under /v1 stays closed whatever resource it would reach.
+    for (const path of ['/v1/profile', '/v1/api-keys/abc-123', '/v1/internal/catalog/request']) {
+      expect([path, policyAllows(template, 'GET', path, outsider)]).toEqual([path, false]);
+      expect([path, policyAllows(template, 'GET', path, insider)]).toEqual([path, true]);
     }
   });
 
@@ -226,14 +286,67 @@ describe('ingress alb', () => {
           op.operationId,
         ]);
       const outsider = route(op.method, path, '203.0.113.8');
-      expect([op.operationId, outsider]).toEqual([
+      if (!isRestricted(op)) {
+        expect([op.operationId, outsider]).toEqual([op.operationId, op.operationId]);
+        continue;
+      }
+      // From outside, a restricted path reaches no function or (see the next test) a tenant one.
+      expect([op.operationId, outsider && planeOfOperation(outsider)]).toEqual([
         op.operationId,
-        isRestricted(op) ? undefined : op.operationId,
+        outsider === undefined ? undefined : 'tenant',
       ]);
     }
     // Deeper paths are never swallowed by a shallower wildcard rule.
     expect(route('DELETE', '/v1/tenants/abc/aliases/acme', '10.0.0.1')).toBe('removeAlias');
     expect(route('GET', '/v1/tenants/by-slug/acme', '10.0.0.1')).toBe('getTenantBySlug');
+  });
+
+  test('tenant-plane and probe rules match any source; every operator and service rule carries the allowlist', () => {
+    for (const r of rules) {
+      const plane = planeOfOperation(r.op);
+      if (plane === 'tenant' || plane === 'public') {
+        expect([r.op, r.sources]).toEqual([r.op, undefined]);
+      } else {
+        expect([r.op, (r.sources ?? []).length > 0]).toEqual([r.op, true]);
+        expect(r.paths.every((p) => p.startsWith('/v1/'))).toBe(true);
+      }
+    }
+    const tenantRules = rules.filter((r) => planeOfOperation(r.op) === 'tenant');
+    expect(tenantRules.map((r) => `${r.methods.join()} ${r.paths.join()}`).sort()).toEqual(
+      specOperations
+        .filter((o) => o.plane === 'tenant')
+        .map((o) => `${o.method} ${o.path.replace(/\{[^}]+\}/g, '*')}`)
+        .sort(),
+    );
+  });
+
+  test('the selected form /tenant/... and a slug reach the tenant functions from anywhere', () => {
+    for (const op of specOperations.filter((o) => o.plane === 'tenant')) {
+      for (const tenant of ['tenant', 'acme', '0b6f2d4e-8c1a-4f3b-9d2e-5a7c8e9f1b2d']) {
+        const path = op.path.replace('{tenant}', tenant).replace(/\{[^}]+\}/g, 'abc-123');
+        for (const ip of ['10.1.2.3', '203.0.113.8'])
+          expect([path, ip, route(op.method, path, ip)]).toEqual([path, ip, op.operationId]);
+      }
+    }
+  });
+
+  test('from outside the allowlist no operator or service function is reachable; the one fall-through is to a tenant function, with the reserved name v1', () => {
+    const outsider = '203.0.113.8';
+    const probes = specOperations.flatMap((o) =>
+      ['abc-123', 'v1', 'tenant', 'internal'].map(
+        (v) => [o.method, o.path.replace(/\{[^}]+\}/g, v)] as const,
+      ),
+    );
+    for (const [method, path] of probes) {
+      const reached = route(method, path, outsider);
+      if (reached === undefined) continue;
+      const plane = planeOfOperation(reached);
+      expect([method, path, plane === 'tenant' || plane === 'public']).toEqual([method, path, true]);
+      // A path under /v1 that lands on a tenant function names the tenant `v1`: reserved, so 404.
+      if (path.startsWith('/v1/')) expect([method, path, plane]).toEqual([method, path, 'tenant']);
+    }
+    expect(route('POST', '/v1/catalog/request', outsider)).toBe('requestTenantProduct');
+    expect(route('POST', '/v1/catalog/request', '10.1.2.3')).toBe('requestProduct');
   });
 
   test('default action: the unknown-route 404 JSON', () => {
@@ -267,6 +380,43 @@ describe('ingress alb', () => {
     expect(resources(template, 'AWS::ApiGateway::RestApi')).toHaveLength(0);
   });
 });
+
+function planeOfOperation(operationId: string): string | undefined {
+  return specOperations.find((o) => o.operationId === operationId)?.plane;
+}
+
+/**
+ * How API Gateway evaluates the stack's resource policy for a request (IAM semantics): the
+ * request's `<stage>/<METHOD>/<path>` against each statement's resources, where `*` matches any
+ * characters, `/` included, and `?` one; an explicit Deny wins, else an Allow is needed.
+ */
+function policyAllows(t: Tpl, method: string, path: string, sourceIp: string): boolean {
+  const [api] = resources(t, 'AWS::ApiGateway::RestApi');
+  const statements = api?.[1].Properties.Policy.Statement as {
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: { NotIpAddress?: { 'aws:SourceIp': string[] } };
+  }[];
+  const request = `execute-api:/prod/${method}${path}`;
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+  const applies = (s: (typeof statements)[number]) => {
+    if (![s.Action].flat().includes('execute-api:Invoke')) return false;
+    if (![s.Resource].flat().some((r) => glob(r).test(request))) return false;
+    const conditions = Object.keys(s.Condition ?? {});
+    if (conditions.some((c) => c !== 'NotIpAddress')) throw new Error(`unexpected condition ${conditions}`);
+    const notFrom = s.Condition?.NotIpAddress?.['aws:SourceIp'];
+    return notFrom === undefined || !notFrom.some((c) => !c.includes(':') && inCidr(sourceIp, c));
+  };
+  if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return false;
+  return statements.some((s) => s.Effect === 'Allow' && applies(s));
+}
 
 function inCidr(ip: string, cidr: string): boolean {
   const [base = '', bits = '32'] = cidr.split('/');

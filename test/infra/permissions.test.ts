@@ -2,6 +2,7 @@ import {
   ALIAS_WRITE_ACTIONS,
   accessOf,
   OPERATION_ACCESS,
+  OPERATION_SIZING,
   readsAdminSecret,
   TABLE_WRITE_ACTIONS,
 } from '../../lib/permissions';
@@ -24,9 +25,36 @@ describe('the permissions map', () => {
     expect(() => accessOf('toString')).toThrow();
   });
 
-  test('GET operations are read-only (the map never grants a GET a table write)', () => {
-    for (const op of specOperations.filter((o) => o.method === 'GET')) {
+  test('GET operations are read-only (the map never grants a GET a table write) but on the tenant plane', () => {
+    for (const op of specOperations.filter((o) => o.method === 'GET' && o.plane !== 'tenant')) {
       expect([op.operationId, accessOf(op.operationId).table]).not.toEqual([op.operationId, 'write']);
+    }
+  });
+
+  test('every tenant-plane operation verifies a key (table write: last_used_at) and resolves slugs (aliases read), at 1024 MB', () => {
+    const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
+    expect(tenantOps.map((o) => o.operationId).sort()).toEqual(
+      [
+        'getTenantProfile',
+        'getTenantEntitlements',
+        'requestTenantProduct',
+        'requestTenantTrial',
+        'listTenantAuditEvents',
+        'appendTenantAuditEvent',
+        'listTenantApiKeys',
+        'createTenantApiKey',
+        'revokeTenantApiKey',
+        'getTenantSwagger',
+      ].sort(),
+    );
+    for (const op of tenantOps) {
+      expect([op.operationId, accessOf(op.operationId)]).toEqual([
+        op.operationId,
+        { table: 'write', aliases: 'read' },
+      ]);
+      expect([op.operationId, OPERATION_SIZING[op.operationId]?.memorySize]).toEqual([op.operationId, 1024]);
+      // The off-by-default gate needs the admin token on this plane too.
+      expect(readsAdminSecret(op.operationId, op.plane)).toBe(true);
     }
   });
 

@@ -1,7 +1,8 @@
 import { lambdaEsbuildOptions, nodejsFunctionBundling } from '../../lib/bundling';
 import { OPERATION_SIZING } from '../../lib/permissions';
+import { TenantSelectionError, tenantSelectionEnvironment } from '../../lib/tenant-selection';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
-import { synthesize } from './support/synth';
+import { synthesize, synthesizeStack } from './support/synth';
 import { functionIdOf, render, resources, specOperations } from './support/template';
 
 const { template } = synthesize('api');
@@ -56,6 +57,61 @@ describe('functions', () => {
           .TENANT_REGISTRY_API_ENABLED,
       ).toBe('false');
     }
+  });
+});
+
+describe('tenant selection (`/tenant/...`)', () => {
+  const SELECTION_VARIABLES = [
+    'TENANT_REGISTRY_TENANT_HEADER',
+    'TENANT_REGISTRY_TENANT_REQUIRED',
+    'TENANT_REGISTRY_DEFAULT_TENANT',
+    'TENANT_REGISTRY_ALLOWED_TENANTS',
+  ];
+  const env = (t: typeof template, operationId: string) =>
+    t.Resources[functionIdOf(t, operationId)].Properties.Environment.Variables as Record<string, string>;
+
+  test('the configured selection reaches every tenant-plane function, and only those', () => {
+    const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
+    expect(tenantOps).toHaveLength(10);
+    for (const op of tenantOps) {
+      expect([op.operationId, env(template, op.operationId)]).toEqual([
+        op.operationId,
+        expect.objectContaining({
+          TENANT_REGISTRY_TENANT_HEADER: 'X-Org-ID',
+          TENANT_REGISTRY_TENANT_REQUIRED: 'false',
+          TENANT_REGISTRY_DEFAULT_TENANT: 'acme',
+          TENANT_REGISTRY_ALLOWED_TENANTS: 'acme,globex,0b6f2d4e-8c1a-4f3b-9d2e-5a7c8e9f1b2d',
+        }),
+      ]);
+    }
+    for (const op of specOperations.filter((o) => o.plane !== 'tenant')) {
+      expect([op.operationId, SELECTION_VARIABLES.filter((v) => v in env(template, op.operationId))]).toEqual(
+        [op.operationId, []],
+      );
+    }
+  });
+
+  test("nothing configured: no variable, the functions' own defaults apply", () => {
+    for (const op of specOperations) {
+      expect([op.operationId, SELECTION_VARIABLES.filter((v) => v in env(defaults, op.operationId))]).toEqual(
+        [op.operationId, []],
+      );
+    }
+  });
+
+  test('values are checked by the parser the functions run, and normalized', () => {
+    expect(
+      tenantSelectionEnvironment({ header: 'X-Org-ID', allowedTenants: ' acme , globex,acme,' }),
+    ).toEqual({ TENANT_REGISTRY_TENANT_HEADER: 'X-Org-ID', TENANT_REGISTRY_ALLOWED_TENANTS: 'acme,globex' });
+    expect(tenantSelectionEnvironment({ required: true, allowedTenants: [] })).toEqual({
+      TENANT_REGISTRY_TENANT_REQUIRED: 'true',
+    });
+    expect(() => tenantSelectionEnvironment({ header: 'Authorization' })).toThrow(
+      /tenantHeader \(TENANT_REGISTRY_TENANT_HEADER\)/,
+    );
+    expect(() => tenantSelectionEnvironment({ defaultTenant: 'Acme Corp' })).toThrow(/defaultTenant/);
+    expect(() => tenantSelectionEnvironment({ allowedTenants: ['acme', 'v'] })).toThrow(/allowedTenants/);
+    expect(() => synthesizeStack({ tenantSelection: { header: 'X-Api-Key' } })).toThrow(TenantSelectionError);
   });
 });
 

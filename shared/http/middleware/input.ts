@@ -15,8 +15,8 @@ export interface InputSchemas {
   readonly body?: Schema;
   /** Whether a body must be sent (default: when there is a body schema). */
   readonly bodyRequired?: boolean;
-  /** Tenant plane: query parameters that name the tenant, consumed before validation. */
-  readonly selectors?: readonly string[];
+  /** Tenant plane: the path and query parameters that name the tenant, consumed by admission. */
+  readonly selectors?: { readonly path: readonly string[]; readonly query: readonly string[] };
   /** Tenant-plane POSTs: the query string and the body are one set of parameters (`mergeParameters`). */
   readonly merge?: boolean;
 }
@@ -54,7 +54,8 @@ export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.
 
       const params = matchPath(route.path, http.path) ?? {};
       const query: Record<string, string> = { ...http.query };
-      for (const name of schemas.selectors ?? []) delete query[name];
+      for (const name of schemas.selectors?.path ?? []) delete params[name];
+      for (const name of schemas.selectors?.query ?? []) delete query[name];
       // Operations that take no query parameters ignore the query string (cache busters on
       // probes); those that take some are strict, so a typo like `limt` is a 400.
       const repeated = http.repeated.find((name) => Object.hasOwn(query, name));

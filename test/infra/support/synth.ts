@@ -12,7 +12,7 @@ export const ENV = { account: '123456789012', region: 'eu-central-1' } as const;
 
 /** The stacks the infra tests look at. */
 export const VARIANTS = {
-  /** API Gateway with WAF, IPv4 and IPv6 ranges, the API on, an alarm email. */
+  /** API Gateway with WAF, IPv4 and IPv6 ranges, the API on, an alarm email, tenant selection. */
   api: {
     stage: 'prod',
     ingress: 'apigateway',
@@ -21,6 +21,12 @@ export const VARIANTS = {
     allowedCidrs: ['10.0.0.0/8', '192.168.1.0/24', '2001:db8::/32'],
     alarmEmail: 'ops@example.com',
     authRejectedThreshold: 5,
+    tenantSelection: {
+      header: 'X-Org-ID',
+      required: false,
+      defaultTenant: 'acme',
+      allowedTenants: ['acme', 'globex', '0b6f2d4e-8c1a-4f3b-9d2e-5a7c8e9f1b2d'],
+    },
   },
   /** Every default: API Gateway, no WAF, no allowlist (operator and service planes closed), API off. */
   defaults: {},
