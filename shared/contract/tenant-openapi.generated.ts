@@ -217,7 +217,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "Start a 14-day trial of a product for the calling tenant. Scope catalog:request.",
-      "description": "Same rules and 409 codes as `POST /v1/catalog/trial-request`. `product` may come from the\nquery string, the JSON body or both; the body wins on conflict.\n",
+      "description": "One trial per product per tenant, ever. 409 codes: `tenant_inactive`, `trial_unavailable`,\n`plan_not_eligible` (the tenant's plan is not among the product's `plans_required`),\n`trial_used`, `already_entitled`. `product` may come from the query string, the JSON body\nor both; the body wins on conflict.\n",
       "parameters": [
         {
           "in": "query",
@@ -664,7 +664,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "The calling tenant's own OpenAPI 3.1 document. Scope swagger:read.",
-      "description": "The tenant endpoints with `{tenant}` fixed to the name in the request, plus the `paths`\nof the catalog entries among the tenant's `active_components` and enabled entitlements.\nNever another tenant's name or paths, nor an operator or service route; there is no\nglobal variant. Regenerated whenever the tenant, its entitlements or a catalog entry it\nuses change (each request compares a fingerprint); the ETag is that fingerprint.\n",
+      "description": "The tenant endpoints under the name the request used for the tenant, plus the `paths`\nof the catalog entries among the tenant's `active_components` and enabled entitlements.\nNever another tenant's name or paths, nor an operator or service route; there is no\nglobal variant. Regenerated whenever the tenant, its entitlements or a catalog entry it\nuses change (each request compares a fingerprint); the ETag is that fingerprint.\n",
       "responses": {
         "200": {
           "description": "The document.",
@@ -843,8 +843,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "prefix": {
           "type": "string",
-          "description": "The leading part of the plaintext",
-          "for UIs.": null
+          "description": "The leading part of the plaintext, for UIs."
         },
         "created_by": {
           "type": "string"
@@ -964,8 +963,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "hash": {
           "type": "string",
-          "description": "SHA-256 of this event's canonical JSON",
-          "prev_hash included.": null
+          "description": "SHA-256 of this event's canonical JSON, prev_hash included."
         }
       }
     },

@@ -26,11 +26,14 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'well-known',
 ]);
 
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export type SlugProblem = 'format' | 'reserved';
 
 /** Why `value` cannot be a slug, or undefined when it can. */
 export function slugProblem(value: string): SlugProblem | undefined {
-  if (!SLUG_PATTERN.test(value)) return 'format';
+  // A UUID-shaped slug would be ambiguous wherever a tenant is named by slug or UUID.
+  if (!SLUG_PATTERN.test(value) || UUID_SHAPE.test(value)) return 'format';
   if (RESERVED_SLUGS.has(value)) return 'reserved';
   return undefined;
 }
@@ -42,5 +45,5 @@ export function isSlug(value: string): boolean {
 export function describeSlugProblem(value: string, problem: SlugProblem): string {
   return problem === 'reserved'
     ? `'${value}' is a reserved word and cannot be a slug`
-    : 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+    : 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit, and not shaped like a UUID';
 }

@@ -39,6 +39,7 @@ describe('parseConfig', () => {
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',
+      tenantSelection: { header: 'X-Tenant-ID', required: true, defaultTenant: undefined, allowedTenants: [] },
     });
   });
 
@@ -79,6 +80,33 @@ describe('parseConfig', () => {
       codeVersion: 'abc123',
       aliasQuarantineDays: 7,
     });
+  });
+
+  it('reads the tenant selection settings (seed 002)', () => {
+    const config = parseConfig({
+      TENANT_REGISTRY_TENANT_HEADER: 'X-Org',
+      TENANT_REGISTRY_TENANT_REQUIRED: 'false',
+      TENANT_REGISTRY_DEFAULT_TENANT: 'acme',
+      TENANT_REGISTRY_ALLOWED_TENANTS: ' acme, acme-corp ,,6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab,acme',
+    });
+    expect(config.tenantSelection).toEqual({
+      header: 'X-Org',
+      required: false,
+      defaultTenant: 'acme',
+      allowedTenants: ['acme', 'acme-corp', '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'],
+    });
+    expect(parseConfig({ TENANT_REGISTRY_TENANT_REQUIRED: 'true' }).tenantSelection.required).toBe(true);
+  });
+
+  it.each([
+    ['TENANT_REGISTRY_TENANT_HEADER', 'Authorization'],
+    ['TENANT_REGISTRY_TENANT_HEADER', 'x-api-key'],
+    ['TENANT_REGISTRY_TENANT_HEADER', 'X Tenant'],
+    ['TENANT_REGISTRY_TENANT_REQUIRED', 'yes'],
+    ['TENANT_REGISTRY_DEFAULT_TENANT', 'Not A Slug'],
+    ['TENANT_REGISTRY_ALLOWED_TENANTS', 'acme,v1'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(name);
   });
 
   it('ignores variables it does not know', () => {

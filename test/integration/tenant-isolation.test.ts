@@ -1,0 +1,599 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as app from '../../shared/app';
+import { operations } from '../../shared/contract/spec';
+import { formatKey, SCOPES, uuidToIdPart } from '../../shared/domain/api-key';
+import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
+import type { Clock } from '../../shared/ports/clock';
+import { startStack, type TestResponse, type TestStack } from '../support/stack';
+
+/**
+ * Issue 5's isolation matrix: every tenant-plane route in openapi.yaml x every way of naming
+ * the tenant x every credential x tenant pairs with prefix collisions (acme/acme-corp,
+ * a10/a100, and their aliases). Each attempt's status is checked against the rules (the
+ * oracle below), and its response body, headers and log lines are searched for anything of
+ * a tenant the caller does not own: id, slugs, aliases, key ids and plaintexts, marker data.
+ */
+
+let stack: TestStack;
+
+/** A clock the test moves by hand (to expire keys without waiting). */
+class ManualClock implements Clock {
+  private offset = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+const clock = new ManualClock();
+
+beforeAll(async () => {
+  stack = await startStack();
+  stack.configure({}, { clock });
+});
+afterAll(async () => {
+  await app.apiKeys().settled();
+  await stack.close();
+});
+
+interface Tenant {
+  readonly slug: string;
+  readonly alias: string;
+  readonly id: string;
+  /** Unique text in the tenant's name, its audit trail and its product: found anywhere else, it leaked. */
+  readonly marker: string;
+  readonly product: string;
+  /** All scopes. */
+  readonly key: string;
+  readonly keyId: string;
+  /** A second key: the target of other tenants' DELETE attempts; must stay live. */
+  readonly victimKeyId: string;
+  readonly victimKey: string;
+  readonly revokedKey: string;
+  readonly expiredKey: string;
+  /** The main key's id with a wrong secret and a right checksum: costs a read and a hash to refuse. */
+  readonly forgedKey: string;
+  /** Every key id of the tenant, including those its own probes create. */
+  readonly keyIds: Set<string>;
+  /** Plain substrings (ids, key material, markers) no other caller may see. */
+  readonly substrings: string[];
+  /** Slugs and aliases, matched as whole tokens (`acme` inside `acme-corp` is not `acme`). */
+  readonly tokens: RegExp[];
+}
+
+const SHARED_PRODUCT = 'widget';
+/** Slugs and aliases chosen to collide by prefix, across tenants too (`acme-co` / `acme-corp`). */
+const TENANTS = [
+  { slug: 'acme', alias: 'acme-co' },
+  { slug: 'acme-corp', alias: 'acme-corporation' },
+  { slug: 'a10', alias: 'a10-x' },
+  { slug: 'a100', alias: 'a1000' },
+] as const;
+const PAIRS: readonly (readonly [string, string])[] = [
+  ['acme', 'acme-corp'],
+  ['acme-corp', 'acme'],
+  ['a10', 'a100'],
+  ['a100', 'a10'],
+];
+
+const tokenPattern = (word: string) =>
+  new RegExp(`(?<![a-z0-9-])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9-])`);
+
+function keyMaterial(id: string, plaintext?: string): string[] {
+  const idPart = uuidToIdPart(id);
+  return [id, idPart, `_${idPart.slice(0, 8)}`, ...(plaintext ? [plaintext] : [])];
+}
+
+async function ok<T = any>(res: Promise<TestResponse<T>>, status: number): Promise<TestResponse<T>> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${r.text}`);
+  return r;
+}
+
+async function createKey(tenantId: string, name: string, extra: Record<string, unknown> = {}) {
+  const res = await ok(
+    stack.request('POST', '/v1/api-keys', {
+      body: { tenant_id: tenantId, name, scopes: [...SCOPES], ...extra },
+    }),
+    201,
+  );
+  return { id: res.body.api_key.id as string, plaintext: res.body.plaintext as string };
+}
+
+async function setUp(): Promise<Map<string, Tenant>> {
+  await ok(
+    stack.request('PUT', `/v1/catalog/${SHARED_PRODUCT}`, {
+      body: { name: 'Widget', description: 'shared', plans_required: [], supports_trial: true },
+    }),
+    200,
+  );
+  const out = new Map<string, Tenant>();
+  for (const { slug, alias } of TENANTS) {
+    const marker = `mk${randomBytes(8).toString('hex')}`;
+    const created = await ok(
+      stack.request('POST', '/v1/tenants', { body: { slug, name: `Org ${marker}` } }),
+      201,
+    );
+    const id = created.body.tenant.id as string;
+    await ok(stack.request('POST', `/v1/tenants/${id}/aliases`, { body: { slug: alias } }), 201);
+    const product = `p${marker}`;
+    await ok(
+      stack.request('PUT', `/v1/catalog/${product}`, {
+        body: { name: `Product ${marker}`, description: marker, plans_required: [], supports_trial: false },
+      }),
+      200,
+    );
+    await ok(stack.request('PUT', `/v1/tenants/${id}/entitlements/${product}`), 200);
+    await ok(
+      stack.request('POST', '/v1/audit', {
+        body: { tenant_id: id, action: 'isolation.marker', target_name: marker, metadata: { marker } },
+      }),
+      201,
+    );
+    const main = await createKey(id, `main ${marker}`);
+    const victim = await createKey(id, `victim ${marker}`);
+    const revoked = await createKey(id, `revoked ${marker}`);
+    await ok(stack.request('DELETE', `/v1/api-keys/${revoked.id}`), 204);
+    const expired = await createKey(id, `expired ${marker}`, {
+      expires_at: new Date(clock.now().getTime() + 60_000).toISOString(),
+    });
+    const keys = [main, victim, revoked, expired];
+    out.set(slug, {
+      slug,
+      alias,
+      id,
+      marker,
+      product,
+      key: main.plaintext,
+      keyId: main.id,
+      victimKeyId: victim.id,
+      victimKey: victim.plaintext,
+      revokedKey: revoked.plaintext,
+      expiredKey: expired.plaintext,
+      forgedKey: formatKey('trk', main.id, randomBytes(32)),
+      keyIds: new Set(keys.map((k) => k.id)),
+      substrings: [id, marker, product, ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext))],
+      tokens: [tokenPattern(slug), tokenPattern(alias)],
+    });
+  }
+  // Every expired key is now past its expiry (and every cache entry is as cold as it gets).
+  clock.advance(61_000);
+  return out;
+}
+
+/* ---- How the request names the tenant ---------------------------------------------------- */
+
+type Outcome = 'named' | 'conflict' | 'missing' | 'malformed' | 'no-route' | 'unknown';
+
+interface Naming {
+  readonly label: string;
+  /** The tenant the request is about: A, B, or none of them. */
+  readonly aim: 'A' | 'B' | null;
+  readonly outcome: Outcome;
+  /** `x` is the aimed tenant, `y` the other one of the pair. */
+  build(x: Tenant, y: Tenant): { segment: string; header?: string; query?: string };
+}
+
+const TENANT_HEADER = 'X-Tenant-ID';
+
+const aimed: readonly Omit<Naming, 'aim'>[] = [
+  { label: 'path slug', outcome: 'named', build: (x) => ({ segment: x.slug }) },
+  { label: 'path alias', outcome: 'named', build: (x) => ({ segment: x.alias }) },
+  { label: 'path uuid', outcome: 'named', build: (x) => ({ segment: x.id }) },
+  { label: 'header slug', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.slug }) },
+  { label: 'header alias', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.alias }) },
+  { label: 'header uuid', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.id }) },
+  { label: 'query slug', outcome: 'named', build: (x) => ({ segment: 'tenant', query: x.slug }) },
+  {
+    label: 'header wins over query',
+    outcome: 'named',
+    build: (x, y) => ({ segment: 'tenant', header: x.slug, query: y.slug }),
+  },
+  {
+    label: 'path + agreeing header',
+    outcome: 'named',
+    build: (x) => ({ segment: x.slug, header: x.id }),
+  },
+  {
+    label: 'path + conflicting header',
+    outcome: 'conflict',
+    build: (x, y) => ({ segment: x.slug, header: y.slug }),
+  },
+  {
+    label: 'path + conflicting query',
+    outcome: 'conflict',
+    build: (x, y) => ({ segment: x.slug, query: y.id }),
+  },
+];
+
+const NAMINGS: readonly Naming[] = [
+  ...aimed.flatMap((n) => [
+    { ...n, label: `${n.label} -> A`, aim: 'A' as const },
+    { ...n, label: `${n.label} -> B`, aim: 'B' as const },
+  ]),
+  {
+    label: 'selected form, nothing named',
+    aim: null,
+    outcome: 'missing',
+    build: () => ({ segment: 'tenant' }),
+  },
+  { label: 'reserved word in path', aim: null, outcome: 'no-route', build: () => ({ segment: 'admin' }) },
+  {
+    label: 'malformed header',
+    aim: null,
+    outcome: 'malformed',
+    build: () => ({ segment: 'tenant', header: 'Not_A_Slug!' }),
+  },
+  { label: 'unknown slug in path', aim: null, outcome: 'unknown', build: () => ({ segment: 'nosuch-org' }) },
+  {
+    label: 'unknown uuid in header',
+    aim: null,
+    outcome: 'unknown',
+    build: () => ({ segment: 'tenant', header: randomUUID() }),
+  },
+];
+
+/* ---- Who calls ----------------------------------------------------------------------------- */
+
+interface Credential {
+  readonly label: string;
+  /** The tenant whose live key this is: 'A', 'B', or null for anything that is not a live key. */
+  readonly owner: 'A' | 'B' | null;
+  /** The presented string, or null for none. */
+  value(a: Tenant, b: Tenant, adminToken: string): string | null;
+}
+
+const CREDENTIALS: readonly Credential[] = [
+  { label: 'admin token', owner: null, value: (_a, _b, admin) => admin },
+  { label: 'key of A', owner: 'A', value: (a) => a.key },
+  { label: 'key of B', owner: 'B', value: (_a, b) => b.key },
+  { label: "A's revoked key", owner: null, value: (a) => a.revokedKey },
+  { label: "A's expired key", owner: null, value: (a) => a.expiredKey },
+  {
+    label: "A's key, checksum broken",
+    owner: null,
+    value: (a) => `${a.key.slice(0, -1)}${a.key.endsWith('0') ? '1' : '0'}`,
+  },
+  {
+    label: "A's key id, forged secret",
+    owner: null,
+    value: (a) => a.forgedKey,
+  },
+  { label: 'garbage', owner: null, value: () => 'not-a-key-at-all' },
+  { label: 'none', owner: null, value: () => null },
+];
+
+/* ---- What is called ------------------------------------------------------------------------ */
+
+interface Probe {
+  readonly label: string;
+  readonly operationId: string;
+  readonly method: string;
+  /** `/{tenant}/...` with `{id}` filled in for this caller and aim. */
+  path(ctx: { caller: Tenant | undefined; aimed: Tenant | undefined; a: Tenant; b: Tenant }): string;
+  readonly body?: unknown;
+  /** The status when the caller's own tenant is admitted. */
+  success(tenantId: string): number;
+}
+
+const trialsStarted = new Set<string>();
+
+/** The probes of one operation; an operation without any fails the test (new routes join the matrix). */
+function probesFor(op: { operationId: string; method: string; path: string }): Probe[] {
+  const base = { operationId: op.operationId, method: op.method };
+  const plain = (success: number | ((tenantId: string) => number), body?: unknown): Probe => ({
+    ...base,
+    label: op.operationId,
+    path: () => op.path,
+    ...(body === undefined ? {} : { body }),
+    success: typeof success === 'number' ? () => success : success,
+  });
+  switch (op.operationId) {
+    case 'getTenantProfile':
+    case 'getTenantEntitlements':
+    case 'listTenantAuditEvents':
+    case 'listTenantApiKeys':
+    case 'getTenantSwagger':
+      return [plain(200)];
+    case 'requestTenantProduct':
+      return [plain(202, { product: SHARED_PRODUCT })];
+    case 'requestTenantTrial':
+      // One trial per product per tenant, ever: the first admitted request starts it.
+      return [
+        plain(
+          (tenantId) => {
+            if (trialsStarted.has(tenantId)) return 409;
+            trialsStarted.add(tenantId);
+            return 201;
+          },
+          { product: SHARED_PRODUCT },
+        ),
+      ];
+    case 'appendTenantAuditEvent':
+      return [plain(201, { action: 'isolation.probe', target_name: 'probe' })];
+    case 'createTenantApiKey':
+      return [plain(201, { name: 'probe', scopes: ['profile:read'] })];
+    case 'revokeTenantApiKey':
+      return [
+        {
+          ...base,
+          label: `${op.operationId} (random id)`,
+          path: () => op.path.replace('{id}', randomUUID()),
+          success: () => 404,
+        },
+        {
+          // Aimed at B's data: B's live key. The caller's own tenant admitted, it is still 404.
+          ...base,
+          label: `${op.operationId} (other tenant's key id)`,
+          path: ({ caller, a, b }) => op.path.replace('{id}', (caller === b ? a : b).victimKeyId),
+          success: () => 404,
+        },
+      ];
+    default:
+      throw new Error(`no isolation probe for ${op.operationId}: add one to tenant-isolation.test.ts`);
+  }
+}
+
+/* ---- The oracle ---------------------------------------------------------------------------- */
+
+type Expected = { status: number; error?: string; exactBody?: string };
+
+/**
+ * The status rules, in `TenantAccess`'s order: live key (401), selection (400/404), allowed
+ * tenants (403 tenant_not_allowed), the key's own tenant (403 forbidden), then the operation.
+ * `allowed`: the tenant ids TENANT_REGISTRY_ALLOWED_TENANTS admits, undefined for all.
+ */
+function expectedOf(
+  probe: Probe,
+  naming: Naming,
+  caller: Tenant | undefined,
+  aimedAt: Tenant | undefined,
+  allowed: ReadonlySet<string> | undefined,
+): Expected {
+  if (!caller) return { status: 401, error: 'unauthorized' };
+  switch (naming.outcome) {
+    case 'conflict':
+      return { status: 400, error: 'tenant_conflict' };
+    case 'missing':
+      return { status: 400, error: 'tenant_required' };
+    case 'malformed':
+      return { status: 400, error: 'invalid_input' };
+    case 'no-route':
+      return { status: 404, exactBody: UNKNOWN_ROUTE_BODY };
+    case 'unknown':
+      return allowed ? { status: 403, error: 'tenant_not_allowed' } : { status: 403, error: 'forbidden' };
+    case 'named': {
+      if (allowed && !allowed.has((aimedAt as Tenant).id))
+        return { status: 403, error: 'tenant_not_allowed' };
+      if (aimedAt !== caller) return { status: 403, error: 'forbidden' };
+      const status = probe.success(caller.id);
+      return status === 409
+        ? { status, error: 'trial_used' }
+        : status === 404
+          ? { status, error: 'not_found' }
+          : { status };
+    }
+  }
+}
+
+/** What of `other` the text shows, if anything. */
+function leakOf(other: Tenant, text: string): string | undefined {
+  return other.substrings.find((s) => text.includes(s)) ?? other.tokens.find((t) => t.test(text))?.source;
+}
+
+/* ---- The matrix ---------------------------------------------------------------------------- */
+
+interface Tally {
+  attempts: number;
+  bearer: number;
+  apiKeyHeader: number;
+  /** Own-tenant reads whose answer showed the tenant's own marker data: the detector sees data. */
+  positives: number;
+  readonly unexpected: string[];
+  readonly leaks: string[];
+  readonly statuses: Map<number, number>;
+}
+
+async function runMatrix(
+  tally: Tally,
+  all: readonly Tenant[],
+  pairs: readonly (readonly [Tenant, Tenant])[],
+  probes: readonly Probe[],
+  credentials: readonly Credential[],
+  allowed?: ReadonlySet<string>,
+): Promise<void> {
+  const phase = allowed ? 'allowed-tenants ' : '';
+  for (const [a, b] of pairs) {
+    for (const probe of probes) {
+      for (const naming of NAMINGS) {
+        for (const credential of credentials) {
+          const caller = credential.owner === 'A' ? a : credential.owner === 'B' ? b : undefined;
+          const aimedAt = naming.aim === 'A' ? a : naming.aim === 'B' ? b : undefined;
+          const { segment, header, query } = aimedAt
+            ? naming.build(aimedAt, aimedAt === a ? b : a)
+            : naming.build(a, b);
+          const path =
+            probe.path({ caller, aimed: aimedAt, a, b }).replace('{tenant}', encodeURIComponent(segment)) +
+            (query === undefined ? '' : `?tenant_id=${encodeURIComponent(query)}`);
+          const presented = credential.value(a, b, stack.token);
+          const headers: Record<string, string> = header === undefined ? {} : { [TENANT_HEADER]: header };
+          // Keys alternate between the two ways of sending them.
+          const useBearer = tally.attempts % 2 === 0;
+          if (presented !== null) {
+            if (useBearer) tally.bearer++;
+            else {
+              tally.apiKeyHeader++;
+              headers['X-Api-Key'] = presented;
+            }
+          }
+          const expected = expectedOf(probe, naming, caller, aimedAt, allowed);
+          const describe = `${phase}[${a.slug}/${b.slug}] ${probe.label} | ${naming.label} | ${credential.label} (${
+            presented === null ? 'none' : useBearer ? 'Bearer' : 'X-Api-Key'
+          }): ${probe.method} ${path}${header === undefined ? '' : ` ${TENANT_HEADER}: ${header}`}`;
+
+          const logsBefore = stack.logs.lines.length;
+          tally.attempts++;
+          let res: TestResponse;
+          try {
+            res = await stack.request(probe.method, path, {
+              token: presented !== null && useBearer ? presented : null,
+              headers,
+              ...(probe.body === undefined ? {} : { body: probe.body }),
+            });
+          } catch (error) {
+            tally.unexpected.push(`${describe} -> threw ${(error as Error).message}`);
+            continue;
+          }
+          tally.statuses.set(res.status, (tally.statuses.get(res.status) ?? 0) + 1);
+          const body = res.body as { error?: string } | undefined;
+          if (
+            res.status !== expected.status ||
+            (expected.error !== undefined && body?.error !== expected.error) ||
+            (expected.exactBody !== undefined && res.text !== expected.exactBody)
+          ) {
+            tally.unexpected.push(
+              `${describe} -> expected ${expected.status}${expected.error ? ` ${expected.error}` : ''}, got ${res.status} ${res.text.slice(0, 300)}`,
+            );
+          }
+
+          // Created by an admitted probe: the new key is the caller's from now on.
+          if (probe.operationId === 'createTenantApiKey' && res.status === 201 && caller) {
+            const created = res.body as { api_key: { id: string }; plaintext: string };
+            caller.keyIds.add(created.api_key.id);
+            caller.substrings.push(...keyMaterial(created.api_key.id, created.plaintext));
+          }
+
+          // Nothing of any tenant but the caller's own (all of them, for a credential that is no
+          // live key), nor the admin token, in the body, a header or a log line of the request.
+          const seen = [res.text, ...Object.values(res.headers), ...stack.logs.lines.slice(logsBefore)];
+          for (const other of all) {
+            if (other === caller) continue;
+            for (const text of seen) {
+              const hit = leakOf(other, text);
+              if (hit)
+                tally.leaks.push(`${describe} -> carries ${other.slug}'s ${hit}: ${text.slice(0, 300)}`);
+            }
+          }
+          if (seen.some((t) => t.includes(stack.token)))
+            tally.leaks.push(`${describe} -> carries the admin token`);
+
+          if (caller && res.status === 200 && aimedAt === caller) {
+            const own = {
+              getTenantProfile: caller.marker,
+              getTenantEntitlements: caller.product,
+              listTenantAuditEvents: caller.marker,
+              listTenantApiKeys: caller.victimKeyId,
+            }[probe.operationId];
+            if (own !== undefined) {
+              if (res.text.includes(own)) tally.positives++;
+              else
+                tally.unexpected.push(
+                  `${describe} -> its own data (${own}) is missing: ${res.text.slice(0, 300)}`,
+                );
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Writes stayed home: every victim key is live; every key and audit event a tenant key wrote is its tenant's. */
+async function crossTenantWrites(all: readonly Tenant[]): Promise<string[]> {
+  await app.apiKeys().settled();
+  const out: string[] = [];
+  for (const t of all) {
+    const keys = await ok(stack.request('GET', `/v1/api-keys?tenant_id=${t.id}&limit=200`), 200);
+    const items = keys.body.items as { id: string; revoked_at: string | null; created_by?: string }[];
+    if (items.find((k) => k.id === t.victimKeyId)?.revoked_at !== null)
+      out.push(`${t.slug}'s victim key was revoked`);
+    for (const k of items) {
+      if (!t.keyIds.has(k.id)) out.push(`${t.slug} holds a key it never made: ${k.id}`);
+      const by = k.created_by?.startsWith('api_key:') ? k.created_by.slice('api_key:'.length) : undefined;
+      if (by !== undefined && !t.keyIds.has(by)) out.push(`${t.slug}'s key ${k.id} was made by ${by}`);
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await ok(
+        stack.request(
+          'GET',
+          `/v1/audit?tenant_id=${t.id}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        ),
+        200,
+      );
+      for (const e of page.body.items as { actor_type?: string; actor_id?: string; id: number }[]) {
+        if (e.actor_type === 'api_key' && !t.keyIds.has(e.actor_id ?? ''))
+          out.push(`${t.slug}'s audit event ${e.id} was written by ${e.actor_id}`);
+      }
+      cursor = page.body.next_cursor;
+    } while (cursor);
+  }
+  return out;
+}
+
+test('isolation matrix: every tenant route x naming x credential x prefix-colliding pair', async () => {
+  const tenants = await setUp();
+  const all = [...tenants.values()];
+  const get = (slug: string) => tenants.get(slug) as Tenant;
+  const tenantOps = operations().filter((o) => o.plane === 'tenant');
+  expect(tenantOps).toHaveLength(10);
+  const probes = tenantOps.flatMap(probesFor);
+
+  // The detector itself: prefixes are not names, names and aliases are.
+  expect(leakOf(get('acme'), '{"slug":"acme-corp","alias":"acme-corporation"}')).toBeUndefined();
+  expect(leakOf(get('acme-corp'), '/acme/profile acme-co')).toBeUndefined();
+  expect(leakOf(get('a10'), 'a100 a1000 a10-')).toBeUndefined();
+  expect(leakOf(get('a100'), 'a10 a10-x')).toBeUndefined();
+  expect(leakOf(get('acme'), '/acme/profile')).toBeDefined();
+  expect(leakOf(get('acme'), 'X-Tenant-ID: acme-co')).toBeDefined();
+  expect(leakOf(get('a100'), '"a1000"')).toBeDefined();
+  expect(leakOf(get('a10'), `tenant_id=${get('a10').id}`)).toBeDefined();
+
+  const tally: Tally = {
+    attempts: 0,
+    bearer: 0,
+    apiKeyHeader: 0,
+    positives: 0,
+    unexpected: [],
+    leaks: [],
+    statuses: new Map(),
+  };
+  const pairs = PAIRS.map(([x, y]) => [get(x), get(y)] as const);
+  await runMatrix(tally, all, pairs, probes, CREDENTIALS);
+  const main = tally.attempts;
+
+  // Again with TENANT_REGISTRY_ALLOWED_TENANTS naming acme by its alias: acme-corp (and any
+  // unknown name) is 403 tenant_not_allowed before the key's tenant is even compared.
+  stack.configure({ TENANT_REGISTRY_ALLOWED_TENANTS: get('acme').alias }, { clock });
+  await runMatrix(
+    tally,
+    all,
+    pairs.slice(0, 2),
+    probes,
+    CREDENTIALS.filter((c) => c.owner !== null),
+    new Set([get('acme').id]),
+  );
+  stack.configure({}, { clock });
+  const writes = await crossTenantWrites(all);
+
+  stack.logs.stop();
+  const counts = [...tally.statuses].sort(([x], [y]) => x - y);
+  process.stderr.write(
+    `isolation: ${tally.attempts} attempts, ${tally.unexpected.length} unexpected statuses, ${tally.leaks.length} leaks, ` +
+      `${writes.length} cross-tenant writes (routes ${tenantOps.length} as ${probes.length} probes x names ` +
+      `${NAMINGS.length} x credentials ${CREDENTIALS.length} x pairs ${PAIRS.length} = ${main}, plus ` +
+      `${tally.attempts - main} with allowed tenants; ${tally.bearer} keys as Bearer, ${tally.apiKeyHeader} as ` +
+      `X-Api-Key; statuses ${counts.map(([s, n]) => `${s}:${n}`).join(' ')}; ${tally.positives} own-data checks)\n`,
+  );
+  for (const line of [...tally.unexpected.slice(0, 25), ...tally.leaks.slice(0, 25), ...writes.slice(0, 25)])
+    process.stderr.write(`  ${line}\n`);
+  stack.logs.start();
+
+  expect(main).toBe(probes.length * NAMINGS.length * CREDENTIALS.length * PAIRS.length);
+  expect(main).toBeGreaterThanOrEqual(2000);
+  expect(tally.positives).toBeGreaterThan(0);
+  expect(tally.unexpected).toEqual([]);
+  expect(tally.leaks).toEqual([]);
+  expect(writes).toEqual([]);
+}, 300_000);

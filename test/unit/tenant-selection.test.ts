@@ -1,0 +1,78 @@
+import { isTenantName, type SelectionSettings, selectTenant } from '../../shared/domain/tenant-selection';
+
+const settings: SelectionSettings = { header: 'X-Tenant-ID', required: true, defaultTenant: undefined };
+const ID = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
+
+describe('selectTenant', () => {
+  test('the path form names its tenant; a header or query may only agree with it', () => {
+    expect(selectTenant({ path: 'acme', header: undefined, query: undefined }, settings)).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: [],
+    });
+    expect(selectTenant({ path: 'acme', header: ' ACME-Corp ', query: ID }, settings)).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: ['acme-corp', ID],
+    });
+  });
+
+  test('a path segment that can be no tenant is no route', () => {
+    for (const path of ['v1', 'swagger', 'Acme', 'a', '', 'x'.repeat(41), `${ID}-`]) {
+      expect(selectTenant({ path, header: undefined, query: undefined }, settings)).toEqual({
+        kind: 'no-route',
+      });
+    }
+  });
+
+  test('the selected form: header, else query; the header wins', () => {
+    const sel = (header?: string, query?: string) =>
+      selectTenant({ path: 'tenant', header, query }, settings);
+    expect(sel('acme', 'acme-corp')).toEqual({ kind: 'named', name: 'acme', alsoNamed: [] });
+    expect(sel(undefined, 'acme-corp')).toEqual({ kind: 'named', name: 'acme-corp', alsoNamed: [] });
+    expect(sel('', 'acme-corp')).toEqual({ kind: 'named', name: 'acme-corp', alsoNamed: [] });
+    expect(sel(ID.toUpperCase())).toEqual({ kind: 'named', name: ID, alsoNamed: [] });
+  });
+
+  test('nothing named: 400 naming the header and the query when required', () => {
+    const missing = selectTenant(
+      { path: 'tenant', header: undefined, query: undefined },
+      { ...settings, header: 'X-Org' },
+    );
+    expect(missing.kind).toBe('missing');
+    expect(missing.kind === 'missing' && missing.message).toMatch(
+      /X-Org header or the tenant_id query parameter/,
+    );
+  });
+
+  test('nothing named and not required: the default tenant, else the key’s own', () => {
+    const open = { ...settings, required: false };
+    const none = { path: 'tenant', header: undefined, query: undefined };
+    expect(selectTenant(none, { ...open, defaultTenant: 'acme' })).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: [],
+    });
+    expect(selectTenant(none, open)).toEqual({ kind: 'own' });
+  });
+
+  test('a header or query value that can name no tenant is malformed, saying where', () => {
+    const bad = selectTenant({ path: 'tenant', header: 'no spaces allowed', query: undefined }, settings);
+    expect(bad).toEqual({
+      kind: 'malformed',
+      message: 'the X-Tenant-ID header must be a tenant slug or UUID',
+    });
+    const badQuery = selectTenant({ path: 'acme', header: undefined, query: 'v1' }, settings);
+    expect(badQuery).toEqual({
+      kind: 'malformed',
+      message: 'the tenant_id query parameter must be a tenant slug or UUID',
+    });
+  });
+
+  test('tenant names: slugs (not reserved words) and UUIDs', () => {
+    expect(isTenantName('acme')).toBe(true);
+    expect(isTenantName(ID)).toBe(true);
+    expect(isTenantName('tenant')).toBe(false);
+    expect(isTenantName('a1')).toBe(false);
+  });
+});
