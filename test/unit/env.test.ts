@@ -39,7 +39,12 @@ describe('parseConfig', () => {
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',
-      tenantSelection: { header: 'X-Tenant-ID', required: true, defaultTenant: undefined, allowedTenants: [] },
+      tenantSelection: {
+        header: 'X-Tenant-ID',
+        required: true,
+        defaultTenant: undefined,
+        allowedTenants: [],
+      },
     });
   });
 
