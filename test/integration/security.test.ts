@@ -14,7 +14,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-const guarded = concreteRoutes().filter((r) => r.plane === 'operator' || r.plane === 'service');
+const guarded = concreteRoutes().filter((r) => r.plane !== 'public');
+const adminGuarded = guarded.filter((r) => r.plane === 'operator' || r.plane === 'service');
 const open = concreteRoutes().filter((r) => r.plane === 'public');
 
 const credentials: [string, (token: string) => Record<string, string>, string][] = [
@@ -46,6 +47,39 @@ describe.each(guarded)('$method $path', (route) => {
     });
     // The credential never reaches a log line, whole or in part.
     expect(stack.logs.lines.join('\n')).not.toContain(stack.token.slice(4, 20));
+  });
+});
+
+describe('the other plane', () => {
+  test('a valid tenant API key, all scopes, opens no operator or service route', async () => {
+    const tenant = await stack.request('POST', '/v1/tenants', { body: { slug: 'plane-hopper', name: 'P' } });
+    const key = await stack.request('POST', '/v1/api-keys', {
+      body: {
+        tenant_id: tenant.body.tenant.id,
+        name: 'k',
+        scopes: [
+          'profile:read',
+          'entitlements:read',
+          'audit:read',
+          'audit:write',
+          'catalog:request',
+          'keys:manage',
+          'swagger:read',
+        ],
+      },
+    });
+    expect((await stack.request('GET', '/plane-hopper/profile', { token: key.body.plaintext })).status).toBe(
+      200,
+    );
+    for (const route of adminGuarded) {
+      for (const headers of [
+        { authorization: `Bearer ${key.body.plaintext}` },
+        { 'x-api-key': key.body.plaintext },
+      ]) {
+        const res = await stack.request(route.method, route.url, { token: null, headers });
+        expect([route.path, res.status]).toEqual([route.path, 401]);
+      }
+    }
   });
 });
 
