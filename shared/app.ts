@@ -140,14 +140,14 @@ export const aliasReconciler = /* @__PURE__ */ once(
   () => new AliasReconciler(tenantStore(), aliasRegistry()),
 );
 
-/** Tests and the local server: rebuild everything from the current environment. */
-export function resetApp(options: { clock?: Clock } = {}): void {
-  currentClock = options.clock ?? systemClock;
-  for (const reset of resets) reset();
-}
-
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
   () => new TenantAccess(apiKeys(), aliasResolver(), tenantStore(), config().tenantSelection),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
+
+/** Tests and the local server: rebuild everything from the current environment. */
+export function resetApp(options: { clock?: Clock } = {}): void {
+  currentClock = options.clock ?? systemClock;
+  for (const reset of resets) reset();
+}

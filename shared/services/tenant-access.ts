@@ -19,7 +19,11 @@ export type RejectionReason = 'invalid_credential' | 'tenant_mismatch';
 
 /** The credential is not a live tenant key (or the key names a tenant it does not belong to). */
 export class CredentialRejectedError extends DomainError {
-  constructor(readonly reason: RejectionReason) {
+  constructor(
+    readonly reason: RejectionReason,
+    /** With `tenant_mismatch`: the caller's own key, for the operators' log line. */
+    readonly keyId?: string,
+  ) {
     super(
       reason === 'invalid_credential' ? 'unauthorized' : 'forbidden',
       reason === 'invalid_credential'
@@ -91,7 +95,7 @@ export class TenantAccess {
     if (!(await this.isAllowed(tenantId))) {
       throw new DomainError('tenant_not_allowed', 'this deployment does not serve the named tenant');
     }
-    if (tenantId !== key.tenant_id) throw new CredentialRejectedError('tenant_mismatch');
+    if (tenantId !== key.tenant_id) throw new CredentialRejectedError('tenant_mismatch', key.id);
     if (!key.scopes.includes(request.scope)) {
       throw new DomainError('scope_missing', `the API key lacks the scope ${request.scope}`);
     }

@@ -15,7 +15,11 @@ export type RejectionReason =
  * One structured line per rejected credential: what the stack's metric filter counts
  * (`event = auth.rejected`). It carries the reason and where it came from, never the credential.
  */
-export function logRejection(ctx: EndpointContext, reason: RejectionReason): void {
+export function logRejection(
+  ctx: EndpointContext,
+  reason: RejectionReason,
+  extra: { readonly key_id?: string } = {},
+): void {
   const { route, http } = ctx.endpoint;
   logger.warn('credential rejected', {
     event: 'auth.rejected',
@@ -23,6 +27,7 @@ export function logRejection(ctx: EndpointContext, reason: RejectionReason): voi
     route: `${route.method} ${route.path}`,
     source_ip: http.sourceIp,
     request_id: http.requestId,
+    ...extra,
   });
 }
 

@@ -42,7 +42,9 @@ export function tenantAuth(
           query: http.query[TENANT_QUERY],
         });
       } catch (error) {
-        if (error instanceof CredentialRejectedError) logRejection(ctx, error.reason);
+        if (error instanceof CredentialRejectedError) {
+          logRejection(ctx, error.reason, error.keyId ? { key_id: error.keyId } : {});
+        }
         if (error instanceof NoSuchTenantRouteError) throw new UnknownRouteError();
         throw error;
       }
