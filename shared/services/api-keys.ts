@@ -17,7 +17,7 @@ import type { KeyHasher } from '../domain/key-hash';
 import { TtlCache } from '../domain/lru';
 import type { Tenant, TenantStatus } from '../domain/tenant';
 import { logger } from '../observability/logger';
-import type { ApiKeyPage, ApiKeyStore } from '../ports/api-key-store';
+import type { ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import type { Actor } from './actor';
