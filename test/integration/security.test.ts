@@ -72,10 +72,11 @@ describe('the other plane', () => {
       200,
     );
     for (const route of adminGuarded) {
-      for (const headers of [
+      const sent: Record<string, string>[] = [
         { authorization: `Bearer ${key.body.plaintext}` },
         { 'x-api-key': key.body.plaintext },
-      ]) {
+      ];
+      for (const headers of sent) {
         const res = await stack.request(route.method, route.url, { token: null, headers });
         expect([route.path, res.status]).toEqual([route.path, 401]);
       }
