@@ -7,8 +7,11 @@
  *   S1      SSM calls per 1,000 resolutions; Secrets Manager calls per 1,000 requests
  *   V1-V3   cached verify / a no-op route; cached / uncached throughput; argon2 parameters
  *   A1      items read per filtered audit page at 100,000 events / at 1,000
+ *   T1      p50 of GET /{tenant}/profile (cached key and alias) / GET /v1/tenants/{id}
+ *   S2      SSM calls per 1,000 tenant-plane reads over 100 tenants; per 1,000 unknown-slug requests
  *
- * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit).
+ * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
+ * tenant).
  */
 import { parseArgs } from 'node:util';
 import { auditFigures, printAudit } from './audit';
@@ -16,6 +19,7 @@ import { bundleFigures, formatFigures } from './bundles';
 import { callFigures, printCalls } from './calls';
 import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
+import { printTenant, tenantFigures } from './tenant';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only ? new Set(values.only.split(',')) : undefined;
@@ -27,5 +31,6 @@ if (wanted('latency')) printLatency(await latencyFigures(300));
 if (wanted('calls')) printCalls(await callFigures());
 if (wanted('keys')) await keyBench();
 if (wanted('audit')) printAudit(await auditFigures());
+if (wanted('tenant')) printTenant(await tenantFigures());
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(0);

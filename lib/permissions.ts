@@ -49,24 +49,25 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   revokeApiKey: { table: 'write', aliases: 'none' },
   // Writes `last_used_at` (at most once a minute per key), hence not read-only.
   verifyApiKey: { table: 'write', aliases: 'none' },
-  // `tenant_slug` lookups go through the alias resolver, which reads the published map first.
+  // `tenant_slug` lookups read the slug claim in the table (the source of truth), not SSM.
   resolveClaims: { table: 'read', aliases: 'none' },
   appendAuditEvent: { table: 'write', aliases: 'none' },
   listAuditEvents: { table: 'read', aliases: 'none' },
   verifyAuditChain: { table: 'read', aliases: 'none' },
   // The tenant plane. Every operation verifies the caller's API key first, which may write the
   // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
-  // published alias map: table `write` (even for the GETs) and aliases `read`, all ten alike.
-  getTenantProfile: { table: 'write', aliases: 'read' },
-  getTenantEntitlements: { table: 'write', aliases: 'read' },
-  requestTenantProduct: { table: 'write', aliases: 'read' },
-  requestTenantTrial: { table: 'write', aliases: 'read' },
-  listTenantAuditEvents: { table: 'write', aliases: 'read' },
-  appendTenantAuditEvent: { table: 'write', aliases: 'read' },
-  listTenantApiKeys: { table: 'write', aliases: 'read' },
-  createTenantApiKey: { table: 'write', aliases: 'read' },
-  revokeTenantApiKey: { table: 'write', aliases: 'read' },
-  getTenantSwagger: { table: 'write', aliases: 'read' },
+  // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md): table
+  // `write` (even for the GETs) and no alias access, all ten alike.
+  getTenantProfile: { table: 'write', aliases: 'none' },
+  getTenantEntitlements: { table: 'write', aliases: 'none' },
+  requestTenantProduct: { table: 'write', aliases: 'none' },
+  requestTenantTrial: { table: 'write', aliases: 'none' },
+  listTenantAuditEvents: { table: 'write', aliases: 'none' },
+  appendTenantAuditEvent: { table: 'write', aliases: 'none' },
+  listTenantApiKeys: { table: 'write', aliases: 'none' },
+  createTenantApiKey: { table: 'write', aliases: 'none' },
+  revokeTenantApiKey: { table: 'write', aliases: 'none' },
+  getTenantSwagger: { table: 'write', aliases: 'none' },
 });
 
 /** The access of one operation; throws for an operation the map does not know. */

@@ -63,6 +63,18 @@ export const aliasResolver = /* @__PURE__ */ once(
     }),
 );
 
+/**
+ * The same cached resolver straight on the table's slug claims, without SSM: the tenant plane's
+ * (no SSM client in its bundles, no SSM quota shared by its many containers; docs/tenant-plane.md).
+ */
+export const tableAliasResolver = /* @__PURE__ */ once(
+  () =>
+    new AliasResolver(undefined, tenantStore(), {
+      ttlMs: config().aliasCacheTtlSeconds * 1000,
+      maxEntries: config().aliasCacheSize,
+    }),
+);
+
 export const secretSource = /* @__PURE__ */ once(() => {
   const { apiTokenSecretId, apiToken } = config();
   return apiTokenSecretId
@@ -142,7 +154,7 @@ export const aliasReconciler = /* @__PURE__ */ once(
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), aliasResolver(), tenantStore(), config().tenantSelection),
+  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantStore(), config().tenantSelection),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
 

@@ -10,16 +10,20 @@ export interface ResolverPolicy {
 
 /**
  * Slug -> tenant id for hot paths. Cached in process (positive and negative entries, bounded
- * size and TTL), then the published map in SSM, then the table, so a flood of unknown slugs
- * costs one SSM call per distinct slug per TTL window and a malformed slug costs nothing.
- * Staleness is bounded by the TTL in other containers; this container forgets at once what
- * it changes itself (`forget`).
+ * size and TTL), then the published map in SSM (when given a registry), then the table, so a
+ * flood of unknown slugs costs one lookup per distinct slug per TTL window and a malformed slug
+ * costs nothing. Staleness is bounded by the TTL in other containers; this container forgets at
+ * once what it changes itself (`forget`).
+ *
+ * Without a registry the cache sits straight on the table's slug claims (the source of truth):
+ * the tenant plane's way, whose many functions and containers each keep a cache and would
+ * otherwise multiply calls against SSM's account-wide quota (docs/tenant-plane.md).
  */
 export class AliasResolver {
   private readonly cache: TtlCache<string, string | null>;
 
   constructor(
-    private readonly registry: AliasRegistry,
+    private readonly registry: AliasRegistry | undefined,
     private readonly store: TenantStore,
     policy: ResolverPolicy,
     now: () => number = Date.now,
@@ -31,7 +35,7 @@ export class AliasResolver {
     if (!isSlug(slug)) return undefined;
     const hit = this.cache.get(slug);
     if (hit) return hit.value ?? undefined;
-    const tenantId = (await this.registry.lookup(slug)) ?? (await this.fromTable(slug));
+    const tenantId = (await this.registry?.lookup(slug)) ?? (await this.fromTable(slug));
     this.cache.set(slug, tenantId ?? null);
     return tenantId;
   }

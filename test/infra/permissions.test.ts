@@ -50,7 +50,8 @@ describe('the permissions map', () => {
     for (const op of tenantOps) {
       expect([op.operationId, accessOf(op.operationId)]).toEqual([
         op.operationId,
-        { table: 'write', aliases: 'read' },
+        // Slugs resolve on the table's claims: no SSM client, no share of SSM's quota.
+        { table: 'write', aliases: 'none' },
       ]);
       expect([op.operationId, OPERATION_SIZING[op.operationId]?.memorySize]).toEqual([op.operationId, 1024]);
       // The off-by-default gate needs the admin token on this plane too.
