@@ -11,6 +11,7 @@ import { freePort } from '../../bin/local/dynamodb';
 const dataDir = mkdtempSync(join(tmpdir(), 'tr-local-'));
 let port: number;
 let tenantId = '';
+let tenantKey = '';
 
 function start(): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
@@ -96,6 +97,21 @@ test('serves the API, keeps data across a restart, and stops cleanly on Ctrl-C',
     expect(created.status).toBe(201);
     const { tenant } = (await created.json()) as { tenant: { id: string } };
     tenantId = tenant.id;
+    const key = await fetch(url('/v1/api-keys'), {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ tenant_id: tenant.id, name: 'local' }),
+    });
+    expect(key.status).toBe(201);
+    tenantKey = ((await key.json()) as { plaintext: string }).plaintext;
+    // The tenant plane over HTTP: by path, and by header under /tenant/.
+    const profile = await fetch(url('/local-acme/profile'), { headers: { 'x-api-key': tenantKey } });
+    expect(profile.status).toBe(200);
+    const selected = await fetch(url('/tenant/profile'), {
+      headers: { authorization: `Bearer ${tenantKey}`, 'x-tenant-id': 'local-acme' },
+    });
+    expect(await selected.json()).toMatchObject({ id: tenant.id });
+    expect(first.output()).not.toContain(tenantKey);
     const unknown = await fetch(url('/nope'));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'not_found', message: 'no such route' });
@@ -112,6 +128,11 @@ test('serves the API, keeps data across a restart, and stops cleanly on Ctrl-C',
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: tenantId, slug: 'local-acme' });
+    const profile = await fetch(url(`/${tenantId}/swagger`), { headers: { 'x-api-key': tenantKey } });
+    expect(profile.status).toBe(200);
+    expect(((await profile.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty(
+      `/${tenantId}/profile`,
+    );
   } finally {
     expect(await stop(second.child)).toBe('code 0 signal null');
   }
