@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { type OperationId, routes } from '../../shared/contract/routes';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
@@ -9,12 +9,15 @@ import {
   fuzzContext,
   type OperationModel,
   operationModels,
+  type TenantTarget,
 } from '../support/fuzz';
 import { startStack, type TestResponse, type TestStack } from '../support/stack';
 
 /**
  * Every operation in openapi.yaml against FUZZ_RUNS (default 500) generated bad requests, sent
- * with the admin token. Each answer must be below 500; an error must be exactly
+ * with the admin token; tenant-plane operations with a live API key (every scope) of the tenant
+ * the request names, so that cases get past admission (at most a fifth may end in a 401), and
+ * with bad ways of naming the tenant on top. Each answer must be below 500; an error must be exactly
  * `{error, message, request_id?}` with no stack trace; and the answer must match the spec
  * (unless the wire input itself is malformed and the spec documents no status for the answer).
  *
@@ -29,10 +32,31 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_250_101);
 const ONLY = process.env.FUZZ_ONLY?.split(',');
 /** Cases per batch; each batch gets fresh tenants to hit. */
 const BATCH = 25;
+/** The tenant plane's cases never retire or freeze their tenant: fewer, larger batches. */
+const TENANT_BATCH = 100;
 
 const OPERATIONS = operationModels();
 const STATUSES = new Map(OPERATIONS.map((op) => [op.operationId, op.statuses]));
 const ERROR_KEYS: ReadonlySet<string> = new Set(['error', 'message', 'request_id']);
+const ALL_SCOPES = [
+  'profile:read',
+  'entitlements:read',
+  'audit:read',
+  'audit:write',
+  'catalog:request',
+  'keys:manage',
+  'swagger:read',
+];
+/** Catalog entries for the tenant plane's product requests and trials to find. */
+const PRODUCTS = [
+  { key: 'fz-trial', supports_trial: true, plans_required: [] },
+  { key: 'fz-no-trial', supports_trial: false, plans_required: [] },
+  { key: 'fz-enterprise', supports_trial: true, plans_required: ['enterprise'] },
+];
+/** A request that takes longer than this is a finding (a hang), not a stalled run. */
+const REQUEST_TIMEOUT_MS = 15_000;
+/** A tenant-plane operation may not mostly bounce off the key check. */
+const MAX_UNAUTHORIZED_SHARE = 0.2;
 /** What leaks from a thrown error: V8 stack frames, source locations, module paths. */
 const STACK_TRACE = /\n\s+at\s|\bat\s+\S+\s+\(|\.[cm]?[jt]s:\d+:\d+|node_modules|file:\/\//;
 
@@ -41,6 +65,12 @@ const summary: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
+  for (const { key, ...entry } of PRODUCTS) {
+    const res = await stack.request('PUT', `/v1/catalog/${key}`, {
+      body: { name: key, description: `fuzz product ${key}`, ...entry },
+    });
+    expect(res.status).toBeLessThan(300);
+  }
 });
 
 afterAll(async () => {
@@ -60,11 +90,16 @@ describe(`fuzz: every operation in openapi.yaml, ${RUNS} bad requests each`, () 
         stack.logs.clear();
         let res: TestResponse;
         try {
-          res = await stack.request(c.method, c.url, {
-            headers: { ...c.headers },
-            body: c.body,
-            unchecked: true,
-          });
+          res = await answeredWithin(
+            REQUEST_TIMEOUT_MS,
+            stack.request(c.method, c.url, {
+              headers: { ...c.headers },
+              body: c.body,
+              unchecked: true,
+              // The tenant plane's cases carry their own credential (or none, on purpose).
+              ...(op.plane === 'tenant' ? { token: null } : {}),
+            }),
+          );
         } catch (error) {
           const { name, message } = error as Error;
           findings.add({ text: `the request threw ${name}: ${message}`, byCause: true }, c);
@@ -75,10 +110,34 @@ describe(`fuzz: every operation in openapi.yaml, ${RUNS} bad requests each`, () 
       }
       summary.push(summaryLine(op, performance.now() - started, histogram, findings.size));
       if (findings.size > 0) throw new Error(findings.report(op));
+      if (op.plane === 'tenant') {
+        const unauthorized = (histogram.get(401) ?? 0) / RUNS;
+        if (unauthorized > MAX_UNAUTHORIZED_SHARE)
+          throw new Error(
+            `${op.operationId}: ${(unauthorized * 100).toFixed(0)}% of the cases got 401: the key does not get them past admission`,
+          );
+      }
     },
     120_000,
   );
 });
+
+class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError';
+}
+
+/** `answer`, or a NoAnswerError after `ms` (the request itself is left to finish on its own). */
+async function answeredWithin<T>(ms: number, answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswerError(`no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Cases
@@ -100,6 +159,51 @@ async function freshTenants(): Promise<Record<string, string[]>> {
   return { id: ids, slug: [...slugs, alias] };
 }
 
+/** A key of `tenantId` with `scopes` (every scope by default): its id and plaintext. */
+async function createKey(tenantId: string, scopes = ALL_SCOPES): Promise<{ id: string; plaintext: string }> {
+  const res = await stack.request('POST', '/v1/api-keys', {
+    body: { tenant_id: tenantId, name: `fuzz ${randomUUID().slice(0, 8)}`, scopes },
+  });
+  expect(res.status).toBe(201);
+  return { id: res.body.api_key.id, plaintext: res.body.plaintext };
+}
+
+/**
+ * For a tenant-plane operation: a fresh tenant (with an alias) whose all-scopes key the cases
+ * carry, another tenant to name instead, and, where a key id is in the path, keys to revoke
+ * (two of the tenant's, one of the other tenant's).
+ */
+async function freshTenantTarget(op: OperationModel): Promise<{
+  known: Record<string, string[]>;
+  tenant: TenantTarget;
+}> {
+  const created: { id: string; slug: string }[] = [];
+  for (const base of ['fz-tp', 'fz-other']) {
+    const res = await stack.request('POST', '/v1/tenants', { body: tenantBody(uniqueSlug(base)) });
+    expect(res.status).toBe(201);
+    created.push(res.body.tenant);
+  }
+  const [target, other] = created as [{ id: string; slug: string }, { id: string; slug: string }];
+  const alias = uniqueSlug('fz-tp-alias');
+  const added = await stack.request('POST', `/v1/tenants/${target.id}/aliases`, { body: { slug: alias } });
+  expect(added.status).toBe(201);
+  const key = await createKey(target.id);
+  const ids: string[] = [];
+  if (op.parameters.some((p) => p.in === 'path' && p.name === 'id')) {
+    for (const owner of [target.id, target.id, other.id])
+      ids.push((await createKey(owner, ['profile:read'])).id);
+  }
+  const names = [target.slug, alias, target.id];
+  return {
+    known: { id: ids, product: PRODUCTS.map((p) => p.key), tenant: names },
+    tenant: {
+      names,
+      key: key.plaintext,
+      others: [other.slug, other.id, uniqueSlug('fz-nobody'), randomUUID()],
+    },
+  };
+}
+
 /** A sampling seed per operation and batch, from FUZZ_SEED. */
 function seedOf(operationId: string, batch: number): number {
   return createHash('sha256').update(`${SEED}/${operationId}/${batch}`).digest().readInt32BE(0);
@@ -110,9 +214,13 @@ function seedOf(operationId: string, batch: number): number {
  * activate the tenants they hit, and later ones should still meet live records.
  */
 async function* fuzzCases(op: OperationModel): AsyncGenerator<FuzzCase> {
-  for (let batch = 0; batch * BATCH < RUNS; batch++) {
-    const ctx = fuzzContext(await freshTenants());
-    const numRuns = Math.min(BATCH, RUNS - batch * BATCH);
+  const size = op.plane === 'tenant' ? TENANT_BATCH : BATCH;
+  for (let batch = 0; batch * size < RUNS; batch++) {
+    const ctx =
+      op.plane === 'tenant'
+        ? await freshTenantTarget(op).then(({ known, tenant }) => fuzzContext(known, { tenant }))
+        : fuzzContext(await freshTenants());
+    const numRuns = Math.min(size, RUNS - batch * size);
     yield* fc.sample(badRequests(op, ctx), { numRuns, seed: seedOf(op.operationId, batch) });
   }
 }
@@ -241,7 +349,7 @@ function summaryLine(op: OperationModel, ms: number, histogram: Map<number, numb
     .map(([status, n]) => `${status}:${n}`)
     .join(' ');
   return [
-    op.operationId.padEnd(16),
+    op.operationId.padEnd(22),
     `${op.method} ${op.path}`.padEnd(40),
     `${RUNS} runs`,
     `${(ms / 1000).toFixed(1).padStart(5)} s`,

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { loadSpec, type OpenApiDocument, type Operation, operations } from '../../shared/contract/spec';
+import { RESERVED_SLUGS } from '../../shared/domain/slug';
+import { SELECTED_FORM, TENANT_QUERY } from '../../shared/domain/tenant-selection';
 
 /**
  * Bad requests for any operation of openapi.yaml, built from the spec alone: each case is a
@@ -400,11 +402,27 @@ export interface FuzzContext {
   readonly propertyNames: readonly string[];
   /** Every header parameter the spec declares, on any operation. */
   readonly headerNames: readonly string[];
+  /** Tenant plane: the tenant whose key every request carries (without it, no key is sent). */
+  readonly tenant?: TenantTarget;
+}
+
+/**
+ * The tenant a tenant-plane request is about: requests carry its key and name it (by path,
+ * or by header or query under `/tenant/...`), so that a case gets past admission and its one
+ * violation reaches validation and the handler instead of ending in a 401 or 403.
+ */
+export interface TenantTarget {
+  /** Every name of the key's tenant: primary slug, an alias, its UUID. */
+  readonly names: readonly string[];
+  /** A live API key of that tenant holding every scope. */
+  readonly key: string;
+  /** Valid names that are not the key's tenant: another tenant's slug and UUID, unknown ones. */
+  readonly others: readonly string[];
 }
 
 export function fuzzContext(
   known: Record<string, readonly string[]> = {},
-  spec: OpenApiDocument = theSpec(),
+  { spec = theSpec(), tenant }: { spec?: OpenApiDocument; tenant?: TenantTarget } = {},
 ): FuzzContext {
   const propertyNames = new Set<string>();
   const headerNames = new Set<string>();
@@ -419,7 +437,12 @@ export function fuzzContext(
     }
   };
   walk(spec);
-  return { known, propertyNames: [...propertyNames].sort(), headerNames: [...headerNames].sort() };
+  return {
+    known,
+    propertyNames: [...propertyNames].sort(),
+    headerNames: [...headerNames].sort(),
+    ...(tenant ? { tenant } : {}),
+  };
 }
 
 /** A generated value (one that breaks a schema, or one it allows but that is hard to handle) and why. */
@@ -729,11 +752,15 @@ export function invalidValue(schema: JsonSchema, ctx: FuzzContext, name?: string
     const item = validValue(items, ctx);
     if (s.maxItems !== undefined) {
       const n = s.maxItems + 1;
+      // n distinct items, unless the item schema has fewer values than that (an enum of
+      // maxItems values: fast-check would search forever), then n items with repeats.
+      const distinct = flat(items).enum?.length ?? Number.POSITIVE_INFINITY;
       add(
         2,
-        fc
-          .uniqueArray(item, { minLength: n, maxLength: n, selector: (v) => jsonText(v) })
-          .map(bad(`${n} items`)),
+        (distinct >= n
+          ? fc.uniqueArray(item, { minLength: n, maxLength: n, selector: (v) => jsonText(v) })
+          : fc.array(item, { minLength: n, maxLength: n })
+        ).map(bad(`${n} items`)),
       );
       add(1, fc.constant<Json>(Array.from({ length: 10_000 }, (_, i) => `i${i}`)).map(bad('10000 items')));
     }
@@ -1058,7 +1085,7 @@ function baseline(op: OperationModel, ctx: FuzzContext): fc.Arbitrary<Draft> {
       )
     : undefined;
   const body = validBody ? (rb?.required ? validBody : sometimes(validBody, 0.7)) : fc.constant(null);
-  return fc
+  const draft = fc
     .record({ path: entries('path'), query: entries('query'), headers: entries('header'), body })
     .map(({ path, query, headers, body: b }) => ({
       path: Object.fromEntries(path.map(([k, text]) => [k, { text, raw: false }])),
@@ -1066,6 +1093,12 @@ function baseline(op: OperationModel, ctx: FuzzContext): fc.Arbitrary<Draft> {
       headers: Object.fromEntries(headers),
       ...(b === null ? {} : { body: b }),
     }));
+  const tenant = tenantOf(op, ctx);
+  return tenant
+    ? fc
+        .tuple(draft, tenantSelection(op, tenant), credential(tenant.key))
+        .map(([d, select, credit]) => credit(select(d)))
+    : draft;
 }
 
 function pathMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>[] {
@@ -1205,6 +1238,381 @@ function headerMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutatio
   ];
 }
 
+// ---------------------------------------------------------------------------------------------
+// The tenant plane
+// ---------------------------------------------------------------------------------------------
+
+/** The header that names the tenant under `/tenant/...` (TENANT_REGISTRY_TENANT_HEADER's default). */
+const TENANT_HEADER = 'X-Tenant-ID';
+/** The path parameter that names the tenant (or is the literal `tenant`). */
+const TENANT_PATH = 'tenant';
+
+const tenantOf = (op: OperationModel, ctx: FuzzContext): TenantTarget | undefined =>
+  op.plane === 'tenant' ? ctx.tenant : undefined;
+
+const withoutHeader =
+  (name: string) =>
+  (d: Draft): Draft => ({
+    ...d,
+    headers: Object.fromEntries(
+      Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== name.toLowerCase()),
+    ),
+  });
+
+/** Both ways of naming a tenant cleared, then `apply`: the selection a case starts from. */
+const selecting =
+  (apply: (d: Draft) => Draft) =>
+  (d: Draft): Draft =>
+    apply(setQuery(TENANT_QUERY)(withoutHeader(TENANT_HEADER)(d)));
+
+/**
+ * A valid way of naming the target tenant: mostly the path form alone; sometimes with an
+ * agreeing header or query (another of its names, in any case); sometimes the selected form.
+ */
+function tenantSelection(op: OperationModel, t: TenantTarget): fc.Arbitrary<(d: Draft) => Draft> {
+  const name = fc.constantFrom(...t.names);
+  const spelled = fc
+    .tuple(name, fc.constantFrom('as is', 'upper', 'padded'))
+    .map(([n, how]) => (how === 'upper' ? n.toUpperCase() : how === 'padded' ? ` ${n} ` : n));
+  const path = (n: string) => setPath(TENANT_PATH, n, false);
+  const declaresHeader = op.parameters.some((p) => p.in === 'header' && p.name === TENANT_HEADER);
+  return pick<(d: Draft) => Draft>([
+    { weight: 12, arbitrary: name.map((n) => selecting(path(n))) },
+    declaresHeader
+      ? {
+          weight: 2,
+          arbitrary: fc
+            .tuple(name, spelled)
+            .map(([n, h]) => selecting((d) => setHeaders({ [TENANT_HEADER]: h })(path(n)(d)))),
+        }
+      : undefined,
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(name, spelled)
+        .map(([n, q]) => selecting((d) => setQuery(TENANT_QUERY, q)(path(n)(d)))),
+    },
+    declaresHeader
+      ? {
+          weight: 3,
+          arbitrary: spelled.map((h) =>
+            selecting((d) => setHeaders({ [TENANT_HEADER]: h })(path(SELECTED_FORM)(d))),
+          ),
+        }
+      : undefined,
+    {
+      weight: 1,
+      arbitrary: spelled.map((q) => selecting((d) => setQuery(TENANT_QUERY, q)(path(SELECTED_FORM)(d)))),
+    },
+  ]);
+}
+
+/** The key as a Bearer token mostly, as X-Api-Key sometimes, now and then both (agreeing). */
+function credential(key: string): fc.Arbitrary<(d: Draft) => Draft> {
+  return fc.constantFrom(
+    setHeaders({ authorization: `Bearer ${key}` }),
+    setHeaders({ authorization: `Bearer ${key}` }),
+    setHeaders({ authorization: `Bearer ${key}` }),
+    setHeaders({ 'x-api-key': key }),
+    setHeaders({ authorization: `Bearer ${key}`, 'x-api-key': key }),
+  );
+}
+
+/** Tenant names that break naive code: lookalikes, odd Unicode, case and size games. */
+const HOSTILE_TENANT_NAMES: readonly string[] = [
+  'ａｃｍｅ',
+  'acmé',
+  'ac​me',
+  'acmé',
+  'İstanbul',
+  'ß-tenant',
+  '😀😀😀',
+  '‮emca',
+  'a',
+  'ab',
+  'a-',
+  '-ab',
+  'ab-',
+  'a--b',
+  'a'.repeat(41),
+  'a'.repeat(64),
+  'a'.repeat(65),
+  'a'.repeat(10_000),
+  '00000000-0000-0000-0000-000000000000',
+  'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF',
+  '{00000000-0000-4000-8000-000000000000}',
+  'tenant',
+  'TENANT',
+  'Tenant',
+  'acme,acme',
+  'acme acme',
+  '*',
+  '%',
+  '.',
+];
+
+/**
+ * Violations of how a tenant-plane request names its tenant and presents its key: bad
+ * `{tenant}` segments (reserved words, other tenants, lookalikes), bad X-Tenant-ID headers and
+ * tenant_id queries (garbage, huge, Unicode, repeated, conflicting), bad credentials.
+ */
+function tenantMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>[] {
+  const t = tenantOf(op, ctx);
+  if (!t) return [];
+  const own = fc.constantFrom(...t.names);
+  const other = fc.constantFrom(...t.others);
+  const garbage = pick<string>([
+    { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
+    { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_TENANT_NAMES) },
+    { weight: 1, arbitrary: fc.constantFrom(...RESERVED_SLUGS) },
+    { weight: 1, arbitrary: RANDOM_UNICODE },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 64 }) },
+    { weight: 1, arbitrary: fc.constantFrom(...TOKEN_LIKE) },
+  ]);
+  const path = (n: string, raw = false) => setPath(TENANT_PATH, n, raw);
+  const header = (v: string) => setHeaders({ [TENANT_HEADER]: v });
+  const query = (...v: string[]) => setQuery(TENANT_QUERY, ...v);
+  const m = (label: string, apply: (d: Draft) => Draft) => mutation(label, selecting(apply));
+  const then =
+    (...steps: ((d: Draft) => Draft)[]) =>
+    (d: Draft) =>
+      steps.reduce((x, f) => f(x), d);
+  return [
+    // `{tenant}`
+    {
+      weight: 3,
+      arbitrary: garbage.map((g) => m(`path tenant: ${preview(g)}`, path(g))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(...RESERVED_SLUGS).map((w) => m(`path tenant: reserved word ${w}`, path(w))),
+    },
+    { weight: 2, arbitrary: other.map((n) => m('path tenant: another tenant', path(n))) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(m('path tenant: selected form, nothing selecting', path(SELECTED_FORM))),
+    },
+    {
+      weight: 1,
+      arbitrary: own.map((n) =>
+        m(
+          'path tenant: percent-encoded name',
+          path(
+            encodeLoose(n).replace(/[a-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16)}`),
+            true,
+          ),
+        ),
+      ),
+    },
+    // X-Tenant-ID
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(own, garbage, fc.boolean())
+        .map(([n, g, selected]) =>
+          m(
+            `header ${TENANT_HEADER}: ${preview(g)}${selected ? ' (selected form)' : ''}`,
+            then(path(selected ? SELECTED_FORM : n), header(g)),
+          ),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(own, fc.constantFrom(65, 1000, 8000, 60_000), fc.constantFrom('a', 'é', '😀', '-'))
+        .map(([n, size, ch]) =>
+          m(`header ${TENANT_HEADER}: ${size} x ${ch}`, then(path(n), header(ch.repeat(size)))),
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(own, other)
+        .map(([n, o]) =>
+          m(`header ${TENANT_HEADER}: another tenant than the path's`, then(path(n), header(o))),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(own, other, fc.boolean()).map(([n, o, ownFirst]) =>
+        m(
+          `header ${TENANT_HEADER}: sent twice, spelled differently`,
+          then(
+            path(SELECTED_FORM),
+            setHeaders({
+              [TENANT_HEADER.toLowerCase()]: ownFirst ? n : o,
+              [TENANT_HEADER.toUpperCase()]: ownFirst ? o : n,
+            }),
+          ),
+        ),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(own, other)
+        .map(([n, o]) =>
+          m(
+            `header ${TENANT_HEADER} and query ${TENANT_QUERY} disagree`,
+            then(path(SELECTED_FORM), header(n), query(o)),
+          ),
+        ),
+    },
+    // tenant_id
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(own, garbage, fc.boolean())
+        .map(([n, g, selected]) =>
+          m(
+            `query ${TENANT_QUERY}: ${preview(g)}${selected ? ' (selected form)' : ''}`,
+            then(path(selected ? SELECTED_FORM : n), query(g)),
+          ),
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(own, fc.oneof(own, other, garbage), fc.boolean())
+        .map(([n, second, selected]) =>
+          m(`query ${TENANT_QUERY}: repeated`, then(path(selected ? SELECTED_FORM : n), query(n, second))),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(own, other)
+        .map(([n, o]) => m(`query ${TENANT_QUERY}: another tenant than the path's`, then(path(n), query(o)))),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          own,
+          fc.constantFrom(
+            `${TENANT_QUERY}[]`,
+            `${TENANT_QUERY}[$ne]`,
+            TENANT_QUERY.toUpperCase(),
+            'tenant',
+            'tenantId',
+          ),
+        )
+        .map(([n, q]) =>
+          m(`query: ${q} instead of ${TENANT_QUERY}`, then(path(SELECTED_FORM), setQuery(q, n))),
+        ),
+    },
+    // The credential.
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          own,
+          fc.constantFrom<readonly [string, Record<string, string>]>(
+            ['no credential', {}],
+            ['Basic scheme', { authorization: `Basic ${t.key}` }],
+            ['bearer without a key', { authorization: 'Bearer' }],
+            ['key with trailing junk', { authorization: `Bearer ${t.key}x` }],
+            ['key cut short', { authorization: `Bearer ${t.key.slice(0, -1)}` }],
+            ['key upper-cased', { authorization: `Bearer ${t.key.toUpperCase()}` }],
+            ['two keys that differ', { authorization: `Bearer ${t.key}`, 'x-api-key': `${t.key}x` }],
+            ['empty X-Api-Key', { 'x-api-key': '' }],
+            ['prefix only', { 'x-api-key': 'trk_' }],
+            ['huge key', { 'x-api-key': `trk_${'a'.repeat(10_000)}` }],
+            ['key in two Bearer words', { authorization: `Bearer ${t.key} ${t.key}` }],
+          ),
+        )
+        .map(([n, [label, headers]]) =>
+          mutation(
+            `credential: ${label}`,
+            then(withoutHeader('authorization'), withoutHeader('x-api-key'), path(n), setHeaders(headers)),
+          ),
+        ),
+    },
+  ];
+}
+
+/**
+ * Tenant-plane POSTs take their parameters from the query string and the body, merged, the
+ * body winning: each body property sent (badly) through the query, alone, under a valid body
+ * value, over an invalid one, and the whole body moved to the query.
+ */
+function mergedMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>[] {
+  const rb = op.requestBody;
+  if (!tenantOf(op, ctx) || op.method !== 'POST' || !rb) return [];
+  const schema = flat(rb.schema);
+  const props = Object.entries(schema.properties ?? {});
+  const json = rb.mediaTypes[0] ?? 'application/json';
+  const asBody = (o: Record<string, Json>): Body => ({
+    text: jsonText(o),
+    contentType: json,
+    wellFormed: true,
+  });
+  const objectOf = (v: Json): Record<string, Json> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RawNumber) ? v : {};
+  const validBody = validValue(schema, ctx).map(objectOf);
+  return [
+    ...props.map(([key, prop]) => ({
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          validBody,
+          invalidText(prop, ctx, key),
+          fc.constantFrom('query only', 'under a valid body value'),
+        )
+        .map(([o, { text, why }, how]) => {
+          const { [key]: _, ...rest } = o;
+          return mutation(`query ${key} (merged): ${why}, ${how}`, (d: Draft) =>
+            setQuery(key, text)(setBody(asBody(how === 'query only' ? rest : o))(d)),
+          );
+        }),
+    })),
+    ...props.map(([key, prop]) => ({
+      weight: 2,
+      arbitrary: fc
+        .tuple(validBody, validText(prop, ctx, key), invalidValue(prop, ctx, key))
+        .map(([o, q, b]) =>
+          mutation(`body ${key} (merged): ${b.why}, over a valid query value`, (d: Draft) =>
+            setQuery(key, q)(setBody(asBody({ ...o, [key]: b.value }))(d)),
+          ),
+        ),
+    })),
+    {
+      weight: 2,
+      arbitrary: validBody.map((o) =>
+        mutation('body (merged): moved to the query string', (d: Draft) => ({
+          ...setBody(undefined)(d),
+          // A list goes comma-separated, as the merge documents.
+          query: [
+            ...d.query,
+            ...Object.entries(o).map(([k, v]): [string, string] => [
+              k,
+              Array.isArray(v) ? v.map(asText).join(',') : asText(v),
+            ]),
+          ],
+        })),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          validBody,
+          fc.constantFrom(...HOSTILE_KEYS.filter((k) => k !== '')),
+          fc.constantFrom(...HOSTILE_STRINGS),
+        )
+        .map(([o, k, v]) =>
+          mutation(`query (merged): hostile key ${preview(k)}`, (d: Draft) =>
+            setQuery(k, v)(setBody(asBody(o))(d)),
+          ),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(mutation('body (merged): none, no query either', setBody(undefined))),
+    },
+  ];
+}
+
 /** Ways to spoil the text of a valid JSON body: [label, mangle, still well-formed JSON?]. */
 const TEXT_MANGLERS: readonly (readonly [string, (text: string, n: number) => string, boolean])[] = [
   ['truncated', (t, n) => t.slice(0, n % Math.max(t.length, 1)), false],
@@ -1310,6 +1718,8 @@ export function badRequests(op: OperationModel, ctx: FuzzContext): fc.Arbitrary<
     [20, queryMutations(op, ctx)],
     [15, headerMutations(op, ctx)],
     [op.requestBody ? 45 : 10, bodyMutations(op, ctx)],
+    [30, tenantMutations(op, ctx)],
+    [25, mergedMutations(op, ctx)],
   ];
   const options: Weighted<Mutation>[] = groups
     .filter(([, list]) => list.length > 0)
