@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import * as app from '../app';
 import { config } from '../config/env';
@@ -7,8 +6,6 @@ import { TENANT_QUERY } from '../domain/tenant-selection';
 import type { TenantCaller } from '../services/tenant-access';
 import { type EndpointHandler, type EndpointInput, type EndpointSpec, endpoint } from './endpoint';
 import { tenantAuth } from './middleware/tenant-auth';
-import type { HttpEvent } from './request';
-import type { HttpResponse } from './responses';
 
 export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane' | 'idempotent'> {
   /** Must agree with the operation's `security` in openapi.yaml; stated so a reader sees it. */
@@ -50,5 +47,3 @@ export function tenantEndpoint<
     },
   );
 }
-
-export type { Context, HttpEvent, HttpResponse };
