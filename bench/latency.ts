@@ -21,7 +21,14 @@ import { fmt, percentile, startBenchStack } from './stack';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function call(port: number, method: string, path: string, headers: Record<string, string>, body?: string) {
+/** One request over a keep-alive connection: its status and milliseconds. */
+export function call(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+) {
   return new Promise<{ status: number; ms: number }>((resolve, reject) => {
     const started = performance.now();
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {

@@ -1,10 +1,10 @@
-import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '../bin/local/server';
 import { apiKeys, dynamodb } from '../shared/app';
 import { config } from '../shared/config/env';
 import { uniqueSlug } from '../test/fixtures/tenants';
+import { call } from './latency';
 import { fmt, percentile, startBenchStack } from './stack';
 
 /**
@@ -27,20 +27,6 @@ import { fmt, percentile, startBenchStack } from './stack';
  */
 
 export const T1_GOAL = 1.3;
-
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function call(port: number, method: string, path: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; ms: number }>((resolve, reject) => {
-    const started = performance.now();
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const sum = (stats: Record<string, number>) => Object.values(stats).reduce((a, b) => a + b, 0);
 
@@ -128,7 +114,6 @@ async function latency(rounds: number): Promise<TenantFigures['t1']> {
     return { profile, admin, ratio: profile / admin, rounds, ssmCalls };
   } finally {
     server.close();
-    agent.destroy();
     await stack.close();
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, type TenantSelectionConfig } from '../shared/config/env';
+import { ConfigError, parseTenantSelectionConfig, type TenantSelectionConfig } from '../shared/config/env';
 
 /**
  * How `/tenant/...` names its tenant (seed 002), as the stack takes it. Each setting left out
@@ -30,7 +30,7 @@ export class TenantSelectionError extends Error {
 
 /**
  * The environment of the tenant-plane functions for `selection`: only the settings given, each
- * validated and normalized by the very parser the functions run (`parseConfig` of
+ * validated and normalized by the very parser the functions run (`parseTenantSelectionConfig` of
  * shared/config/env.ts), so a value the functions would refuse at cold start fails the synth
  * instead. Errors name the setting by its context key and its variable.
  */
@@ -48,7 +48,7 @@ export function tenantSelectionEnvironment(selection: TenantSelection = {}): Rec
   };
   let parsed: TenantSelectionConfig;
   try {
-    parsed = parseConfig(raw).tenantSelection;
+    parsed = parseTenantSelectionConfig(raw);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     let message = error.message.replace(/^invalid environment: /, '');

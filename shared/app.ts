@@ -9,7 +9,7 @@ import { StaticSecretSource } from './adapters/environment/static-secret-source'
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
 import { SsmAliasRegistry } from './adapters/ssm/alias-registry';
-import { config, keycloakConfig } from './config/env';
+import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
 import { AdminTokens } from './services/admin-tokens';
@@ -154,7 +154,7 @@ export const aliasReconciler = /* @__PURE__ */ once(
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantStore(), config().tenantSelection),
+  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantStore(), tenantSelectionConfig()),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
 

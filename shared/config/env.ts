@@ -93,6 +93,95 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
+  TENANT_REGISTRY_LOG_LEVEL: z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      const level = (v === undefined || v === '' ? 'INFO' : v.toUpperCase()) as LogLevel;
+      if (LOG_LEVELS.includes(level)) return level;
+      ctx.issues.push({ code: 'custom', message: `must be one of ${LOG_LEVELS.join(', ')}`, input: v });
+      return z.NEVER;
+    }),
+  ),
+});
+
+export type Config = Readonly<{
+  apiEnabled: boolean;
+  apiToken: string | undefined;
+  apiTokenSecretId: string | undefined;
+  tableName: string;
+  ssmPrefix: string;
+  aliasQuarantineDays: number;
+  aliasCacheTtlSeconds: number;
+  aliasCacheSize: number;
+  tokenCacheTtlSeconds: number;
+  tokenRefreshMinSeconds: number;
+  keyPrefix: string;
+  keyCacheTtlSeconds: number;
+  keyCacheSize: number;
+  maxBodyBytes: number;
+  codeVersion: string | undefined;
+  logLevel: LogLevel;
+}>;
+
+/** How `/tenant/...` names its tenant (seed 002). */
+export type TenantSelectionConfig = Readonly<{
+  /** As configured (messages name it); look it up lower-cased. */
+  header: string;
+  required: boolean;
+  defaultTenant: string | undefined;
+  /** Slugs or UUIDs; empty allows every tenant. */
+  allowedTenants: readonly string[];
+}>;
+
+export type KeycloakConfig = Readonly<{
+  url: string;
+  realm: string;
+  clientId: string;
+  clientSecretId: string | undefined;
+  clientSecret: string | undefined;
+  /** Budget for the whole provisioning (token, organization, invite). */
+  timeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parsed<T extends z.ZodMiniType>(
+  schema: T,
+  source: Readonly<Record<string, string | undefined>>,
+): z.output<T> {
+  const result = z.safeParse(schema, source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid environment: ${problems}`);
+  }
+  return result.data;
+}
+
+export function parseConfig(source: Readonly<Record<string, string | undefined>>): Config {
+  const e = parsed(EnvSchema, source);
+  return {
+    apiEnabled: e.TENANT_REGISTRY_API_ENABLED,
+    apiToken: e.TENANT_REGISTRY_API_TOKEN,
+    apiTokenSecretId: e.TENANT_REGISTRY_API_TOKEN_SECRET_ID,
+    tableName: e.TENANT_REGISTRY_TABLE_NAME,
+    ssmPrefix: e.TENANT_REGISTRY_SSM_PREFIX,
+    aliasQuarantineDays: e.TENANT_REGISTRY_ALIAS_QUARANTINE_DAYS,
+    aliasCacheTtlSeconds: e.TENANT_REGISTRY_ALIAS_CACHE_TTL_SECONDS,
+    aliasCacheSize: e.TENANT_REGISTRY_ALIAS_CACHE_SIZE,
+    tokenCacheTtlSeconds: e.TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS,
+    tokenRefreshMinSeconds: e.TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS,
+    keyPrefix: e.TENANT_REGISTRY_KEY_PREFIX,
+    keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
+    keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
+    maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
+    codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
+    logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
+  };
+}
+
+const TenantSelectionSchema = z.object({
   /** Tenant selection under `/tenant/...` (seed 002): the header naming the tenant. */
   TENANT_REGISTRY_TENANT_HEADER: z.pipe(
     text('X-Tenant-ID'),
@@ -136,91 +225,21 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   ),
-  TENANT_REGISTRY_LOG_LEVEL: z.pipe(
-    z.optional(z.string()),
-    z.transform((v, ctx) => {
-      const level = (v === undefined || v === '' ? 'INFO' : v.toUpperCase()) as LogLevel;
-      if (LOG_LEVELS.includes(level)) return level;
-      ctx.issues.push({ code: 'custom', message: `must be one of ${LOG_LEVELS.join(', ')}`, input: v });
-      return z.NEVER;
-    }),
-  ),
 });
 
-export type Config = Readonly<{
-  apiEnabled: boolean;
-  apiToken: string | undefined;
-  apiTokenSecretId: string | undefined;
-  tableName: string;
-  ssmPrefix: string;
-  aliasQuarantineDays: number;
-  aliasCacheTtlSeconds: number;
-  aliasCacheSize: number;
-  tokenCacheTtlSeconds: number;
-  tokenRefreshMinSeconds: number;
-  keyPrefix: string;
-  keyCacheTtlSeconds: number;
-  keyCacheSize: number;
-  maxBodyBytes: number;
-  codeVersion: string | undefined;
-  logLevel: LogLevel;
-  tenantSelection: TenantSelectionConfig;
-}>;
-
-/** How `/tenant/...` names its tenant (seed 002). */
-export type TenantSelectionConfig = Readonly<{
-  /** As configured (messages name it); look it up lower-cased. */
-  header: string;
-  required: boolean;
-  defaultTenant: string | undefined;
-  /** Slugs or UUIDs; empty allows every tenant. */
-  allowedTenants: readonly string[];
-}>;
-
-export type KeycloakConfig = Readonly<{
-  url: string;
-  realm: string;
-  clientId: string;
-  clientSecretId: string | undefined;
-  clientSecret: string | undefined;
-  /** Budget for the whole provisioning (token, organization, invite). */
-  timeoutMs: number;
-}>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-export function parseConfig(source: Readonly<Record<string, string | undefined>>): Config {
-  const result = z.safeParse(EnvSchema, source);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid environment: ${problems}`);
-  }
-  const e = result.data;
+/**
+ * How `/tenant/...` names its tenant (docs/tenant-plane.md). Apart from `config()`, so only the
+ * tenant plane's bundles carry it (and the CDK app, which validates the stack's settings with it).
+ */
+export function parseTenantSelectionConfig(
+  source: Readonly<Record<string, string | undefined>>,
+): TenantSelectionConfig {
+  const e = parsed(TenantSelectionSchema, source);
   return {
-    apiEnabled: e.TENANT_REGISTRY_API_ENABLED,
-    apiToken: e.TENANT_REGISTRY_API_TOKEN,
-    apiTokenSecretId: e.TENANT_REGISTRY_API_TOKEN_SECRET_ID,
-    tableName: e.TENANT_REGISTRY_TABLE_NAME,
-    ssmPrefix: e.TENANT_REGISTRY_SSM_PREFIX,
-    aliasQuarantineDays: e.TENANT_REGISTRY_ALIAS_QUARANTINE_DAYS,
-    aliasCacheTtlSeconds: e.TENANT_REGISTRY_ALIAS_CACHE_TTL_SECONDS,
-    aliasCacheSize: e.TENANT_REGISTRY_ALIAS_CACHE_SIZE,
-    tokenCacheTtlSeconds: e.TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS,
-    tokenRefreshMinSeconds: e.TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS,
-    keyPrefix: e.TENANT_REGISTRY_KEY_PREFIX,
-    keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
-    keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
-    maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
-    codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
-    logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
-    tenantSelection: {
-      header: e.TENANT_REGISTRY_TENANT_HEADER,
-      required: e.TENANT_REGISTRY_TENANT_REQUIRED,
-      defaultTenant: e.TENANT_REGISTRY_DEFAULT_TENANT,
-      allowedTenants: e.TENANT_REGISTRY_ALLOWED_TENANTS,
-    },
+    header: e.TENANT_REGISTRY_TENANT_HEADER,
+    required: e.TENANT_REGISTRY_TENANT_REQUIRED,
+    defaultTenant: e.TENANT_REGISTRY_DEFAULT_TENANT,
+    allowedTenants: e.TENANT_REGISTRY_ALLOWED_TENANTS,
   };
 }
 
@@ -262,6 +281,7 @@ export function keycloakConfig(): KeycloakConfig | undefined {
 }
 
 let cached: Config | undefined;
+let cachedSelection: TenantSelectionConfig | undefined;
 
 /** The process's configuration, parsed on first use. */
 export function config(): Config {
@@ -269,9 +289,16 @@ export function config(): Config {
   return cached;
 }
 
+/** The process's tenant selection settings, parsed on first use. */
+export function tenantSelectionConfig(): TenantSelectionConfig {
+  cachedSelection ??= parseTenantSelectionConfig(process.env);
+  return cachedSelection;
+}
+
 /** Forget the parsed configuration (tests and the local server change the environment). */
 export function reloadConfig(): Config {
   cached = undefined;
+  cachedSelection = undefined;
   return config();
 }
 

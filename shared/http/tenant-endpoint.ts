@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import * as app from '../app';
-import { config } from '../config/env';
+import { tenantSelectionConfig } from '../config/env';
 import type { Scope } from '../domain/api-key';
 import { TENANT_QUERY } from '../domain/tenant-selection';
 import type { TenantCaller } from '../services/tenant-access';
@@ -41,7 +41,7 @@ export function tenantEndpoint<
       return handler({ ...input, caller: input.caller });
     },
     {
-      authenticate: tenantAuth(app.tenantAccess, spec.scope, () => config().tenantSelection.header),
+      authenticate: tenantAuth(app.tenantAccess, spec.scope, () => tenantSelectionConfig().header),
       selectors: { path: ['tenant'], query: [TENANT_QUERY] },
       merge: spec.operation.method === 'POST',
     },

@@ -7,6 +7,7 @@ import { DEFAULT_SCOPES, parseKey } from '../../shared/domain/api-key';
 import { DEFAULT_ARGON2_PARAMS, KeyHasher, paramsOf } from '../../shared/domain/key-hash';
 import type { Clock } from '../../shared/ports/clock';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -14,17 +15,6 @@ let stack: TestStack;
 const calls = new Map<string, number>();
 const callCount = (name?: string) =>
   name ? (calls.get(name) ?? 0) : [...calls.values()].reduce((a, b) => a + b, 0);
-
-/** A clock the test moves by hand. */
-class ManualClock implements Clock {
-  private offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  advance(ms: number): void {
-    this.offset += ms;
-  }
-}
 
 /** Rebuilds the app (empty caches) and counts every DynamoDB command it sends from now on. */
 function configure(env: Record<string, string | undefined> = {}, clock?: Clock): void {

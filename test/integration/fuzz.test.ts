@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { type OperationId, routes } from '../../shared/contract/routes';
+import { SCOPES } from '../../shared/domain/api-key';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { assertResponseMatchesSpec, ContractViolation } from '../support/contract';
 import {
@@ -38,15 +39,7 @@ const TENANT_BATCH = 100;
 const OPERATIONS = operationModels();
 const STATUSES = new Map(OPERATIONS.map((op) => [op.operationId, op.statuses]));
 const ERROR_KEYS: ReadonlySet<string> = new Set(['error', 'message', 'request_id']);
-const ALL_SCOPES = [
-  'profile:read',
-  'entitlements:read',
-  'audit:read',
-  'audit:write',
-  'catalog:request',
-  'keys:manage',
-  'swagger:read',
-];
+const ALL_SCOPES = [...SCOPES];
 /** Catalog entries for the tenant plane's product requests and trials to find. */
 const PRODUCTS = [
   { key: 'fz-trial', supports_trial: true, plans_required: [] },

@@ -1,3 +1,4 @@
+import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import { concreteRoutes } from '../support/routes';
 import { randomToken, startStack, type TestStack } from '../support/stack';
@@ -57,15 +58,7 @@ describe('the other plane', () => {
       body: {
         tenant_id: tenant.body.tenant.id,
         name: 'k',
-        scopes: [
-          'profile:read',
-          'entitlements:read',
-          'audit:read',
-          'audit:write',
-          'catalog:request',
-          'keys:manage',
-          'swagger:read',
-        ],
+        scopes: SCOPES,
       },
     });
     expect((await stack.request('GET', '/plane-hopper/profile', { token: key.body.plaintext })).status).toBe(

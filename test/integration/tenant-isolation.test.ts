@@ -3,7 +3,7 @@ import * as app from '../../shared/app';
 import { operations } from '../../shared/contract/spec';
 import { formatKey, SCOPES, uuidToIdPart } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
-import type { Clock } from '../../shared/ports/clock';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestResponse, type TestStack } from '../support/stack';
 
 /**
@@ -16,16 +16,6 @@ import { startStack, type TestResponse, type TestStack } from '../support/stack'
 
 let stack: TestStack;
 
-/** A clock the test moves by hand (to expire keys without waiting). */
-class ManualClock implements Clock {
-  private offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  advance(ms: number): void {
-    this.offset += ms;
-  }
-}
 const clock = new ManualClock();
 
 beforeAll(async () => {

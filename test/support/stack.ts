@@ -102,7 +102,11 @@ export async function startStack(
     ...options.env,
   };
   let touched = new Set<string>();
+  // What the process had before this stack: close() puts it back, so nothing leaks into the
+  // next stack of the same process (the benchmarks run several in a row).
+  const before = new Map<string, string | undefined>();
   const configure = (env: Record<string, string | undefined>, opts: { clock?: Clock } = {}) => {
+    for (const k of Object.keys({ ...base, ...env })) if (!before.has(k)) before.set(k, process.env[k]);
     const wanted = { ...base, ...env };
     // Forget what an earlier configure() set and this one does not.
     for (const k of touched) if (!(k in wanted)) delete process.env[k];
@@ -178,6 +182,10 @@ export async function startStack(
     request: request as TestStack['request'],
     configure,
     close: async () => {
+      for (const [k, v] of before) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       logs.stop();
       await Promise.all([ssmStandIn.close(), secretsStandIn.close()]);
       dynamodb.destroy();

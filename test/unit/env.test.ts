@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../shared/config/env';
+import { ConfigError, parseConfig, parseTenantSelectionConfig } from '../../shared/config/env';
 
 /** The ConfigError `run` throws, or a failure when it does not throw one. */
 function configError(run: () => unknown): ConfigError {
@@ -39,12 +39,6 @@ describe('parseConfig', () => {
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',
-      tenantSelection: {
-        header: 'X-Tenant-ID',
-        required: true,
-        defaultTenant: undefined,
-        allowedTenants: [],
-      },
     });
   });
 
@@ -88,19 +82,25 @@ describe('parseConfig', () => {
   });
 
   it('reads the tenant selection settings (seed 002)', () => {
-    const config = parseConfig({
+    const selection = parseTenantSelectionConfig({
       TENANT_REGISTRY_TENANT_HEADER: 'X-Org',
       TENANT_REGISTRY_TENANT_REQUIRED: 'false',
       TENANT_REGISTRY_DEFAULT_TENANT: 'acme',
       TENANT_REGISTRY_ALLOWED_TENANTS: ' acme, acme-corp ,,6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab,acme',
     });
-    expect(config.tenantSelection).toEqual({
+    expect(selection).toEqual({
       header: 'X-Org',
       required: false,
       defaultTenant: 'acme',
       allowedTenants: ['acme', 'acme-corp', '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'],
     });
-    expect(parseConfig({ TENANT_REGISTRY_TENANT_REQUIRED: 'true' }).tenantSelection.required).toBe(true);
+    expect(parseTenantSelectionConfig({ TENANT_REGISTRY_TENANT_REQUIRED: 'true' }).required).toBe(true);
+    expect(parseTenantSelectionConfig({})).toEqual({
+      header: 'X-Tenant-ID',
+      required: true,
+      defaultTenant: undefined,
+      allowedTenants: [],
+    });
   });
 
   it.each([
@@ -111,7 +111,7 @@ describe('parseConfig', () => {
     ['TENANT_REGISTRY_DEFAULT_TENANT', 'Not A Slug'],
     ['TENANT_REGISTRY_ALLOWED_TENANTS', 'acme,v1'],
   ])('refuses %s=%s', (name, value) => {
-    expect(() => parseConfig({ [name]: value })).toThrow(name);
+    expect(() => parseTenantSelectionConfig({ [name]: value })).toThrow(name);
   });
 
   it('ignores variables it does not know', () => {
