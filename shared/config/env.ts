@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isTenantName } from '../domain/tenant-selection';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /**
@@ -33,11 +34,8 @@ const optionalText = z.pipe(
   z.transform((v) => (v === undefined || v === '' ? undefined : v)),
 );
 
-/** A slug or a tenant UUID, as the tenant selection settings name tenants. */
-const TENANT_NAME =
-  /^(?:[a-z0-9][a-z0-9-]{1,38}[a-z0-9]|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 /** Headers the tenant header may not be: credentials, bodies and what proxies rewrite. */
-const HEADERS_IN_USE = new Set([
+const HEADERS_IN_USE = [
   'authorization',
   'x-api-key',
   'content-type',
@@ -47,7 +45,7 @@ const HEADERS_IN_USE = new Set([
   'x-forwarded-for',
   'idempotency-key',
   'if-match',
-]);
+];
 
 const EnvSchema = z.object({
   TENANT_REGISTRY_API_ENABLED: flag,
@@ -181,51 +179,54 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
   };
 }
 
-const TenantSelectionSchema = z.object({
-  /** Tenant selection under `/tenant/...` (seed 002): the header naming the tenant. */
-  TENANT_REGISTRY_TENANT_HEADER: z.pipe(
-    text('X-Tenant-ID'),
-    z.transform((v, ctx) => {
-      if (/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(v) && !HEADERS_IN_USE.has(v.toLowerCase())) return v;
-      ctx.issues.push({
-        code: 'custom',
-        message: 'must be a header name (letters, digits, -) not used for credentials or bodies',
-        input: v,
-      });
-      return z.NEVER;
-    }),
-  ),
-  /** Whether `/tenant/...` needs the header or query (default true); else the default tenant or the key's own. */
-  TENANT_REGISTRY_TENANT_REQUIRED: z.pipe(
-    z.optional(z.enum(['true', 'false', '1', '0', ''])),
-    z.transform((v) => v !== 'false' && v !== '0'),
-  ),
-  TENANT_REGISTRY_DEFAULT_TENANT: z.pipe(
-    optionalText,
-    z.transform((v, ctx) => {
-      if (v === undefined || TENANT_NAME.test(v)) return v;
-      ctx.issues.push({ code: 'custom', message: 'must be a tenant slug or UUID', input: v });
-      return z.NEVER;
-    }),
-  ),
-  /** Comma-separated slugs or UUIDs; empty allows every tenant. */
-  TENANT_REGISTRY_ALLOWED_TENANTS: z.pipe(
-    optionalText,
-    z.transform((v, ctx) => {
-      const names = (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-      if (names.length <= 1000 && names.every((n) => TENANT_NAME.test(n))) return [...new Set(names)];
-      ctx.issues.push({
-        code: 'custom',
-        message: 'must be at most 1000 comma-separated tenant slugs or UUIDs',
-        input: v,
-      });
-      return z.NEVER;
-    }),
-  ),
-});
+/** Built on use, so only the tenant plane's bundles carry it. */
+function tenantSelectionSchema() {
+  return z.object({
+    /** Tenant selection under `/tenant/...` (seed 002): the header naming the tenant. */
+    TENANT_REGISTRY_TENANT_HEADER: z.pipe(
+      text('X-Tenant-ID'),
+      z.transform((v, ctx) => {
+        if (/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(v) && !HEADERS_IN_USE.includes(v.toLowerCase())) return v;
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be a header name (letters, digits, -) not used for credentials or bodies',
+          input: v,
+        });
+        return z.NEVER;
+      }),
+    ),
+    /** Whether `/tenant/...` needs the header or query (default true); else the default tenant or the key's own. */
+    TENANT_REGISTRY_TENANT_REQUIRED: z.pipe(
+      z.optional(z.enum(['true', 'false', '1', '0', ''])),
+      z.transform((v) => v !== 'false' && v !== '0'),
+    ),
+    TENANT_REGISTRY_DEFAULT_TENANT: z.pipe(
+      optionalText,
+      z.transform((v, ctx) => {
+        if (v === undefined || isTenantName(v)) return v;
+        ctx.issues.push({ code: 'custom', message: 'must be a tenant slug or UUID', input: v });
+        return z.NEVER;
+      }),
+    ),
+    /** Comma-separated slugs or UUIDs; empty allows every tenant. */
+    TENANT_REGISTRY_ALLOWED_TENANTS: z.pipe(
+      optionalText,
+      z.transform((v, ctx) => {
+        const names = (v ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        if (names.length <= 1000 && names.every(isTenantName)) return [...new Set(names)];
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be at most 1000 comma-separated tenant slugs or UUIDs',
+          input: v,
+        });
+        return z.NEVER;
+      }),
+    ),
+  });
+}
 
 /**
  * How `/tenant/...` names its tenant (docs/tenant-plane.md). Apart from `config()`, so only the
@@ -234,7 +235,7 @@ const TenantSelectionSchema = z.object({
 export function parseTenantSelectionConfig(
   source: Readonly<Record<string, string | undefined>>,
 ): TenantSelectionConfig {
-  const e = parsed(TenantSelectionSchema, source);
+  const e = parsed(tenantSelectionSchema(), source);
   return {
     header: e.TENANT_REGISTRY_TENANT_HEADER,
     required: e.TENANT_REGISTRY_TENANT_REQUIRED,

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { isUuid } from './slug';
 
 /**
  * Tenant API keys: the plaintext format, scopes and the record. Pure: no AWS, no HTTP.
@@ -45,7 +46,6 @@ export const MAX_KEY_LENGTH = 16 + 1 + ID_CHARS + 1 + SECRET_CHARS + 1 + CHECKSU
 const DISPLAY_ID_CHARS = 8;
 
 const KEY_PATTERN = /^([a-z][a-z0-9]{1,15})_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})_([0-9a-f]{8})$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface ApiKey {
   readonly id: string;
@@ -89,7 +89,7 @@ function checksum(body: string): string {
 }
 
 export function uuidToIdPart(uuid: string): string {
-  if (!UUID_PATTERN.test(uuid)) throw new Error('not a lowercase UUID');
+  if (!isUuid(uuid)) throw new Error('not a lowercase UUID');
   return Buffer.from(uuid.replaceAll('-', ''), 'hex').toString('base64url');
 }
 

@@ -28,12 +28,17 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A lowercase UUID (a tenant's or a key's id): never a slug, so the two cannot be confused. */
+export function isUuid(value: string): boolean {
+  return UUID_SHAPE.test(value);
+}
+
 export type SlugProblem = 'format' | 'reserved';
 
 /** Why `value` cannot be a slug, or undefined when it can. */
 export function slugProblem(value: string): SlugProblem | undefined {
   // A UUID-shaped slug would be ambiguous wherever a tenant is named by slug or UUID.
-  if (!SLUG_PATTERN.test(value) || UUID_SHAPE.test(value)) return 'format';
+  if (!SLUG_PATTERN.test(value) || isUuid(value)) return 'format';
   if (RESERVED_SLUGS.has(value)) return 'reserved';
   return undefined;
 }

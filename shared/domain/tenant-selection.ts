@@ -1,4 +1,4 @@
-import { isSlug } from './slug';
+import { isSlug, isUuid } from './slug';
 
 /**
  * Which tenant a tenant-plane request names, and how (seed 002 for `/tenant/...`, seed 003
@@ -10,8 +10,6 @@ import { isSlug } from './slug';
 export const SELECTED_FORM = 'tenant';
 /** The query parameter that names the tenant when the header is absent. */
 export const TENANT_QUERY = 'tenant_id';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SelectionSettings {
   /** The header's name as configured (messages name it). */
@@ -43,12 +41,10 @@ export type Selection =
 
 /** A slug (reserved words excluded) or a tenant UUID: what can name a tenant. */
 export function isTenantName(value: string): boolean {
-  return UUID.test(value) || isSlug(value);
+  return isUuid(value) || isSlug(value);
 }
 
-export function isTenantUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid as isTenantUuid };
 
 /** Trimmed and lower-cased: `ACME` and `acme` name the same tenant; empty means absent. */
 function normalise(value: string | undefined): string | undefined {

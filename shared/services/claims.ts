@@ -1,6 +1,6 @@
 import { activeProducts } from '../domain/catalog';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
-import { isSlug } from '../domain/slug';
+import { isSlug, isUuid } from '../domain/slug';
 import { activeAliases, type Tenant, type TenantStatus } from '../domain/tenant';
 import type { CatalogStore } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
@@ -20,8 +20,6 @@ export interface Claims {
   readonly plan: string;
   readonly tenant_status: TenantStatus;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The claim bundle Keycloak's protocol mapper asks for at token issuance.
@@ -69,7 +67,7 @@ export class ClaimsService {
 
   private async byId(id: string): Promise<Tenant> {
     const normalized = id.trim().toLowerCase();
-    const tenant = UUID.test(normalized) ? await this.tenants.getTenant(normalized) : undefined;
+    const tenant = isUuid(normalized) ? await this.tenants.getTenant(normalized) : undefined;
     if (!tenant) throw new TenantNotFoundError();
     return tenant;
   }

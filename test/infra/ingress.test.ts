@@ -9,6 +9,15 @@ import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import { synthesize, VARIANTS } from './support/synth';
 import { functionIdOf, render, resources, specOperations, type Tpl } from './support/template';
 
+/** An ALB path pattern or a resource-policy ARN pattern as a RegExp: `*` any run, `?` one character. */
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
 describe('ingress apigateway', () => {
   const { template } = synthesize('api');
   const defaults = synthesize('defaults').template;
@@ -259,13 +268,6 @@ describe('ingress alb', () => {
 
   /** What the listener does with a request: the first rule in priority order that matches. */
   function route(method: string, path: string, sourceIp: string): string | undefined {
-    const glob = (pattern: string) =>
-      new RegExp(
-        `^${pattern
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      );
     const rule = rules.find(
       (r) =>
         r.paths.some((p) => glob(p).test(path)) &&
@@ -399,13 +401,6 @@ function policyAllows(t: Tpl, method: string, path: string, sourceIp: string): b
     Condition?: { NotIpAddress?: { 'aws:SourceIp': string[] } };
   }[];
   const request = `execute-api:/prod/${method}${path}`;
-  const glob = (pattern: string) =>
-    new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.')}$`,
-    );
   const applies = (s: (typeof statements)[number]) => {
     if (![s.Action].flat().includes('execute-api:Invoke')) return false;
     if (![s.Resource].flat().some((r) => glob(r).test(request))) return false;
