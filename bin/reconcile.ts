@@ -1,14 +1,22 @@
 /**
- * `npm run reconcile`: makes the published aliases in SSM equal the table's, against the
- * local stack's data folder (or, with AWS_ENDPOINT_URL_* / real credentials, anywhere).
+ * `npm run reconcile`: makes the published aliases in SSM equal the table's. Uses the running
+ * server's stack when `npm start` holds the data folder, else the data folder itself (locked
+ * meanwhile) or whatever AWS_ENDPOINT_URL_* name. Creates nothing: no table, no secret.
  */
 import { aliasReconciler } from '../shared/app';
-import { startLocalStack } from './local/stack';
+import { failureLine } from './local/cli';
+import { openLocalStores } from './local/stack';
 
-const stack = await startLocalStack({ serve: false, quiet: true });
 try {
-  const report = await aliasReconciler().reconcile();
-  console.log(JSON.stringify(report, null, 2));
-} finally {
-  await stack.stop();
+  const stores = await openLocalStores();
+  try {
+    console.error(`Reconciling with ${stores.using}`);
+    const report = await aliasReconciler().reconcile();
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await stores.stop();
+  }
+} catch (error) {
+  console.error(failureLine('npm run reconcile', error));
+  process.exitCode = 1;
 }

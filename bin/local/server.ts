@@ -1,8 +1,15 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorResponse, HttpError } from '../../shared/http/errors';
+import type { HttpResponse } from '../../shared/http/responses';
+import { LocalModeError } from './errors';
 import type { Router } from './router';
 
-/** Larger bodies are cut off here; the handlers' own limit (64 KiB by default) is lower. */
-const MAX_WIRE_BODY = 8 * 1024 * 1024;
+/**
+ * Bodies above this are not buffered; the handlers' own limit (64 KiB by default, at most
+ * 6,000,000 bytes) is lower, so only a body no handler would take is answered here.
+ */
+export const MAX_WIRE_BODY = 8 * 1024 * 1024;
 
 /** Serves the router over HTTP, as API Gateway would in front of the functions. */
 export function serve(router: Router, options: { port: number; host?: string }): Promise<Server> {
@@ -10,8 +17,7 @@ export function serve(router: Router, options: { port: number; host?: string }):
     try {
       const body = await readBody(req);
       if (body === undefined) {
-        res.writeHead(413, { 'content-type': 'application/json' });
-        res.end('{"error":"payload_too_large","message":"the body is too large"}');
+        send(res, tooLarge(), true);
         return;
       }
       const response = await router.handle({
@@ -21,33 +27,74 @@ export function serve(router: Router, options: { port: number; host?: string }):
         body,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
       });
-      res.writeHead(response.statusCode, response.headers);
-      res.end(response.body);
+      send(res, response);
     } catch {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":"internal","message":"internal error"}');
     }
   });
+  // A client that asks before sending (`Expect: 100-continue`, curl does for large bodies) is
+  // told at once, and sends nothing.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (declaredLength(req) > MAX_WIRE_BODY) {
+      send(res, tooLarge(), true);
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+  const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalModeError(
+              `port ${options.port} on ${host} is in use (another npm start?): stop that process or set PORT to a free port`,
+            )
+          : error.code === 'EACCES'
+            ? new LocalModeError(
+                `port ${options.port} needs privileges on this machine: set PORT to 1024 or above`,
+              )
+            : error,
+      ),
+    );
+    server.listen(options.port, host, () => resolve(server));
   });
 }
 
+function send(res: ServerResponse, response: HttpResponse, close = false): void {
+  res.writeHead(response.statusCode, { ...response.headers, ...(close ? { connection: 'close' } : {}) });
+  res.end(response.body);
+}
+
+/** The endpoint layer's 413, with a request id of its own (no handler ran). */
+function tooLarge(): HttpResponse {
+  return errorResponse(
+    new HttpError('payload_too_large', `the body is larger than ${MAX_WIRE_BODY} bytes`),
+    `local-${randomUUID()}`,
+  ).response;
+}
+
+function declaredLength(req: IncomingMessage): number {
+  const value = req.headers['content-length'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : 0;
+}
+
+/**
+ * The whole body, or undefined when it is over MAX_WIRE_BODY. An oversized body is still read
+ * to its end (and dropped), so the client, still sending, gets the 413 instead of a reset
+ * connection.
+ */
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let size = declaredLength(req) > MAX_WIRE_BODY ? Number.POSITIVE_INFINITY : 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_WIRE_BODY) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_WIRE_BODY) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_WIRE_BODY ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

@@ -17,6 +17,7 @@ import {
  * against a server that speaks the AWS JSON 1.1 wire protocol, with no AWS account and no Docker.
  *
  * Supported: GetParameter, GetParameters, GetParametersByPath, PutParameter, DeleteParameter.
+ * PutParameter refuses the names AWS reserves (beginning with `aws` or `ssm`) with AWS's errors.
  * SigV4 signatures are accepted unchecked; SecureString values are stored and returned as plain text.
  */
 
@@ -109,6 +110,7 @@ export class SsmStandIn extends AwsJsonService {
 
   private putParameter(input: Input): object {
     const name = parameterName(input, 'Name');
+    refuseReserved(name);
     const value = required(input, 'Value', 'string');
     if (value.length === 0) throw new AwsError('ValidationException', 'Value must not be empty.');
     const type = optional(input, 'Type', 'string');
@@ -199,6 +201,27 @@ function parameterName(input: Input, field: string): string {
     );
   }
   return name;
+}
+
+/**
+ * Parameter Store keeps names beginning with `aws` or `ssm` (any case) for itself; writes fail
+ * as on AWS. A path under one (`/aws/x`, `/awsome/x`) is AccessDeniedException naming it without
+ * its leading slash; `/ssm...` paths and single names (`awsX`, `/ssmX`) are ValidationException.
+ * Reads are not refused: AWS publishes public parameters under `/aws/service/...`.
+ */
+function refuseReserved(name: string): void {
+  const bare = name.replace(/^\//, '');
+  if (!/^(aws|ssm)/i.test(bare)) return;
+  const path = name.startsWith('/') && bare.includes('/');
+  if (path && /^aws/i.test(bare)) {
+    throw new AwsError('AccessDeniedException', `No access to reserved parameter name: ${bare}.`);
+  }
+  throw new AwsError(
+    'ValidationException',
+    path
+      ? 'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_'
+      : 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).',
+  );
 }
 
 function stringList(input: Input, field: string): string[] {

@@ -34,6 +34,22 @@ const optionalText = z.pipe(
   z.transform((v) => (v === undefined || v === '' ? undefined : v)),
 );
 
+/**
+ * Why an SSM parameter path cannot hold the published aliases (`<prefix>/aliases/<slug>`), or
+ * undefined when it can. Parameter Store refuses names beginning with `aws` or `ssm` in any case
+ * (`/aws/...`, `/SSM-x/...`, `/awsome/...`: "A parameter name can't be prefixed with aws or ssm
+ * (case-insensitive)", PutParameter in the SSM API reference). One rule for the functions'
+ * environment and the CDK context (`ssmPrefix`), so a prefix every write would fail on is
+ * refused before anything runs.
+ */
+export function ssmPrefixProblem(path: string): string | undefined {
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(path)) return 'must be a parameter path like /tenant-registry';
+  if (/^\/(aws|ssm)/i.test(path)) {
+    return 'must not begin with aws or ssm (in any case): Parameter Store reserves those names';
+  }
+  return undefined;
+}
+
 /** Headers the tenant header may not be: credentials, bodies and what proxies rewrite. */
 const HEADERS_IN_USE = [
   'authorization',
@@ -59,12 +75,9 @@ const EnvSchema = z.object({
     text('/tenant-registry'),
     z.transform((v, ctx) => {
       const path = `/${v.replace(/^\/+|\/+$/g, '')}`;
-      if (/^(\/[A-Za-z0-9_.-]+)+$/.test(path)) return path;
-      ctx.issues.push({
-        code: 'custom',
-        message: 'must be a parameter path like /tenant-registry',
-        input: v,
-      });
+      const problem = ssmPrefixProblem(path);
+      if (problem === undefined) return path;
+      ctx.issues.push({ code: 'custom', message: problem, input: v });
       return z.NEVER;
     }),
   ),
@@ -307,27 +320,35 @@ export function reloadConfig(): Config {
 export interface LocalConfig {
   readonly port: number;
   readonly dataDir: string;
-  /** Endpoints the environment already names; local mode starts stand-ins for the others. */
+  /**
+   * Endpoints the environment already names (`AWS_ENDPOINT_URL_<SERVICE>`, else the SDK's
+   * `AWS_ENDPOINT_URL` for every service); local mode starts stand-ins for the others.
+   */
   readonly endpoints: { readonly dynamodb?: string; readonly ssm?: string; readonly secretsManager?: string };
 }
 
 export function parseLocalConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): LocalConfig {
-  const port = source.PORT === undefined || source.PORT === '' ? 8090 : Number(source.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new ConfigError('PORT must be a port number');
-  const endpoint = (v: string | undefined) => (v === undefined || v === '' ? {} : { value: v });
-  const ddb = endpoint(source.AWS_ENDPOINT_URL_DYNAMODB);
-  const ssm = endpoint(source.AWS_ENDPOINT_URL_SSM);
-  const sm = endpoint(source.AWS_ENDPOINT_URL_SECRETS_MANAGER);
+  const portText = source.PORT ?? '';
+  const port = portText === '' ? 8090 : /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    throw new ConfigError(
+      `PORT must be a port number from 0 to 65535 (0 picks a free one), not ${JSON.stringify(portText)}`,
+    );
+  }
+  const named = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  const everyService = named(source.AWS_ENDPOINT_URL);
+  const dynamodb = named(source.AWS_ENDPOINT_URL_DYNAMODB) ?? everyService;
+  const ssm = named(source.AWS_ENDPOINT_URL_SSM) ?? everyService;
+  const secretsManager = named(source.AWS_ENDPOINT_URL_SECRETS_MANAGER) ?? everyService;
   return {
     port,
     dataDir: source.TENANT_REGISTRY_DATA_DIR || '.data',
     endpoints: {
-      ...('value' in ddb ? { dynamodb: ddb.value } : {}),
-      ...('value' in ssm ? { ssm: ssm.value } : {}),
-      ...('value' in sm ? { secretsManager: sm.value } : {}),
+      ...(dynamodb ? { dynamodb } : {}),
+      ...(ssm ? { ssm } : {}),
+      ...(secretsManager ? { secretsManager } : {}),
     },
   };
 }

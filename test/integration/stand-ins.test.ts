@@ -112,6 +112,37 @@ describe('SSM stand-in', () => {
     );
   });
 
+  it('refuses the names AWS reserves (beginning with aws or ssm, any case) with the errors AWS returns', async () => {
+    const failure = async (name: string) => {
+      try {
+        await ssm.send(new PutParameterCommand({ Name: name, Value: 'x', Type: 'String' }));
+      } catch (error) {
+        return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+      return 'written';
+    };
+    const prefixed = 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).';
+    expect(await failure('/aws/tenant-registry/aliases/acme')).toBe(
+      'AccessDeniedException: No access to reserved parameter name: aws/tenant-registry/aliases/acme.',
+    );
+    expect(await failure('/AWSome/x')).toBe(
+      'AccessDeniedException: No access to reserved parameter name: AWSome/x.',
+    );
+    expect(await failure('/ssm/x')).toMatch(
+      /^ValidationException: Parameter name: can't be prefixed with "ssm" \(case-insensitive\)\. If formed as a path/,
+    );
+    expect(await failure('awsTestParameter')).toBe(`ValidationException: ${prefixed}`);
+    expect(await failure('SSM-testparameter')).toBe(`ValidationException: ${prefixed}`);
+    expect(await failure('/aws')).toBe(`ValidationException: ${prefixed}`);
+    // Only the start of the name is reserved.
+    expect(await failure('/tenant-registry/aws/ssm')).toBe('written');
+    expect(await failure('/my-aws/x')).toBe('written');
+    // Reading is not refused (AWS's public parameters live under /aws/service/...): just absent.
+    expect(await errorName(ssm.send(new GetParameterCommand({ Name: '/aws/service/x' })))).toBe(
+      'ParameterNotFound',
+    );
+  });
+
   it('gets several parameters at once, listing the missing ones', async () => {
     await ssm.send(new PutParameterCommand({ Name: '/tr/x', Value: '1', Type: 'String' }));
     await ssm.send(new PutParameterCommand({ Name: '/tr/y', Value: '2', Type: 'SecureString' }));

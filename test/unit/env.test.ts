@@ -1,4 +1,10 @@
-import { ConfigError, parseConfig, parseTenantSelectionConfig } from '../../shared/config/env';
+import {
+  ConfigError,
+  parseConfig,
+  parseLocalConfig,
+  parseTenantSelectionConfig,
+  ssmPrefixProblem,
+} from '../../shared/config/env';
 
 /** The ConfigError `run` throws, or a failure when it does not throw one. */
 function configError(run: () => unknown): ConfigError {
@@ -196,6 +202,54 @@ describe('parseConfig', () => {
       ['/org/team/registry', '/org/team/registry'],
     ])('%j -> %j', (value, expected) => {
       expect(parseConfig({ TENANT_REGISTRY_SSM_PREFIX: value }).ssmPrefix).toBe(expected);
+    });
+  });
+
+  describe('SSM prefixes Parameter Store reserves (names beginning with aws or ssm, any case)', () => {
+    it.each(['/aws', 'aws/x', '/AWS/tenant-registry', '/awsome', '/ssm', '/SSM-config/x', 'Ssm'])(
+      'refuses %j',
+      (value) => {
+        expect(() => parseConfig({ TENANT_REGISTRY_SSM_PREFIX: value })).toThrow(
+          'TENANT_REGISTRY_SSM_PREFIX: must not begin with aws or ssm (in any case): Parameter Store reserves those names',
+        );
+      },
+    );
+
+    it.each(['/my-aws', '/tenant-registry/aws', '/x/ssm', '/as', '/sm'])('accepts %j', (value) => {
+      expect(parseConfig({ TENANT_REGISTRY_SSM_PREFIX: value }).ssmPrefix).toBe(value);
+    });
+
+    it('is one function the CDK context check can call with the stack value', () => {
+      expect(ssmPrefixProblem('/tenant-registry/prod')).toBeUndefined();
+      expect(ssmPrefixProblem('/aws/tenant-registry')).toMatch(/^must not begin with aws or ssm/);
+      expect(ssmPrefixProblem('tenant-registry')).toBe('must be a parameter path like /tenant-registry');
+    });
+  });
+});
+
+describe('parseLocalConfig', () => {
+  it.each(['abc', '-1', '65536', '1e3', ' 80', '80.5'])(
+    'refuses PORT=%j in one line naming the value',
+    (value) => {
+      expect(() => parseLocalConfig({ PORT: value })).toThrow(
+        `PORT must be a port number from 0 to 65535 (0 picks a free one), not "${value}"`,
+      );
+    },
+  );
+
+  it('reads PORT, defaults to 8090 and .data', () => {
+    expect(parseLocalConfig({})).toEqual({ port: 8090, dataDir: '.data', endpoints: {} });
+    expect(parseLocalConfig({ PORT: '0' }).port).toBe(0);
+    expect(parseLocalConfig({ PORT: '65535' }).port).toBe(65_535);
+  });
+
+  it('takes a service endpoint from AWS_ENDPOINT_URL_<SERVICE>, else from AWS_ENDPOINT_URL', () => {
+    expect(
+      parseLocalConfig({ AWS_ENDPOINT_URL: 'http://all:5000', AWS_ENDPOINT_URL_SSM: 'http://ssm:1' })
+        .endpoints,
+    ).toEqual({ dynamodb: 'http://all:5000', ssm: 'http://ssm:1', secretsManager: 'http://all:5000' });
+    expect(parseLocalConfig({ AWS_ENDPOINT_URL_DYNAMODB: 'http://ddb:1' }).endpoints).toEqual({
+      dynamodb: 'http://ddb:1',
     });
   });
 });

@@ -4,10 +4,21 @@ import type { EndpointContext } from '../context';
 
 /**
  * Every line of the request carries its request id and operation; one access line closes
- * the request with its status and duration.
+ * the request with its status and duration. The gate runs before this middleware: a request
+ * it stops (API off) never reaches `before`, so the access line binds the keys itself rather
+ * than repeat the previous request's.
  */
 export function logging(): middy.MiddlewareObj {
+  const bound = new WeakSet<object>();
+  const bind = (request: middy.Request) => {
+    const ctx = request.context as EndpointContext;
+    if (bound.has(ctx)) return;
+    bound.add(ctx);
+    logger.resetKeys();
+    logger.appendKeys({ request_id: ctx.endpoint.http.requestId, operation: ctx.endpoint.operationId });
+  };
   const access = (request: middy.Request) => {
+    bind(request);
     const ctx = request.context as EndpointContext;
     const status = (request.response as { statusCode?: number } | undefined)?.statusCode ?? 500;
     logger.info('request', {
@@ -18,13 +29,5 @@ export function logging(): middy.MiddlewareObj {
       duration_ms: Date.now() - ctx.endpoint.started,
     });
   };
-  return {
-    before: (request) => {
-      const ctx = request.context as EndpointContext;
-      logger.resetKeys();
-      logger.appendKeys({ request_id: ctx.endpoint.http.requestId, operation: ctx.endpoint.operationId });
-    },
-    after: access,
-    onError: access,
-  };
+  return { before: bind, after: access, onError: access };
 }
