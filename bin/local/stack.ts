@@ -21,7 +21,7 @@ import { LocalModeError } from './errors';
 import { DataFolderInUseError, type LockHolder, lockDataFolder, lockFile, lockHolder } from './lock';
 import { createRouter } from './router';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in';
-import { serve } from './server';
+import { checkPortFree, serve } from './server';
 import { SsmStandIn } from './ssm-stand-in';
 
 /**
@@ -64,6 +64,7 @@ export async function startLocalStack(options: { quiet?: boolean } = {}): Promis
   };
 
   try {
+    await checkPortFree(local.port);
     await useIdentity(local);
     const notes: string[] = [];
     const own = await startStores(local, dataDir, ['dynamodb', 'ssm', 'secretsManager'], stops, notes);
