@@ -160,6 +160,7 @@ export async function openLocalStores(): Promise<LocalStack & { readonly using: 
           `nothing to reconcile in ${local.dataDir}: it holds no table yet (the first npm start creates it)`,
         );
       }
+      mkdirSync(dataDir, { recursive: true });
       const lock = lockDataFolder(dataDir, { pid: process.pid, role: 'reconcile', dataDir: local.dataDir });
       stops.push(async () => lock.release());
     }

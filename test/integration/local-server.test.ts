@@ -398,7 +398,7 @@ test('with an endpoint given: the environment signs; off API banner says how to 
   expect(existsSync(join(dataDir, 'lock.json'))).toBe(false);
 }, 120_000);
 
-test('reconcile against named endpoints creates nothing there: no secret, no table', async () => {
+test('reconcile and start against named endpoints create nothing there: no secret, no table', async () => {
   const ssm = await SsmStandIn.start();
   const secrets = await SecretsManagerStandIn.start();
   const table = `local-${randomUUID().slice(0, 8)}`;
@@ -426,6 +426,20 @@ test('reconcile against named endpoints creates nothing there: no secret, no tab
     expect(JSON.parse(run.stdout())).toEqual({ published: [], corrected: [], removed: [], checked: 0 });
     expect(secrets.stats()).toEqual({});
     expect(ssm.stats()).toEqual({ GetParametersByPath: 1 });
+
+    // Nor does the server: with no token named, it serves with the API off and says why.
+    const server = startScript(env);
+    try {
+      const url = await served(server);
+      expect(server.stderr()).toContain(
+        `No admin token: Secrets Manager is ${secrets.url}, where local mode creates nothing.\nTo enable the API, restart with TENANT_REGISTRY_API_TOKEN_SECRET_ID=`,
+      );
+      expect((await fetch(`${url}/v1/version`)).status).toBe(404);
+      expect(secrets.stats().CreateSecret).toBeUndefined();
+    } finally {
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
   } finally {
     await ddb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     ddb.destroy();
