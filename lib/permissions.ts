@@ -47,6 +47,8 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   listApiKeys: { table: 'read', aliases: 'none' },
   createApiKey: { table: 'write', aliases: 'none' },
   revokeApiKey: { table: 'write', aliases: 'none' },
+  // Like createApiKey (a new key) plus the old key's expiry: both in the one audited transaction.
+  rollApiKey: { table: 'write', aliases: 'none' },
   // Writes `last_used_at` (at most once a minute per key), hence not read-only.
   verifyApiKey: { table: 'write', aliases: 'none' },
   // `tenant_slug` lookups read the slug claim in the table (the source of truth), not SSM.
@@ -57,7 +59,7 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // The tenant plane. Every operation verifies the caller's API key first, which may write the
   // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md): table
-  // `write` (even for the GETs) and no alias access, all ten alike.
+  // `write` (even for the GETs) and no alias access, all eleven alike.
   getTenantProfile: { table: 'write', aliases: 'none' },
   getTenantEntitlements: { table: 'write', aliases: 'none' },
   requestTenantProduct: { table: 'write', aliases: 'none' },
@@ -67,6 +69,7 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   listTenantApiKeys: { table: 'write', aliases: 'none' },
   createTenantApiKey: { table: 'write', aliases: 'none' },
   revokeTenantApiKey: { table: 'write', aliases: 'none' },
+  rollTenantApiKey: { table: 'write', aliases: 'none' },
   getTenantSwagger: { table: 'write', aliases: 'none' },
 });
 
@@ -111,6 +114,7 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   // argon2id at m = 19 MiB: Lambda CPU scales with memory, and hashing is CPU bound.
   verifyApiKey: { memorySize: 1024 },
   createApiKey: { memorySize: 1024 },
+  rollApiKey: { memorySize: 1024 },
   // Walks a whole hash chain.
   verifyAuditChain: { memorySize: 1024, timeoutSeconds: 29 },
   // The tenant plane: the first verification of a key in a container is argon2id (m = 19 MiB,
@@ -124,5 +128,6 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   listTenantApiKeys: { memorySize: 1024 },
   createTenantApiKey: { memorySize: 1024 },
   revokeTenantApiKey: { memorySize: 1024 },
+  rollTenantApiKey: { memorySize: 1024 },
   getTenantSwagger: { memorySize: 1024 },
 });

@@ -139,7 +139,7 @@ export const apiKeys = /* @__PURE__ */ once(
       tenantStore(),
       new KeyHasher(),
       clock,
-      { prefix: config().keyPrefix },
+      { prefix: config().keyPrefix, maxLifetimeDays: config().keyMaxLifetimeDays },
       keyVerificationCache(),
       config().keyCacheSize,
     ),

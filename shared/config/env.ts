@@ -102,6 +102,8 @@ const EnvSchema = z.object({
   /** The longest a key revoked (or a tenant frozen) elsewhere still verifies in a container. */
   TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS: int(30, 0, 3600),
   TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
+  /** The longest a new key may live; also the expiry of a key created without one. */
+  TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS: int(365, 1, 3650),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
@@ -129,6 +131,7 @@ export type Config = Readonly<{
   keyPrefix: string;
   keyCacheTtlSeconds: number;
   keyCacheSize: number;
+  keyMaxLifetimeDays: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
@@ -186,6 +189,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyPrefix: e.TENANT_REGISTRY_KEY_PREFIX,
     keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
     keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
+    keyMaxLifetimeDays: e.TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

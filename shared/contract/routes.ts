@@ -159,6 +159,12 @@ export const revokeApiKey = {
   path: '/v1/api-keys/{id}',
   plane: 'operator',
 } as const satisfies Route;
+export const rollApiKey = {
+  operationId: 'rollApiKey',
+  method: 'POST',
+  path: '/v1/api-keys/{id}/roll',
+  plane: 'operator',
+} as const satisfies Route;
 export const verifyApiKey = {
   operationId: 'verifyApiKey',
   method: 'POST',
@@ -252,6 +258,13 @@ export const revokeTenantApiKey = {
   plane: 'tenant',
   scope: 'keys:manage',
 } as const satisfies Route;
+export const rollTenantApiKey = {
+  operationId: 'rollTenantApiKey',
+  method: 'POST',
+  path: '/{tenant}/api-keys/{id}/roll',
+  plane: 'tenant',
+  scope: 'keys:manage',
+} as const satisfies Route;
 export const getTenantSwagger = {
   operationId: 'getTenantSwagger',
   method: 'GET',
@@ -286,6 +299,7 @@ export const routes = {
   listApiKeys,
   createApiKey,
   revokeApiKey,
+  rollApiKey,
   verifyApiKey,
   resolveClaims,
   listAuditEvents,
@@ -300,6 +314,7 @@ export const routes = {
   listTenantApiKeys,
   createTenantApiKey,
   revokeTenantApiKey,
+  rollTenantApiKey,
   getTenantSwagger,
 } as const;
 

@@ -550,7 +550,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "Create a key for the calling tenant; the plaintext is in this response only. Scope keys:manage.",
-      "description": "A key can grant only scopes it holds itself (else 403 `scope_not_held`); without\n`scopes` the new key gets the read scopes the caller holds. Fields may come from the\nquery string (`scopes` comma-separated), the JSON body or both; the body wins on conflict.\n",
+      "description": "A new key's scopes are always a subset of the calling key's: a scope it does not hold is\na 403 `scope_not_held`; without `scopes` the new key gets the default read scopes\n(`profile:read`, `entitlements:read`, `audit:read`, `swagger:read`) that the caller\nholds, and a 400 `invalid_input` naming `scopes` when it holds none of them; `scopes: []`\nis a 400 `invalid_input` naming `scopes`. Every key made here expires: without\n`expires_at` after the maximum key lifetime (`TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS`,\ndefault 365 days); an `expires_at` in the past or further ahead is a 400 `invalid_input`\nnaming `expires_at` and the limit. Fields may come from the query string (`scopes`\ncomma-separated), the JSON body or both; the body wins on conflict. Not idempotent.\n",
       "requestBody": {
         "required": false,
         "content": {
@@ -641,6 +641,82 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        }
+      }
+    }
+  },
+  "/{tenant}/api-keys/{id}/roll": {
+    "parameters": [
+      {
+        "in": "path",
+        "name": "id",
+        "required": true,
+        "schema": {
+          "type": "string",
+          "format": "uuid"
+        }
+      }
+    ],
+    "post": {
+      "operationId": "rollTenantApiKey",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "keys:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "keys:manage"
+          ]
+        }
+      ],
+      "summary": "Roll one of the calling tenant's keys; the new plaintext is in this response only. Scope keys:manage.",
+      "description": "As `rollApiKey` on the operator plane, for the calling tenant's own keys: another\ntenant's key id is 404 exactly like an unknown id, and nothing changes. The caller gets\nthe new plaintext, so it may roll only a key whose scopes it holds all of (else 403\n`scope_not_held`); a key may roll itself. The new key's `created_by` is the calling\nkey, and it always expires (`expires_at` as in `createTenantApiKey`). 409\n`api_key_unusable` for a revoked or expired key, `conflict` when it was revoked or\nrolled meanwhile. Fields may come from the query string, the JSON body or both; the body\nwins on conflict. Not idempotent.\n",
+      "requestBody": {
+        "required": false,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantAPIKeyRoll"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Rolled.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/APIKeyRolled"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/BadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
         }
       }
     }
@@ -738,7 +814,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "Conflict": {
-      "description": "Unique violation, invalid transition or a concurrent change.",
+      "description": "Unique violation, invalid transition, a concurrent change, or a key that is revoked or expired (`api_key_unusable`).",
       "content": {
         "application/json": {
           "schema": {
@@ -748,7 +824,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "Forbidden": {
-      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), the\nkey lacks the scope (`scope_missing`), the tenant is frozen and the request writes\n(`tenant_frozen`), or a new key would get a scope the caller lacks (`scope_not_held`).\n",
+      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), the\nkey lacks the scope (`scope_missing`), the tenant is frozen and the request writes\n(`tenant_frozen`), or a new or rolled key would get a scope the caller lacks (`scope_not_held`).\n",
       "content": {
         "application/json": {
           "schema": {
@@ -848,6 +924,11 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "created_by": {
           "type": "string"
         },
+        "rolled_from": {
+          "type": "string",
+          "format": "uuid",
+          "description": "The key this one was rolled from."
+        },
         "last_used_at": {
           "type": [
             "string",
@@ -893,6 +974,46 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "warning": {
           "type": "string"
+        }
+      }
+    },
+    "APIKeyRolled": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "api_key",
+        "plaintext",
+        "warning",
+        "previous"
+      ],
+      "properties": {
+        "api_key": {
+          "$ref": "#/components/schemas/APIKey"
+        },
+        "plaintext": {
+          "type": "string"
+        },
+        "warning": {
+          "type": "string"
+        },
+        "previous": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "id",
+            "expires_at"
+          ],
+          "description": "The rolled key and when it stops verifying.",
+          "properties": {
+            "id": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "expires_at": {
+              "type": "string",
+              "format": "date-time"
+            }
+          }
         }
       }
     },
@@ -1026,16 +1147,36 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "scopes": {
           "type": "array",
+          "minItems": 1,
           "maxItems": 7,
           "uniqueItems": true,
           "items": {
             "$ref": "#/components/schemas/Scope"
-          }
+          },
+          "description": "Only scopes the calling key holds; without scopes, the default read scopes it holds."
         },
         "expires_at": {
           "type": "string",
           "format": "date-time",
-          "description": "Must be in the future."
+          "description": "In the future and at most the maximum key lifetime ahead (default 365 days), which is also the default."
+        }
+      }
+    },
+    "TenantAPIKeyRoll": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "overlap_seconds": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 604800,
+          "default": 86400,
+          "description": "How long the old key keeps verifying; 0 ends it now."
+        },
+        "expires_at": {
+          "type": "string",
+          "format": "date-time",
+          "description": "The new key's expiry, as on create."
         }
       }
     },

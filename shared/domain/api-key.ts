@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { DomainError, ValidationError } from './errors';
 import { isUuid } from './slug';
 
 /**
@@ -33,6 +34,94 @@ export const DEFAULT_SCOPES: readonly Scope[] = [
   'swagger:read',
 ];
 
+/** A key cannot hand on what it does not hold (403 `scope_not_held`). */
+export class ScopeNotHeldError extends DomainError {
+  constructor(scope: Scope) {
+    super('scope_not_held', `scopes: the calling API key cannot grant ${scope}, which it does not hold`);
+  }
+}
+
+/**
+ * The scopes a new (or rolled) key gets: the one rule for both planes, so that no key is ever
+ * made with a scope its maker does not hold. `held` is what the maker holds: the calling key's
+ * scopes on the tenant plane, every scope for an operator.
+ * - `requested` absent: the default read scopes the maker holds; none of them -> 400 naming `scopes`.
+ * - `requested` empty: 400 naming `scopes` (never a silent default).
+ * - a requested scope the maker does not hold: 403 `scope_not_held`.
+ * The result is always a non-empty subset of `held`, in the order requested.
+ */
+export function grantableScopes(
+  requested: readonly Scope[] | undefined,
+  held: readonly Scope[] = SCOPES,
+): Scope[] {
+  if (requested === undefined) {
+    const defaults = DEFAULT_SCOPES.filter((s) => held.includes(s));
+    if (defaults.length === 0) {
+      throw new ValidationError(
+        `scopes is required: the calling API key holds none of the default read scopes (${DEFAULT_SCOPES.join(', ')})`,
+      );
+    }
+    return defaults;
+  }
+  if (requested.length === 0) {
+    throw new ValidationError(
+      'scopes must name at least one scope; leave it out for the default read scopes',
+    );
+  }
+  const extra = requested.find((s) => !held.includes(s));
+  if (extra !== undefined) throw new ScopeNotHeldError(extra);
+  return [...new Set(requested)];
+}
+
+const DAY_MS = 86_400_000;
+/** The default longest lifetime of a key (`TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS`). */
+export const DEFAULT_MAX_KEY_LIFETIME_DAYS = 365;
+
+/**
+ * When a new key expires: the one lifetime rule for both planes.
+ * - `requested` a time: it must be in the future and at most `maxLifetimeDays` ahead (400 naming
+ *   `expires_at`, with the limit);
+ * - absent: `now` + `maxLifetimeDays`;
+ * - `null` (never expires): only where `mayNeverExpire` (an operator's explicit choice), else 400.
+ */
+export function keyExpiry(
+  requested: string | null | undefined,
+  now: Date,
+  options: { readonly maxLifetimeDays: number; readonly mayNeverExpire: boolean },
+): string | null {
+  const latest = now.getTime() + options.maxLifetimeDays * DAY_MS;
+  if (requested === undefined) return new Date(latest).toISOString();
+  if (requested === null) {
+    if (options.mayNeverExpire) return null;
+    throw new ValidationError(
+      'expires_at must be a date-time: only an operator may create a key that never expires',
+    );
+  }
+  const at = Date.parse(requested);
+  if (Number.isNaN(at)) throw new ValidationError('expires_at must be an RFC 3339 date-time');
+  if (at <= now.getTime()) throw new ValidationError('expires_at must be in the future');
+  if (at > latest) {
+    throw new ValidationError(
+      `expires_at must be at most ${options.maxLifetimeDays} days ahead (the maximum key lifetime), so no later than ${new Date(latest).toISOString()}`,
+    );
+  }
+  return new Date(at).toISOString();
+}
+
+/** How long a rolled key keeps working beside its successor: default a day, at most a week. */
+export const DEFAULT_ROLL_OVERLAP_SECONDS = 86_400;
+export const MAX_ROLL_OVERLAP_SECONDS = 604_800;
+
+/**
+ * The rolled key's new expiry: `overlapSeconds` from now, never later than it already expired
+ * (0 = now, so it stops verifying at once).
+ */
+export function rolledExpiry(key: Pick<ApiKey, 'expires_at'>, now: Date, overlapSeconds: number): string {
+  const end = now.getTime() + overlapSeconds * 1000;
+  const current = key.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(key.expires_at);
+  return new Date(Math.min(end, current)).toISOString();
+}
+
 export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}$/;
 export const DEFAULT_KEY_PREFIX = 'trk';
 
@@ -56,6 +145,8 @@ export interface ApiKey {
   /** The leading part of the plaintext, for UIs: the prefix and the start of the public id. */
   readonly prefix: string;
   readonly created_by?: string;
+  /** The key this one was rolled from (`api_key.rolled`). */
+  readonly rolled_from?: string;
   readonly created_at: string;
   readonly expires_at: string | null;
   readonly revoked_at: string | null;

@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   plan_not_eligible: 409,
   trial_used: 409,
   already_entitled: 409,
+  api_key_unusable: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -19,6 +19,16 @@ export interface ApiKeyStore {
    * was revoked meanwhile.
    */
   revokeKey(id: string, revokedAt: string, audit: AuditInput): Promise<boolean>;
+  /**
+   * A roll, in one transaction: the new record, the old key's new expiry and the one audit
+   * event. The old key must still be unrevoked with the expiry it was read with (`was`), else
+   * nothing is written and an ApiKeyChangedError says so.
+   */
+  rollKey(
+    next: ApiKeyRecord,
+    previous: { readonly id: string; readonly was: string | null; readonly expires_at: string },
+    audit: AuditInput,
+  ): Promise<void>;
   /** Bookkeeping, not a state change: sets `last_used_at` unless it is already after `notAfter`. */
   touchKey(id: string, usedAt: string, notAfter: string): Promise<void>;
   /** Replaces the hash made with old parameters, if it is still `previous`. */

@@ -3,16 +3,19 @@ import {
   type ApiKey,
   type ApiKeyRecord,
   apiKeyView,
-  DEFAULT_SCOPES,
   displayPrefix,
   formatKey,
+  grantableScopes,
   KEY_SECRET_BYTES,
+  keyExpiry,
   keyUnusable,
   parseKey,
+  rolledExpiry,
+  SCOPES,
   type Scope,
 } from '../domain/api-key';
 import type { AuditInput } from '../domain/audit';
-import { DomainError, NotFoundError, TenantNotFoundError, ValidationError } from '../domain/errors';
+import { DomainError, NotFoundError, TenantNotFoundError } from '../domain/errors';
 import type { KeyHasher } from '../domain/key-hash';
 import { TtlCache } from '../domain/lru';
 import type { Tenant, TenantStatus } from '../domain/tenant';
@@ -34,13 +37,36 @@ export class ApiKeyNotFoundError extends NotFoundError {
   }
 }
 
+/** A key that is revoked or expired cannot be rolled (409 `api_key_unusable`). */
+export class ApiKeyUnusableError extends DomainError {
+  constructor(why: 'revoked' | 'expired') {
+    super('api_key_unusable', `the key is ${why}: only a live key can be rolled; create a new one instead`);
+  }
+}
+
 export interface NewApiKey {
   readonly tenant_id: string;
   readonly name: string;
   readonly product?: string;
+  /** Absent: the default read scopes the maker holds (`grantableScopes`). */
   readonly scopes?: readonly Scope[];
   readonly created_by?: string;
-  readonly expires_at?: string;
+  /** Absent: the maximum lifetime from now; `null` (operators only): never expires (`keyExpiry`). */
+  readonly expires_at?: string | null;
+}
+
+export interface KeyRoll {
+  /** How long the old key keeps working beside the new one. */
+  readonly overlap_seconds: number;
+  /** The new key's expiry, as on create. */
+  readonly expires_at?: string | null;
+}
+
+export interface RolledApiKey {
+  readonly api_key: ApiKey;
+  readonly plaintext: string;
+  /** The rolled key and the time it stops verifying. */
+  readonly previous: { readonly id: string; readonly expires_at: string };
 }
 
 export type Verification =
@@ -55,6 +81,8 @@ export type Verification =
 export interface ApiKeyOptions {
   /** The prefix new keys carry (validated by the configuration). */
   readonly prefix: string;
+  /** The longest a new key may live, and the lifetime of one created without an expiry. */
+  readonly maxLifetimeDays: number;
 }
 
 /** Invalid answers are cached too, but briefly: a reactivated tenant's keys work again soon. */
@@ -156,7 +184,7 @@ export class ApiKeyService {
     private readonly hasher: KeyHasher,
     private readonly clock: Clock,
     private readonly options: ApiKeyOptions,
-    cache: KeyVerificationCache,
+    private readonly cache: KeyVerificationCache,
     touchedEntries = 10_000,
   ) {
     this.valid = cache.valid;
@@ -164,33 +192,107 @@ export class ApiKeyService {
     this.touched = new TtlCache(touchedEntries, TOUCH_INTERVAL_MS, () => clock.now().getTime());
   }
 
-  async create(input: NewApiKey, actor: Actor): Promise<{ api_key: ApiKey; plaintext: string }> {
+  /**
+   * A new key; the plaintext exists only in the answer. `by`: the tenant-plane key asking, which
+   * can hand on only scopes it holds and cannot make a key that never expires (operators pass
+   * nothing). The scope and lifetime rules are the domain's (`grantableScopes`, `keyExpiry`).
+   */
+  async create(input: NewApiKey, actor: Actor, by?: ApiKey): Promise<{ api_key: ApiKey; plaintext: string }> {
     const now = this.clock.now();
-    if (input.expires_at !== undefined && Date.parse(input.expires_at) <= now.getTime()) {
-      throw new ValidationError('body.expires_at must be in the future');
-    }
+    const scopes = grantableScopes(input.scopes, by?.scopes ?? SCOPES);
+    const expires_at = keyExpiry(input.expires_at, now, this.lifetime(by));
+    if (by && by.tenant_id !== input.tenant_id)
+      throw new Error('a tenant key can only make keys of its tenant');
     const tenant = await this.liveTenant(input.tenant_id);
+    const created_by = by ? `api_key:${by.id}` : input.created_by;
+    const { record, plaintext } = await this.mint(
+      { tenant_id: tenant.id, name: input.name, product: input.product, scopes, created_by, expires_at },
+      now,
+    );
+    await this.store.createKey(record, keyEvent(actor, 'api_key.created', record));
+    return { api_key: apiKeyView(record), plaintext };
+  }
+
+  /**
+   * Rolls a live key: a new key with the same tenant, name, product and scopes (and creator),
+   * while the old one keeps verifying for `overlap_seconds` from now (never longer than it
+   * already would). The new key, the old key's expiry and one `api_key.rolled` event commit in
+   * one transaction. `by`: the tenant-plane key asking: another tenant's key is "not found"
+   * exactly like a key that does not exist, and it can roll only keys whose scopes it holds
+   * (it gets the new plaintext). This container stops trusting its cached answer at once.
+   */
+  async roll(id: string, input: KeyRoll, actor: Actor, by?: ApiKey): Promise<RolledApiKey> {
+    const now = this.clock.now();
+    const expires_at = keyExpiry(input.expires_at, now, this.lifetime(by));
+    const old = await this.store.getKey(id);
+    if (!old || (by && old.tenant_id !== by.tenant_id)) throw new ApiKeyNotFoundError();
+    const unusable = keyUnusable(old, now);
+    if (unusable) throw new ApiKeyUnusableError(unusable);
+    const scopes = grantableScopes(old.scopes, by?.scopes ?? SCOPES);
+    await this.liveTenant(old.tenant_id);
+    const { record, plaintext } = await this.mint(
+      {
+        tenant_id: old.tenant_id,
+        name: old.name,
+        product: old.product,
+        scopes,
+        created_by: by ? `api_key:${by.id}` : old.created_by,
+        expires_at,
+        rolled_from: old.id,
+      },
+      now,
+    );
+    const previous = { id: old.id, expires_at: rolledExpiry(old, now, input.overlap_seconds) };
+    this.cache.evict(old.id);
+    await this.store.rollKey(
+      record,
+      { id: old.id, was: old.expires_at, expires_at: previous.expires_at },
+      keyEvent(actor, 'api_key.rolled', record, {
+        key_id: record.id,
+        rolled_from: old.id,
+        previous_prefix: old.prefix,
+        previous_expires_at: previous.expires_at,
+        overlap_seconds: input.overlap_seconds,
+      }),
+    );
+    // Again: a verify that raced the write may have cached the old key meanwhile.
+    this.cache.evict(old.id);
+    return { api_key: apiKeyView(record), plaintext, previous };
+  }
+
+  private lifetime(by: ApiKey | undefined) {
+    return { maxLifetimeDays: this.options.maxLifetimeDays, mayNeverExpire: by === undefined };
+  }
+
+  /** A fresh id and secret, and the record that holds the secret's hash only. */
+  private async mint(
+    fields: Pick<ApiKey, 'tenant_id' | 'name' | 'scopes' | 'expires_at'> & {
+      readonly product: string | undefined;
+      readonly created_by: string | undefined;
+      readonly rolled_from?: string;
+    },
+    now: Date,
+  ): Promise<{ record: ApiKeyRecord; plaintext: string }> {
     const id = randomUUID();
     const plaintext = formatKey(this.options.prefix, id, randomBytes(KEY_SECRET_BYTES));
     const parsed = parseKey(plaintext);
     if (!parsed) throw new Error('a freshly minted key does not parse');
     const record: ApiKeyRecord = {
       id,
-      tenant_id: tenant.id,
-      name: input.name,
-      ...(input.product === undefined ? {} : { product: input.product }),
-      scopes: input.scopes && input.scopes.length > 0 ? [...input.scopes] : [...DEFAULT_SCOPES],
+      tenant_id: fields.tenant_id,
+      name: fields.name,
+      ...(fields.product === undefined ? {} : { product: fields.product }),
+      scopes: [...fields.scopes],
       prefix: displayPrefix(this.options.prefix, id),
-      ...(input.created_by === undefined ? {} : { created_by: input.created_by }),
+      ...(fields.created_by === undefined ? {} : { created_by: fields.created_by }),
+      ...(fields.rolled_from === undefined ? {} : { rolled_from: fields.rolled_from }),
       created_at: now.toISOString(),
-      expires_at: input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
+      expires_at: fields.expires_at,
       revoked_at: null,
       last_used_at: null,
       secret_hash: await this.hasher.hash(parsed.secret),
     };
-    await this.store.createKey(record, keyEvent(actor, 'api_key.created', record));
-    const { secret_hash: _hash, ...api_key } = record;
-    return { api_key, plaintext };
+    return { record, plaintext };
   }
 
   /**

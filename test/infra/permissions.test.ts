@@ -44,6 +44,7 @@ describe('the permissions map', () => {
         'listTenantApiKeys',
         'createTenantApiKey',
         'revokeTenantApiKey',
+        'rollTenantApiKey',
         'getTenantSwagger',
       ].sort(),
     );

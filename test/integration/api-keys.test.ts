@@ -99,8 +99,9 @@ describe('createApiKey', () => {
       scopes: [...DEFAULT_SCOPES],
       revoked_at: null,
       last_used_at: null,
-      expires_at: null,
     });
+    // No immortal keys by default: the maximum lifetime (365 days) unless an operator says null.
+    expect(Date.parse(api_key.expires_at) - Date.parse(api_key.created_at)).toBe(365 * 86_400_000);
     expect(JSON.stringify(api_key)).not.toMatch(/argon2|secret_hash/);
     expect(await chainActions(tenantId)).toEqual(['tenant.created', 'api_key.created']);
   });
@@ -140,6 +141,8 @@ describe('createApiKey', () => {
       { expires_at: '2030-02-30T00:00:00Z' },
       { scopes: ['root'] },
       { scopes: ['audit:read', 'audit:read'] },
+      { scopes: [] },
+      { expires_at: new Date(Date.now() + 366 * 86_400_000).toISOString() },
       { name: 'x'.repeat(101) },
       { name: '' },
       { product: 'Not An Id' },

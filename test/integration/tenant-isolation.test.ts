@@ -37,9 +37,11 @@ interface Tenant {
   /** All scopes. */
   readonly key: string;
   readonly keyId: string;
-  /** A second key: the target of other tenants' DELETE attempts; must stay live. */
+  /** A second key: the target of other tenants' DELETE and roll attempts; must stay live and unchanged. */
   readonly victimKeyId: string;
   readonly victimKey: string;
+  /** The victim key's expiry as created: a roll by another tenant would move it. */
+  readonly victimExpiresAt: string | null;
   readonly revokedKey: string;
   readonly expiredKey: string;
   /** The main key's id with a wrong secret and a right checksum: costs a read and a hash to refuse. */
@@ -88,7 +90,11 @@ async function createKey(tenantId: string, name: string, extra: Record<string, u
     }),
     201,
   );
-  return { id: res.body.api_key.id as string, plaintext: res.body.plaintext as string };
+  return {
+    id: res.body.api_key.id as string,
+    plaintext: res.body.plaintext as string,
+    expiresAt: res.body.api_key.expires_at as string | null,
+  };
 }
 
 async function setUp(): Promise<Map<string, Tenant>> {
@@ -139,6 +145,7 @@ async function setUp(): Promise<Map<string, Tenant>> {
       keyId: main.id,
       victimKeyId: victim.id,
       victimKey: victim.plaintext,
+      victimExpiresAt: victim.expiresAt,
       revokedKey: revoked.plaintext,
       expiredKey: expired.plaintext,
       forgedKey: formatKey('trk', main.id, randomBytes(32)),
@@ -305,6 +312,7 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
     case 'createTenantApiKey':
       return [plain(201, { name: 'probe', scopes: ['profile:read'] })];
     case 'revokeTenantApiKey':
+    case 'rollTenantApiKey':
       return [
         {
           ...base,
@@ -317,6 +325,7 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
           ...base,
           label: `${op.operationId} (other tenant's key id)`,
           path: ({ caller, a, b }) => op.path.replace('{id}', (caller === b ? a : b).victimKeyId),
+          ...(op.method === 'POST' ? { body: { overlap_seconds: 0 } } : {}),
           success: () => 404,
         },
       ];
@@ -495,9 +504,22 @@ async function crossTenantWrites(all: readonly Tenant[]): Promise<string[]> {
   const out: string[] = [];
   for (const t of all) {
     const keys = await ok(stack.request('GET', `/v1/api-keys?tenant_id=${t.id}&limit=200`), 200);
-    const items = keys.body.items as { id: string; revoked_at: string | null; created_by?: string }[];
-    if (items.find((k) => k.id === t.victimKeyId)?.revoked_at !== null)
-      out.push(`${t.slug}'s victim key was revoked`);
+    const items = keys.body.items as {
+      id: string;
+      revoked_at: string | null;
+      expires_at: string | null;
+      created_by?: string;
+    }[];
+    const victim = items.find((k) => k.id === t.victimKeyId);
+    if (victim?.revoked_at !== null) out.push(`${t.slug}'s victim key was revoked`);
+    if (victim?.expires_at !== t.victimExpiresAt)
+      out.push(`${t.slug}'s victim key's expiry moved to ${victim?.expires_at} (rolled)`);
+    if (
+      items.some(
+        (k) => k.id !== t.victimKeyId && (k as { rolled_from?: string }).rolled_from === t.victimKeyId,
+      )
+    )
+      out.push(`${t.slug}'s victim key has a successor (rolled)`);
     for (const k of items) {
       if (!t.keyIds.has(k.id)) out.push(`${t.slug} holds a key it never made: ${k.id}`);
       const by = k.created_by?.startsWith('api_key:') ? k.created_by.slice('api_key:'.length) : undefined;
@@ -527,7 +549,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(10);
+  expect(tenantOps).toHaveLength(11);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.

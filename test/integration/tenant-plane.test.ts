@@ -209,6 +209,7 @@ describe('the credential', () => {
       ['GET', '/acme/audit'],
       ['POST', '/acme/audit?action=a.b'],
       ['GET', '/acme/api-keys'],
+      ['POST', `/acme/api-keys/${narrow.keyId}/roll`],
       ['GET', '/acme/swagger'],
       ['POST', '/acme/catalog/request?product=p'],
     ] as const) {
@@ -278,6 +279,7 @@ describe('frozen and archived tenants', () => {
       ['POST', '/frosty/audit?action=a.b'],
       ['POST', '/frosty/api-keys?name=n'],
       ['DELETE', `/frosty/api-keys/${t.keyId}`],
+      ['POST', `/frosty/api-keys/${t.keyId}/roll`],
       ['POST', '/frosty/catalog/request?product=p'],
     ] as const) {
       const res = await stack.request(method, path, as(t.key));

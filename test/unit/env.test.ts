@@ -24,6 +24,7 @@ const INTEGER_VARIABLES = [
   ['TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS', 'tokenCacheTtlSeconds', 300, 1, 86_400],
   ['TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS', 'tokenRefreshMinSeconds', 30, 0, 86_400],
   ['TENANT_REGISTRY_MAX_BODY_BYTES', 'maxBodyBytes', 65_536, 1024, 6_000_000],
+  ['TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS', 'keyMaxLifetimeDays', 365, 1, 3650],
 ] as const;
 
 describe('parseConfig', () => {
@@ -42,6 +43,7 @@ describe('parseConfig', () => {
       keyPrefix: 'trk',
       keyCacheTtlSeconds: 30,
       keyCacheSize: 10_000,
+      keyMaxLifetimeDays: 365,
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',

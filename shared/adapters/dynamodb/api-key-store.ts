@@ -4,7 +4,7 @@ import type { AuditInput } from '../../domain/audit';
 import { DomainError } from '../../domain/errors';
 import type { ApiKeyPage, ApiKeyStore } from '../../ports/api-key-store';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter } from './audited-writer';
+import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader, toItem } from './items';
 import { indexes, keys, stripKeys } from './keys';
 import { newestFirst } from './pages';
@@ -13,6 +13,13 @@ import { newestFirst } from './pages';
 class AlreadyRevoked extends DomainError {
   constructor() {
     super('conflict', 'the key is already revoked');
+  }
+}
+
+/** Thrown inside a roll when the old key was revoked or rolled between the read and the write. */
+export class ApiKeyChangedError extends DomainError {
+  constructor() {
+    super('conflict', 'the key was revoked or rolled by another request meanwhile; read it again');
   }
 }
 
@@ -47,19 +54,32 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async createKey(key: ApiKeyRecord, audit: AuditInput): Promise<void> {
+    await this.writer.commit(audit, () => [newKeyWrite(key)]);
+  }
+
+  async rollKey(
+    next: ApiKeyRecord,
+    previous: { readonly id: string; readonly was: string | null; readonly expires_at: string },
+    audit: AuditInput,
+  ): Promise<void> {
     await this.writer.commit(audit, () => [
+      newKeyWrite(next),
       {
         write: {
-          Put: {
-            Item: {
-              ...keys.apiKey(key.id),
-              entity: 'api_key',
-              ...indexes.tenantApiKeys(key.tenant_id, key.created_at, key.id),
-              ...keyToItem(key),
+          Update: {
+            Key: keys.apiKey(previous.id),
+            UpdateExpression: 'SET valid_until = :until',
+            // Unrevoked, and still with the expiry it was read with: a concurrent revoke or roll wins.
+            ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(revoked_at) AND ${
+              previous.was === null ? 'attribute_not_exists(valid_until)' : 'valid_until = :was'
+            }`,
+            ExpressionAttributeValues: {
+              ':until': previous.expires_at,
+              ...(previous.was === null ? {} : { ':was': previous.was }),
             },
-            ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
+        conflict: () => new ApiKeyChangedError(),
       },
     ]);
   }
@@ -117,6 +137,23 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       throw error;
     }
   }
+}
+
+/** A new key's Put: its record and its place in the tenant's list, never over an existing id. */
+function newKeyWrite(key: ApiKeyRecord): GuardedWrite {
+  return {
+    write: {
+      Put: {
+        Item: {
+          ...keys.apiKey(key.id),
+          entity: 'api_key',
+          ...indexes.tenantApiKeys(key.tenant_id, key.created_at, key.id),
+          ...keyToItem(key),
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+  };
 }
 
 /** Unset times are left out (never stored as NULL), so conditions can ask attribute_not_exists. */

@@ -1,0 +1,21 @@
+import * as z from 'zod/mini';
+import { apiKeys } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
+import { PLAINTEXT_WARNING, RollApiKeyBody } from '../../shared/http/api-key-schemas';
+import { endpoint } from '../../shared/http/endpoint';
+import { uuid } from '../../shared/http/schemas';
+
+export const handler = endpoint(
+  {
+    operation: contract.rollApiKey,
+    plane: 'operator',
+    params: z.strictObject({ id: uuid }),
+    body: RollApiKeyBody,
+    bodyRequired: false,
+    status: 201,
+  },
+  async ({ params, body, actor }) => ({
+    ...(await apiKeys().roll(params.id, body, actor)),
+    warning: PLAINTEXT_WARNING,
+  }),
+);
