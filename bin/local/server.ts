@@ -17,12 +17,13 @@ export function serve(router: Router, options: { port: number; host?: string }):
       const response = await router.handle({
         method: req.method ?? 'GET',
         url: req.url ?? '/',
-        headers: req.headers,
+        // Every value of a repeated header (`req.headers` keeps the first Authorization only).
+        headers: req.headersDistinct,
         body,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
       });
       res.writeHead(response.statusCode, response.headers);
-      res.end(response.body);
+      res.end(req.method === 'HEAD' ? undefined : response.body);
     } catch {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":"internal","message":"internal error"}');
@@ -34,7 +35,8 @@ export function serve(router: Router, options: { port: number; host?: string }):
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body's bytes as received: decoding (and refusing what is not UTF-8) is the handler's job. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,7 +49,7 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
