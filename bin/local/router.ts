@@ -65,9 +65,10 @@ export async function createRouter(): Promise<Router> {
     match,
     async handle(request) {
       const url = new URL(request.url, 'http://local');
-      const found = target(request.method.toUpperCase(), url.pathname);
+      const method = request.method.toUpperCase();
+      const found = target(method, url.pathname);
       const handler = found && handlers.get(found.operation.operationId);
-      if (!found || !handler) return unknownRoute();
+      if (!found || !handler) return method === 'HEAD' ? { ...unknownRoute(), body: '' } : unknownRoute();
       const requestId = `local-${Date.now().toString(36)}-${(counter++).toString(36)}`;
       const event = apiGatewayEvent(request, url, found.operation.path, found.params, requestId);
       const response = await handler(event, lambdaContext(requestId, found.operation.operationId));

@@ -10,8 +10,8 @@ import type { Actor } from '../services/actor';
 import { firstResponse } from '../services/idempotency';
 import type { TenantCaller } from '../services/tenant-access';
 import type { EndpointContext } from './context';
-import { adminAuth } from './middleware/admin-auth';
 import { UnknownRouteError } from './errors';
+import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
 import { gate } from './middleware/gate';
 import { idempotency } from './middleware/idempotency';
@@ -165,7 +165,8 @@ export function endpoint<
     };
     let response: HttpResponse;
     if (http.method === route.method) response = await chain(event, context);
-    else if (http.method === 'HEAD' && route.method === 'GET') response = withoutBody(await chain(event, context));
+    else if (http.method === 'HEAD' && route.method === 'GET')
+      response = withoutBody(await chain(event, context));
     else if (http.method === 'OPTIONS') response = await preflight(event, context);
     else response = unknownRoute();
     return forIngress(event, response);

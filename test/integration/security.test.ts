@@ -2,7 +2,7 @@ import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import { uniqueSlug } from '../fixtures/tenants';
 import { concreteRoutes } from '../support/routes';
-import { randomToken, type RequestOptions, startStack, type TestStack } from '../support/stack';
+import { type RequestOptions, randomToken, startStack, type TestStack } from '../support/stack';
 
 /**
  * The shared security suite, generated from openapi.yaml: every route, every way of getting
@@ -96,7 +96,9 @@ describe('a live tenant key sent twice, on every tenant route', () => {
   let key = '';
   let routesOfKey: ReturnType<typeof concreteRoutes> = [];
   beforeAll(async () => {
-    const tenant = await stack.request('POST', '/v1/tenants', { body: { slug: uniqueSlug('twice'), name: 'T' } });
+    const tenant = await stack.request('POST', '/v1/tenants', {
+      body: { slug: uniqueSlug('twice'), name: 'T' },
+    });
     const created = await stack.request('POST', '/v1/api-keys', {
       body: { tenant_id: tenant.body.tenant.id, name: 'k', scopes: SCOPES },
     });
@@ -109,20 +111,23 @@ describe('a live tenant key sent twice, on every tenant route', () => {
     ['X-Api-Key in two spellings', (k) => ({ 'X-Api-Key': k, 'x-api-key': k }), 'X-Api-Key'],
   ];
 
-  test.each(sent)('%s -> 401 repeated_credential, one auth.rejected line, on every route', async (_, h, name) => {
-    for (const route of routesOfKey) {
-      stack.logs.clear();
-      const res = await stack.request(route.method, route.url, { token: null, headers: h(key) });
-      expect([route.path, res.status, res.body.error, res.body.message]).toEqual([
-        route.path,
-        401,
-        'unauthorized',
-        `the ${name} header is repeated: send the credential once`,
-      ]);
-      const lines = stack.logs.events('auth.rejected');
-      expect([route.path, lines.length, lines[0]?.reason]).toEqual([route.path, 1, 'repeated_credential']);
-    }
-  });
+  test.each(sent)(
+    '%s -> 401 repeated_credential, one auth.rejected line, on every route',
+    async (_, h, name) => {
+      for (const route of routesOfKey) {
+        stack.logs.clear();
+        const res = await stack.request(route.method, route.url, { token: null, headers: h(key) });
+        expect([route.path, res.status, res.body.error, res.body.message]).toEqual([
+          route.path,
+          401,
+          'unauthorized',
+          `the ${name} header is repeated: send the credential once`,
+        ]);
+        const lines = stack.logs.events('auth.rejected');
+        expect([route.path, lines.length, lines[0]?.reason]).toEqual([route.path, 1, 'repeated_credential']);
+      }
+    },
+  );
 
   test('the key once, the tenant header twice -> 400 naming the header, on every route', async () => {
     for (const route of routesOfKey) {

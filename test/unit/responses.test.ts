@@ -161,7 +161,12 @@ describe('json', () => {
 
 describe('forIngress', () => {
   const response = json(200, { a: 1 }, { etag: '"v1"' });
-  const alb = { requestContext: { elb: { targetGroupArn: 'arn' } }, httpMethod: 'GET', path: '/', body: null };
+  const alb = {
+    requestContext: { elb: { targetGroupArn: 'arn' } },
+    httpMethod: 'GET',
+    path: '/',
+    body: null,
+  };
 
   it('leaves an API Gateway response as it is', () => {
     const event = { requestContext: { identity: { sourceIp: '1.2.3.4' } } } as unknown as HttpEvent;

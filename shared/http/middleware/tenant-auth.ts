@@ -94,7 +94,10 @@ function presentedKey(ctx: EndpointContext): string {
  * OPTIONS exactly as to the route's method. Whether such a tenant exists is never looked up.
  */
 export function tenantPathExists(path: string, settings: SelectionSettings): boolean {
-  return selectTenant({ path: pathSegment(path), header: undefined, query: undefined }, settings).kind !== 'no-route';
+  return (
+    selectTenant({ path: pathSegment(path), header: undefined, query: undefined }, settings).kind !==
+    'no-route'
+  );
 }
 
 /** The first path segment (`{tenant}`), decoded; a segment that does not decode names nothing. */
