@@ -5,8 +5,8 @@
  * C-based tools downstream cut at). Both are refused here, with the path of the offending field.
  *
  * The text is parsed natively first; a second pass over the (now known to be well-formed) text
- * finds repeated keys and escaped NULs without building anything per plain value, so it costs
- * about as much again as `JSON.parse` (a few milliseconds for 1 MB).
+ * finds repeated keys and escaped NULs without copying or decoding plain values: it adds a
+ * quarter to four fifths of `JSON.parse`'s own time (`npx tsx bench/json-body.ts`, J1).
  */
 
 export type JsonBodyResult =
