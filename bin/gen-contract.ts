@@ -68,6 +68,20 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = ${JSON.strin
 `;
 }
 
+/** The order methods are listed in an \`Allow\` header. */
+const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * What \`OPTIONS <path>\` answers in \`Allow\`: the methods of the path's operations, plus HEAD
+ * where there is a GET (answered like the GET without a body) and OPTIONS itself.
+ */
+export function allowOf(ops: readonly { method: string; path: string }[], path: string): string {
+  const methods = new Set(ops.filter((o) => o.path === path).map((o) => o.method));
+  if (methods.has('GET')) methods.add('HEAD');
+  methods.add('OPTIONS');
+  return ALLOW_ORDER.filter((m) => methods.has(m)).join(', ');
+}
+
 export function renderRoutes(): string {
   const spec = loadSpec();
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -77,7 +91,7 @@ export function renderRoutes(): string {
   const consts = ops
     .map(
       (o) =>
-        `export const ${o.operationId} = {\n  operationId: '${o.operationId}',\n  method: '${o.method}',\n  path: '${o.path}',\n  plane: '${o.plane}',\n${o.scope ? `  scope: '${o.scope}',\n` : ''}} as const satisfies Route;`,
+        `export const ${o.operationId} = {\n  operationId: '${o.operationId}',\n  method: '${o.method}',\n  path: '${o.path}',\n  plane: '${o.plane}',\n${o.scope ? `  scope: '${o.scope}',\n` : ''}  allow: '${allowOf(ops, o.path)}',\n} as const satisfies Route;`,
     )
     .join('\n');
   return `// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
@@ -92,6 +106,8 @@ export interface Route {
   readonly plane: Plane;
   /** Tenant plane: the API-key scope the operation needs. */
   readonly scope?: Scope;
+  /** The \`Allow\` header of the route's path: every method it answers, HEAD and OPTIONS included. */
+  readonly allow: string;
 }
 
 export const CONTRACT_VERSION = '${spec.info.version}';

@@ -1,20 +1,25 @@
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { kebab } from '../../shared/contract/planes';
 import { type Operation, operations } from '../../shared/contract/spec';
 import type { EndpointHandler } from '../../shared/http/endpoint';
 import { matchPath } from '../../shared/http/request';
-import { type HttpResponse, unknownRoute } from '../../shared/http/responses';
+import { type HttpResponse, type LambdaHttpResponse, unknownRoute } from '../../shared/http/responses';
 
 /**
  * Routes requests to the very handlers Lambda runs, from openapi.yaml. Literal segments win
  * over parameters (`/v1/tenants/by-slug/{slug}` before `/v1/tenants/{id}`), as in API Gateway.
+ * `HEAD` goes to the path's GET function and `OPTIONS` to any function of the path, which
+ * answer them themselves (see `endpoint()`), as the deployed ingress routes them.
  */
 export interface LocalRequest {
   readonly method: string;
   /** Path with the query string, as on the wire. */
   readonly url: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body?: string;
+  /** A header sent several times is a list of its values (`IncomingMessage.headersDistinct`). */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** Text, or the bytes as received (passed on base64-encoded when they are not UTF-8). */
+  readonly body?: string | Uint8Array;
   readonly sourceIp?: string;
 }
 
@@ -45,20 +50,40 @@ export async function createRouter(): Promise<Router> {
     }
     return undefined;
   };
+  /** The function a method reaches: HEAD the GET's, OPTIONS the first of the path's. */
+  const target = (method: string, path: string) => {
+    if (method === 'HEAD') return match('GET', path);
+    if (method !== 'OPTIONS') return match(method, path);
+    for (const operation of ops) {
+      const params = matchPath(operation.path, path);
+      if (params) return { operation, params };
+    }
+    return undefined;
+  };
 
   return {
     match,
     async handle(request) {
       const url = new URL(request.url, 'http://local');
-      const found = match(request.method.toUpperCase(), url.pathname);
+      const method = request.method.toUpperCase();
+      const found = target(method, url.pathname);
       const handler = found && handlers.get(found.operation.operationId);
-      if (!found || !handler) return unknownRoute();
+      if (!found || !handler) return method === 'HEAD' ? { ...unknownRoute(), body: '' } : unknownRoute();
       const requestId = `local-${Date.now().toString(36)}-${(counter++).toString(36)}`;
       const event = apiGatewayEvent(request, url, found.operation.path, found.params, requestId);
       const response = await handler(event, lambdaContext(requestId, found.operation.operationId));
-      return { ...response, operationId: found.operation.operationId };
+      return { ...singleValued(response), operationId: found.operation.operationId };
     },
   };
+}
+
+/** API Gateway events get API Gateway responses; this only satisfies the type. */
+function singleValued(response: LambdaHttpResponse): HttpResponse {
+  if ('headers' in response) return response;
+  const { multiValueHeaders, ...rest } = response;
+  const headers: Record<string, string> = {};
+  for (const [name, values] of Object.entries(multiValueHeaders)) headers[name] = values.join(',');
+  return { ...rest, headers };
 }
 
 /** The API Gateway REST proxy event a deployed function would receive. */
@@ -69,14 +94,18 @@ function apiGatewayEvent(
   params: Record<string, string>,
   requestId: string,
 ): APIGatewayProxyEvent {
+  // As API Gateway does: `headers` holds the last value of each header, `multiValueHeaders`
+  // every value. Names differing only in case stay apart, as sent.
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (const [k, v] of Object.entries(request.headers)) {
     if (v === undefined) continue;
-    const values = Array.isArray(v) ? v : [v];
-    headers[k] = values.join(',');
+    const values: string[] = typeof v === 'string' ? [v] : [...v];
+    if (values.length === 0) continue;
+    headers[k] = values.at(-1) ?? '';
     multiValueHeaders[k] = values;
   }
+  const body = eventBody(request.body);
   const query: Record<string, string> = Object.create(null);
   const multiQuery: Record<string, string[]> = Object.create(null);
   for (const [k, v] of url.searchParams) {
@@ -94,8 +123,8 @@ function apiGatewayEvent(
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: Object.keys(params).length > 0 ? params : null,
     stageVariables: null,
-    body: request.body === undefined || request.body === '' ? null : request.body,
-    isBase64Encoded: false,
+    body: body.text,
+    isBase64Encoded: body.base64,
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -127,6 +156,14 @@ function apiGatewayEvent(
       },
     },
   };
+}
+
+/** Bytes that are UTF-8 go as text; others base64-encoded, so the handler sees them as they came. */
+function eventBody(body: LocalRequest['body']): { text: string | null; base64: boolean } {
+  if (body === undefined || body.length === 0) return { text: null, base64: false };
+  if (typeof body === 'string') return { text: body, base64: false };
+  if (isUtf8(body)) return { text: Buffer.from(body).toString('utf8'), base64: false };
+  return { text: Buffer.from(body).toString('base64'), base64: true };
 }
 
 function lambdaContext(requestId: string, operationId: string): Context {

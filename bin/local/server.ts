@@ -24,11 +24,12 @@ export function serve(router: Router, options: { port: number; host?: string }):
       const response = await router.handle({
         method: req.method ?? 'GET',
         url: req.url ?? '/',
-        headers: req.headers,
+        // Every value of a repeated header (`req.headers` keeps the first Authorization only).
+        headers: req.headersDistinct,
         body,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
       });
-      send(res, response);
+      send(res, response, false, req.method === 'HEAD');
     } catch {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":"internal","message":"internal error"}');
@@ -77,9 +78,9 @@ function listenFailure(error: NodeJS.ErrnoException, port: number, host: string)
   return error;
 }
 
-function send(res: ServerResponse, response: HttpResponse, close = false): void {
+function send(res: ServerResponse, response: HttpResponse, close = false, head = false): void {
   res.writeHead(response.statusCode, { ...response.headers, ...(close ? { connection: 'close' } : {}) });
-  res.end(response.body);
+  res.end(head ? undefined : response.body);
 }
 
 /** The endpoint layer's 413, with a request id of its own (no handler ran). */
@@ -96,11 +97,12 @@ function declaredLength(req: IncomingMessage): number {
 }
 
 /**
- * The whole body, or undefined when it is over MAX_WIRE_BODY. An oversized body is still read
+ * The body's bytes as received (decoding, and refusing what is not UTF-8, is the handler's job),
+ * or undefined when it is over MAX_WIRE_BODY. An oversized body is still read
  * to its end (and dropped), so the client, still sending, gets the 413 instead of a reset
  * connection.
  */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = declaredLength(req) > MAX_WIRE_BODY ? Number.POSITIVE_INFINITY : 0;
@@ -109,7 +111,7 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
       if (size <= MAX_WIRE_BODY) chunks.push(chunk);
       else chunks.length = 0;
     });
-    req.on('end', () => resolve(size > MAX_WIRE_BODY ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_WIRE_BODY ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

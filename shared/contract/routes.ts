@@ -10,6 +10,8 @@ export interface Route {
   readonly plane: Plane;
   /** Tenant plane: the API-key scope the operation needs. */
   readonly scope?: Scope;
+  /** The `Allow` header of the route's path: every method it answers, HEAD and OPTIONS included. */
+  readonly allow: string;
 }
 
 export const CONTRACT_VERSION = '1.0.0';
@@ -20,144 +22,168 @@ export const getHealthz = {
   method: 'GET',
   path: '/healthz',
   plane: 'public',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const getReadyz = {
   operationId: 'getReadyz',
   method: 'GET',
   path: '/readyz',
   plane: 'public',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const getVersion = {
   operationId: 'getVersion',
   method: 'GET',
   path: '/v1/version',
   plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const listTenants = {
   operationId: 'listTenants',
   method: 'GET',
   path: '/v1/tenants',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const createTenant = {
   operationId: 'createTenant',
   method: 'POST',
   path: '/v1/tenants',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const getTenantBySlug = {
   operationId: 'getTenantBySlug',
   method: 'GET',
   path: '/v1/tenants/by-slug/{slug}',
   plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const getTenant = {
   operationId: 'getTenant',
   method: 'GET',
   path: '/v1/tenants/{id}',
   plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
 } as const satisfies Route;
 export const retireTenant = {
   operationId: 'retireTenant',
   method: 'DELETE',
   path: '/v1/tenants/{id}',
   plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
 } as const satisfies Route;
 export const updateTenant = {
   operationId: 'updateTenant',
   method: 'PATCH',
   path: '/v1/tenants/{id}',
   plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
 } as const satisfies Route;
 export const activateTenant = {
   operationId: 'activateTenant',
   method: 'POST',
   path: '/v1/tenants/{id}/activate',
   plane: 'operator',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const cancelTenant = {
   operationId: 'cancelTenant',
   method: 'POST',
   path: '/v1/tenants/{id}/cancel',
   plane: 'operator',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const listAliases = {
   operationId: 'listAliases',
   method: 'GET',
   path: '/v1/tenants/{id}/aliases',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const addAlias = {
   operationId: 'addAlias',
   method: 'POST',
   path: '/v1/tenants/{id}/aliases',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const removeAlias = {
   operationId: 'removeAlias',
   method: 'DELETE',
   path: '/v1/tenants/{id}/aliases/{slug}',
   plane: 'operator',
+  allow: 'DELETE, OPTIONS',
 } as const satisfies Route;
 export const grantEntitlement = {
   operationId: 'grantEntitlement',
   method: 'PUT',
   path: '/v1/tenants/{id}/entitlements/{product}',
   plane: 'operator',
+  allow: 'PUT, DELETE, OPTIONS',
 } as const satisfies Route;
 export const revokeEntitlement = {
   operationId: 'revokeEntitlement',
   method: 'DELETE',
   path: '/v1/tenants/{id}/entitlements/{product}',
   plane: 'operator',
+  allow: 'PUT, DELETE, OPTIONS',
 } as const satisfies Route;
 export const listEntitlements = {
   operationId: 'listEntitlements',
   method: 'GET',
   path: '/v1/entitlements',
   plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const listCatalog = {
   operationId: 'listCatalog',
   method: 'GET',
   path: '/v1/catalog',
   plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const putCatalogEntry = {
   operationId: 'putCatalogEntry',
   method: 'PUT',
   path: '/v1/catalog/{key}',
   plane: 'operator',
+  allow: 'PUT, OPTIONS',
 } as const satisfies Route;
 export const requestProduct = {
   operationId: 'requestProduct',
   method: 'POST',
   path: '/v1/catalog/request',
   plane: 'operator',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const requestTrial = {
   operationId: 'requestTrial',
   method: 'POST',
   path: '/v1/catalog/trial-request',
   plane: 'operator',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const listApiKeys = {
   operationId: 'listApiKeys',
   method: 'GET',
   path: '/v1/api-keys',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const createApiKey = {
   operationId: 'createApiKey',
   method: 'POST',
   path: '/v1/api-keys',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const revokeApiKey = {
   operationId: 'revokeApiKey',
   method: 'DELETE',
   path: '/v1/api-keys/{id}',
   plane: 'operator',
+  allow: 'DELETE, OPTIONS',
 } as const satisfies Route;
 export const rollApiKey = {
   operationId: 'rollApiKey',
@@ -170,30 +196,35 @@ export const verifyApiKey = {
   method: 'POST',
   path: '/v1/internal/api-keys/verify',
   plane: 'service',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const resolveClaims = {
   operationId: 'resolveClaims',
   method: 'POST',
   path: '/v1/internal/keycloak/claims',
   plane: 'service',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const listAuditEvents = {
   operationId: 'listAuditEvents',
   method: 'GET',
   path: '/v1/audit',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const appendAuditEvent = {
   operationId: 'appendAuditEvent',
   method: 'POST',
   path: '/v1/audit',
   plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const verifyAuditChain = {
   operationId: 'verifyAuditChain',
   method: 'GET',
   path: '/v1/audit/verify',
   plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const getTenantProfile = {
   operationId: 'getTenantProfile',
@@ -201,6 +232,7 @@ export const getTenantProfile = {
   path: '/{tenant}/profile',
   plane: 'tenant',
   scope: 'profile:read',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const getTenantEntitlements = {
   operationId: 'getTenantEntitlements',
@@ -208,6 +240,7 @@ export const getTenantEntitlements = {
   path: '/{tenant}/entitlements',
   plane: 'tenant',
   scope: 'entitlements:read',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const requestTenantProduct = {
   operationId: 'requestTenantProduct',
@@ -215,6 +248,7 @@ export const requestTenantProduct = {
   path: '/{tenant}/catalog/request',
   plane: 'tenant',
   scope: 'catalog:request',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const requestTenantTrial = {
   operationId: 'requestTenantTrial',
@@ -222,6 +256,7 @@ export const requestTenantTrial = {
   path: '/{tenant}/catalog/trial-request',
   plane: 'tenant',
   scope: 'catalog:request',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const listTenantAuditEvents = {
   operationId: 'listTenantAuditEvents',
@@ -229,6 +264,7 @@ export const listTenantAuditEvents = {
   path: '/{tenant}/audit',
   plane: 'tenant',
   scope: 'audit:read',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const appendTenantAuditEvent = {
   operationId: 'appendTenantAuditEvent',
@@ -236,6 +272,7 @@ export const appendTenantAuditEvent = {
   path: '/{tenant}/audit',
   plane: 'tenant',
   scope: 'audit:write',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const listTenantApiKeys = {
   operationId: 'listTenantApiKeys',
@@ -243,6 +280,7 @@ export const listTenantApiKeys = {
   path: '/{tenant}/api-keys',
   plane: 'tenant',
   scope: 'keys:manage',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const createTenantApiKey = {
   operationId: 'createTenantApiKey',
@@ -250,6 +288,7 @@ export const createTenantApiKey = {
   path: '/{tenant}/api-keys',
   plane: 'tenant',
   scope: 'keys:manage',
+  allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
 export const revokeTenantApiKey = {
   operationId: 'revokeTenantApiKey',
@@ -257,6 +296,7 @@ export const revokeTenantApiKey = {
   path: '/{tenant}/api-keys/{id}',
   plane: 'tenant',
   scope: 'keys:manage',
+  allow: 'DELETE, OPTIONS',
 } as const satisfies Route;
 export const rollTenantApiKey = {
   operationId: 'rollTenantApiKey',
@@ -271,6 +311,7 @@ export const getTenantSwagger = {
   path: '/{tenant}/swagger',
   plane: 'tenant',
   scope: 'swagger:read',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 
 /** Every route by operationId (the local router and the tests; handlers import their own). */

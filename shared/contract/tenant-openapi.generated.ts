@@ -804,7 +804,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
   },
   "responses": {
     "BadRequest": {
-      "description": "The request is malformed or fails validation.",
+      "description": "The request is malformed or fails validation (`invalid_input`, the message names the\nfield, parameter or header). Besides each operation's own rules: a body that is not\nUTF-8, a key sent twice in one JSON object, a NUL in a body string or key or in a query\nvalue, a query parameter sent twice, the tenant header or `Idempotency-Key` sent twice,\na malformed `If-Match`.\n",
       "content": {
         "application/json": {
           "schema": {
@@ -854,7 +854,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "TenantUnauthorized": {
-      "description": "No tenant API key, or not a valid one (malformed, unknown, revoked, expired, of an archived tenant, or the admin token).",
+      "description": "No tenant API key, or not a valid one (malformed, unknown, revoked, expired, of an archived tenant, or the admin token), or `Authorization` or `X-Api-Key` sent more than once.",
       "headers": {
         "WWW-Authenticate": {
           "schema": {

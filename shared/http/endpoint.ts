@@ -10,14 +10,24 @@ import type { Actor } from '../services/actor';
 import { firstResponse } from '../services/idempotency';
 import type { TenantCaller } from '../services/tenant-access';
 import type { EndpointContext } from './context';
+import { UnknownRouteError } from './errors';
 import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
 import { gate } from './middleware/gate';
 import { idempotency } from './middleware/idempotency';
 import { type InputSchemas, input } from './middleware/input';
 import { logging } from './middleware/logging';
-import { type HttpEvent, type HttpRequest, toHttpRequest } from './request';
-import { type HttpResponse, json, type Reply } from './responses';
+import { type HttpEvent, type HttpRequest, matchPath, toHttpRequest } from './request';
+import {
+  allowed,
+  forIngress,
+  type HttpResponse,
+  json,
+  type LambdaHttpResponse,
+  type Reply,
+  unknownRoute,
+  withoutBody,
+} from './responses';
 
 type Out<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
 
@@ -55,9 +65,14 @@ export interface EndpointOptions {
   readonly selectors?: InputSchemas['selectors'];
   /** The query string and the body are one set of parameters, body winning (`mergeParameters`). */
   readonly merge?: boolean;
+  /**
+   * OPTIONS: whether a path that fits the route's template names something that can exist (the
+   * tenant plane: a `{tenant}` no tenant can have is an unknown route). Default: every path.
+   */
+  readonly pathExists?: (request: HttpRequest) => boolean;
 }
 
-export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<HttpResponse>) & {
+export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<LambdaHttpResponse>) & {
   /** What the handler declared, for the contract tests. */
   readonly spec: EndpointSpec<unknown, unknown, unknown>;
 };
@@ -67,6 +82,13 @@ export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<H
  * logging context -> authentication by plane -> input parsing -> idempotency -> error
  * mapper (last, so its onError answers first). The handler gets validated input and an
  * actor, and returns a body (or a `reply` with headers).
+ *
+ * Besides its own method, a function answers two more, so that whichever function an ingress
+ * routes them to, they behave alike: `HEAD` (when the operation is a GET) runs the whole GET
+ * chain, authentication included, and answers its status and headers without the body;
+ * `OPTIONS` on the route's path answers 204 with the path's methods in `Allow` (from the
+ * route table), after the off-by-default gate and before authentication. Any other method,
+ * and an OPTIONS path the route does not fit, is an unknown route.
  */
 export function endpoint<
   P extends z.ZodMiniType | undefined = undefined,
@@ -123,14 +145,31 @@ export function endpoint<
     chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
   chain.use(errorMapper());
 
-  const lambda = async (event: HttpEvent, context: Context) => {
+  const preflight = middy(async (_event: unknown, context: Context): Promise<HttpResponse> => {
+    const { http } = (context as EndpointContext).endpoint;
+    const fits = matchPath(route.path, http.path) !== undefined && (options.pathExists?.(http) ?? true);
+    if (!fits) throw new UnknownRouteError();
+    return allowed(route.allow);
+  })
+    .use(gate(spec.plane, { config, tokens: app.adminTokens }))
+    .use(logging())
+    .use(errorMapper());
+
+  const lambda = async (event: HttpEvent, context: Context): Promise<LambdaHttpResponse> => {
+    const http = toHttpRequest(event, context);
     (context as EndpointContext).endpoint = {
       operationId: route.operationId,
       route,
       started: Date.now(),
-      http: toHttpRequest(event, context),
+      http,
     };
-    return chain(event, context);
+    let response: HttpResponse;
+    if (http.method === route.method) response = await chain(event, context);
+    else if (http.method === 'HEAD' && route.method === 'GET')
+      response = withoutBody(await chain(event, context));
+    else if (http.method === 'OPTIONS') response = await preflight(event, context);
+    else response = unknownRoute();
+    return forIngress(event, response);
   };
   return Object.assign(lambda, { spec: spec as EndpointSpec<unknown, unknown, unknown> });
 }

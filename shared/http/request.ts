@@ -7,23 +7,27 @@ export type HttpEvent = APIGatewayProxyEvent | ALBEvent;
 export interface HttpRequest {
   readonly method: string;
   readonly path: string;
+  /** Each header once, several values joined by `,`; `repeatedHeaders` names those sent more than once. */
   readonly headers: Readonly<Record<string, string>>;
+  readonly repeatedHeaders: readonly string[];
   /** Each query parameter once; `repeated` names those sent more than once. */
   readonly query: Readonly<Record<string, string>>;
   readonly repeated: readonly string[];
+  /** The body as text; undefined when there is none, or when its bytes are not UTF-8 (`bodyNotUtf8`). */
   readonly body: string | undefined;
+  readonly bodyNotUtf8: boolean;
   readonly bodyBytes: number;
   readonly sourceIp: string;
   readonly requestId: string;
 }
 
+/** Fatal: a byte sequence that is not UTF-8 is an error, never silently U+FFFD. BOMs stay in the text. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** In a `u` regex a surrogate pair is one code point, so this matches lone surrogates only. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsRequestId'>): HttpRequest {
-  // Null-prototype maps: a parameter named `__proto__` or `constructor` is just a name.
-  const headers: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
-  for (const [k, v] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (v && v.length > 0) headers[k.toLowerCase()] = v.join(',');
-  }
+  const { headers, repeatedHeaders } = headersOf(event);
 
   // ALB hands query strings over still URL-encoded; API Gateway decodes them. Group by the
   // decoded name, so `st%61tus` and `status` are one (repeated) parameter either way.
@@ -44,19 +48,68 @@ export function toHttpRequest(event: HttpEvent, context: Pick<Context, 'awsReque
     query[name] = list.at(-1) ?? '';
   }
 
-  const raw = event.body ?? undefined;
-  const body = raw !== undefined && event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const { body, bytes, notUtf8 } = bodyOf(event);
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
     headers,
+    repeatedHeaders,
     query,
     repeated,
-    body: body === '' ? undefined : body,
-    bodyBytes: body === undefined ? 0 : Buffer.byteLength(body, 'utf8'),
+    body,
+    bodyNotUtf8: notUtf8,
+    bodyBytes: bytes,
     sourceIp: sourceIpOf(event, headers),
     requestId: context.awsRequestId,
   };
+}
+
+/**
+ * Headers by lower-case name. API Gateway sends `multiValueHeaders` (every value) beside
+ * `headers` (the last one); an ALB sends one or the other, `multiValueHeaders` when the target
+ * group enables them. Names are grouped case-insensitively, so `X-Api-Key` and `x-api-key` are
+ * one header sent twice. Without multi-value headers a repeat can only show as two spellings.
+ */
+function headersOf(event: HttpEvent): { headers: Record<string, string>; repeatedHeaders: string[] } {
+  // Null-prototype maps: a header named `__proto__` or `constructor` is just a name.
+  const values: Record<string, string[]> = Object.create(null);
+  const fromMulti = new Set<string>();
+  for (const [k, v] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (!v || v.length === 0) continue;
+    const name = k.toLowerCase();
+    fromMulti.add(name);
+    values[name] = [...(values[name] ?? []), ...v];
+  }
+  for (const [k, v] of Object.entries(event.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (v === undefined || fromMulti.has(name)) continue;
+    values[name] = [...(values[name] ?? []), v];
+  }
+  const headers: Record<string, string> = Object.create(null);
+  const repeatedHeaders: string[] = [];
+  for (const [name, list] of Object.entries(values)) {
+    if (list.length > 1) repeatedHeaders.push(name);
+    headers[name] = list.join(',');
+  }
+  return { headers, repeatedHeaders };
+}
+
+/** The body as text, its size in bytes, and whether its bytes fail to be UTF-8. */
+function bodyOf(event: HttpEvent): { body: string | undefined; bytes: number; notUtf8: boolean } {
+  const raw = event.body ?? undefined;
+  if (raw === undefined || raw === '') return { body: undefined, bytes: 0, notUtf8: false };
+  if (!event.isBase64Encoded) {
+    // Already text (the ingress decoded it); a lone surrogate is what invalid bytes become.
+    const notUtf8 = LONE_SURROGATE.test(raw);
+    return { body: notUtf8 ? undefined : raw, bytes: Buffer.byteLength(raw, 'utf8'), notUtf8 };
+  }
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length === 0) return { body: undefined, bytes: 0, notUtf8: false };
+  try {
+    return { body: UTF8.decode(bytes), bytes: bytes.length, notUtf8: false };
+  } catch {
+    return { body: undefined, bytes: bytes.length, notUtf8: true };
+  }
 }
 
 function decode(value: string, encoded: boolean): string {

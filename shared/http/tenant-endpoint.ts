@@ -5,7 +5,7 @@ import type { Scope } from '../domain/api-key';
 import { TENANT_QUERY } from '../domain/tenant-selection';
 import type { TenantCaller } from '../services/tenant-access';
 import { type EndpointHandler, type EndpointInput, type EndpointSpec, endpoint } from './endpoint';
-import { tenantAuth } from './middleware/tenant-auth';
+import { tenantAuth, tenantPathExists } from './middleware/tenant-auth';
 
 export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane' | 'idempotent'> {
   /** Must agree with the operation's `security` in openapi.yaml; stated so a reader sees it. */
@@ -44,6 +44,7 @@ export function tenantEndpoint<
       authenticate: tenantAuth(app.tenantAccess, spec.scope, () => tenantSelectionConfig().header),
       selectors: { path: ['tenant'], query: [TENANT_QUERY] },
       merge: spec.operation.method === 'POST',
+      pathExists: (request) => tenantPathExists(request.path, tenantSelectionConfig()),
     },
   );
 }

@@ -296,6 +296,13 @@ interface Finding {
   response?: TestResponse;
 }
 
+/** Text as a JSON string; bytes that are not UTF-8 as text with each bad byte shown as \xNN. */
+const bodyPreview = (body: string | Uint8Array) =>
+  typeof body === 'string'
+    ? JSON.stringify(body)
+    : [...Buffer.from(body)]
+        .map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16)}`))
+        .join('');
 const sizeOf = (c: FuzzCase) => c.url.length + (c.body?.length ?? 0) + JSON.stringify(c.headers).length;
 const clip = (text: string, max: number) =>
   text.length > max ? `${text.slice(0, max)}... (${text.length} chars)` : text;
@@ -328,7 +335,7 @@ class Findings {
         `  headers: ${clip(JSON.stringify(c.headers), 200)}`,
         ...(c.body === undefined
           ? []
-          : [`  body (${Buffer.byteLength(c.body)} bytes): ${clip(JSON.stringify(c.body), 1200)}`]),
+          : [`  body (${Buffer.byteLength(c.body)} bytes): ${clip(bodyPreview(c.body), 1200)}`]),
         response ? `  -> ${response.status} ${clip(response.text, 300)}` : '  -> no response',
       );
     }

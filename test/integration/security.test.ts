@@ -1,7 +1,8 @@
 import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
+import { uniqueSlug } from '../fixtures/tenants';
 import { concreteRoutes } from '../support/routes';
-import { randomToken, startStack, type TestStack } from '../support/stack';
+import { type RequestOptions, randomToken, startStack, type TestStack } from '../support/stack';
 
 /**
  * The shared security suite, generated from openapi.yaml: every route, every way of getting
@@ -19,7 +20,9 @@ const guarded = concreteRoutes().filter((r) => r.plane !== 'public');
 const adminGuarded = guarded.filter((r) => r.plane === 'operator' || r.plane === 'service');
 const open = concreteRoutes().filter((r) => r.plane === 'public');
 
-const credentials: [string, (token: string) => Record<string, string>, string][] = [
+type Headers = NonNullable<RequestOptions['headers']>;
+
+const credentials: [string, (token: string) => Headers, string][] = [
   ['no credential', () => ({}), 'missing_credential'],
   ['a wrong token', () => ({ authorization: `Bearer ${randomToken()}` }), 'invalid_credential'],
   [
@@ -29,7 +32,30 @@ const credentials: [string, (token: string) => Record<string, string>, string][]
   ],
   ['the wrong scheme', (t) => ({ authorization: `Basic ${t}` }), 'wrong_scheme'],
   ['a bare token', (t) => ({ authorization: t }), 'wrong_scheme'],
+  // Which copy of a repeated credential counts is not ours to guess (issue 9): always refused.
+  [
+    'Authorization twice, the right token both times',
+    (t) => ({ authorization: [`Bearer ${t}`, `Bearer ${t}`] }),
+    'repeated_credential',
+  ],
+  [
+    'Authorization twice, the right token second',
+    (t) => ({ authorization: [`Bearer ${randomToken()}`, `Bearer ${t}`] }),
+    'repeated_credential',
+  ],
+  [
+    'Authorization twice, spelled differently',
+    (t) => ({ Authorization: `Bearer ${t}`, authorization: `Bearer ${t}` }),
+    'repeated_credential',
+  ],
+  [
+    'the right token and X-Api-Key twice',
+    (t) => ({ authorization: `Bearer ${t}`, 'x-api-key': [t, t] }),
+    'repeated_credential',
+  ],
 ];
+
+const REPEATED_MESSAGE = /^the (Authorization|X-Api-Key) header is repeated: send the credential once$/;
 
 describe.each(guarded)('$method $path', (route) => {
   test.each(credentials)('%s -> 401 and exactly one auth.rejected line', async (_, headers, reason) => {
@@ -37,6 +63,7 @@ describe.each(guarded)('$method $path', (route) => {
     const res = await stack.request(route.method, route.url, { token: null, headers: headers(stack.token) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('unauthorized');
+    if (reason === 'repeated_credential') expect(res.body.message).toMatch(REPEATED_MESSAGE);
     expect(res.headers['www-authenticate']).toBe('Bearer');
     const lines = stack.logs.events('auth.rejected');
     expect(lines).toHaveLength(1);
@@ -48,6 +75,73 @@ describe.each(guarded)('$method $path', (route) => {
     });
     // The credential never reaches a log line, whole or in part.
     expect(stack.logs.lines.join('\n')).not.toContain(stack.token.slice(4, 20));
+  });
+});
+
+describe('HEAD of every guarded GET route goes through authentication like the GET', () => {
+  test.each(guarded.filter((r) => r.method === 'GET'))('HEAD $path', async (route) => {
+    stack.logs.clear();
+    const res = await stack.request('HEAD', route.url, { token: null, unchecked: true });
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
+    expect(stack.logs.events('auth.rejected')).toEqual([
+      expect.objectContaining({ reason: 'missing_credential', route: `GET ${route.path}` }),
+    ]);
+  });
+});
+
+describe('a live tenant key sent twice, on every tenant route', () => {
+  let key = '';
+  let routesOfKey: ReturnType<typeof concreteRoutes> = [];
+  beforeAll(async () => {
+    const tenant = await stack.request('POST', '/v1/tenants', {
+      body: { slug: uniqueSlug('twice'), name: 'T' },
+    });
+    const created = await stack.request('POST', '/v1/api-keys', {
+      body: { tenant_id: tenant.body.tenant.id, name: 'k', scopes: SCOPES },
+    });
+    key = created.body.plaintext;
+    routesOfKey = concreteRoutes({ tenant: tenant.body.tenant.slug }).filter((r) => r.plane === 'tenant');
+  });
+  const sent: [string, (k: string) => Headers, string][] = [
+    ['Authorization', (k) => ({ authorization: [`Bearer ${k}`, `Bearer ${k}`] }), 'Authorization'],
+    ['X-Api-Key', (k) => ({ 'x-api-key': [k, k] }), 'X-Api-Key'],
+    ['X-Api-Key in two spellings', (k) => ({ 'X-Api-Key': k, 'x-api-key': k }), 'X-Api-Key'],
+  ];
+
+  test.each(sent)(
+    '%s -> 401 repeated_credential, one auth.rejected line, on every route',
+    async (_, h, name) => {
+      for (const route of routesOfKey) {
+        stack.logs.clear();
+        const res = await stack.request(route.method, route.url, { token: null, headers: h(key) });
+        expect([route.path, res.status, res.body.error, res.body.message]).toEqual([
+          route.path,
+          401,
+          'unauthorized',
+          `the ${name} header is repeated: send the credential once`,
+        ]);
+        const lines = stack.logs.events('auth.rejected');
+        expect([route.path, lines.length, lines[0]?.reason]).toEqual([route.path, 1, 'repeated_credential']);
+      }
+    },
+  );
+
+  test('the key once, the tenant header twice -> 400 naming the header, on every route', async () => {
+    for (const route of routesOfKey) {
+      const res = await stack.request(route.method, route.url.replace(/^\/[^/]+/, '/tenant'), {
+        token: null,
+        headers: { 'x-api-key': key, 'x-tenant-id': ['a', 'b'] },
+      });
+      expect([route.path, res.status, res.body.error, res.body.message]).toEqual([
+        route.path,
+        400,
+        'invalid_input',
+        'the X-Tenant-ID header is repeated: name the tenant once',
+      ]);
+    }
   });
 });
 
@@ -100,6 +194,15 @@ describe('switched off', () => {
       const res = await stack.request(route.method, route.url, { token: stack.token });
       expect([route.path, res.status, res.text]).toEqual([route.path, 404, UNKNOWN_ROUTE_BODY]);
       expect(res.headers).toEqual(unknown.headers);
+      // HEAD and OPTIONS are behind the same gate.
+      const options = await stack.request('OPTIONS', route.url, { token: null, unchecked: true });
+      expect([route.path, options.status, options.text]).toEqual([route.path, 404, UNKNOWN_ROUTE_BODY]);
+      expect(options.headers).toEqual(unknown.headers);
+      if (route.method === 'GET') {
+        const head = await stack.request('HEAD', route.url, { token: stack.token, unchecked: true });
+        expect([route.path, head.status, head.text]).toEqual([route.path, 404, '']);
+        expect(head.headers).toEqual(unknown.headers);
+      }
     }
     // Nobody's credential was judged: the API is simply not there.
     expect(stack.logs.events('auth.rejected')).toHaveLength(0);
@@ -110,6 +213,10 @@ describe('switched off', () => {
     for (const route of open) {
       const res = await stack.request(route.method, route.url, { token: null });
       expect(res.status).toBe(200);
+      const head = await stack.request('HEAD', route.url, { token: null, unchecked: true });
+      expect([head.status, head.text]).toEqual([200, '']);
+      const options = await stack.request('OPTIONS', route.url, { token: null, unchecked: true });
+      expect([options.status, options.headers.allow]).toEqual([204, 'GET, HEAD, OPTIONS']);
     }
   });
 

@@ -193,6 +193,54 @@ describe('patch', () => {
     expect(foreign.status).toBe(412);
     expect((await stack.request('GET', `/v1/tenants/${tenant.id}`)).body.name).toBe('one');
   });
+
+  test('a malformed If-Match is a 400 naming the header on every operation that takes one, not a 412', async () => {
+    const tenant = await create();
+    const operations: [string, string, unknown][] = [
+      ['PATCH', `/v1/tenants/${tenant.id}`, { name: 'changed' }],
+      ['POST', `/v1/tenants/${tenant.id}/activate`, {}],
+      ['POST', `/v1/tenants/${tenant.id}/cancel`, {}],
+      ['DELETE', `/v1/tenants/${tenant.id}`, undefined],
+    ];
+    const malformed = ['v1', 'garbage', '', ' , ', 'W/ "v1"', '"v1'];
+    for (const [method, path, body] of operations) {
+      for (const header of malformed) {
+        const res = await stack.request(method, path, { body, headers: { 'if-match': header } });
+        expect([method, path, header, res.status, res.body.error, res.body.message]).toEqual([
+          method,
+          path,
+          header,
+          400,
+          'invalid_input',
+          'the If-Match header must be * or a quoted ETag such as "v3"',
+        ]);
+      }
+      // Well-formed but never issued: still the 412 that says the tenant is not at that version.
+      const never = await stack.request(method, path, { body, headers: { 'if-match': '"v999"' } });
+      expect([method, never.status, never.body.error]).toEqual([method, 412, 'precondition_failed']);
+    }
+    const both = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'x' },
+      headers: { 'if-match': '"v1", "v2"' },
+    });
+    expect([both.status, both.body.message]).toEqual([
+      400,
+      'the If-Match header names several versions: send the one ETag you last read',
+    ]);
+    const after = await stack.request('GET', `/v1/tenants/${tenant.id}`);
+    expect([after.body.version, after.body.status, after.body.name]).toEqual([1, tenant.status, tenant.name]);
+    // `*` and a list holding the current tag still apply.
+    const star = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'star' },
+      headers: { 'if-match': '*' },
+    });
+    expect(star.status).toBe(200);
+    const listed = await stack.request('PATCH', `/v1/tenants/${tenant.id}`, {
+      body: { name: 'listed' },
+      headers: { 'if-match': '"nope", "v2"' },
+    });
+    expect([listed.status, listed.body.name]).toEqual([200, 'listed']);
+  });
 });
 
 describe('lifecycle', () => {

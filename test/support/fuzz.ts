@@ -946,14 +946,18 @@ function validText(
 // Requests
 // ---------------------------------------------------------------------------------------------
 
+/** A header's value; a list is sent as one header line per value (a repeated header). */
+export type HeaderValue = string | readonly string[];
+
 export interface FuzzCase {
   /** What was broken, for the report. */
   readonly label: string;
   readonly method: string;
   /** Path and query string, as on the wire. */
   readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+  /** Text, or bytes (for bodies that are not UTF-8). */
+  readonly body?: string | Uint8Array;
   /**
    * The wire input itself is malformed (not JSON, not well-formed Unicode, control characters
    * in a header, raw query bytes): the spec may have no status for what comes back.
@@ -962,7 +966,7 @@ export interface FuzzCase {
 }
 
 interface Body {
-  readonly text: string;
+  readonly text: string | Uint8Array;
   readonly contentType: string | undefined;
   /** False when the text is not well-formed JSON in well-formed Unicode. */
   readonly wellFormed: boolean;
@@ -973,7 +977,7 @@ interface Draft {
   readonly path: Readonly<Record<string, { readonly text: string; readonly raw: boolean }>>;
   readonly query: readonly (readonly [string, string])[];
   readonly rawQuery?: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, HeaderValue>>;
   readonly body?: Body;
 }
 
@@ -994,7 +998,7 @@ const setQuery =
     ...d,
     query: [...d.query.filter(([k]) => k !== name), ...values.map((v) => [name, v] as const)],
   });
-const setHeaders = (headers: Record<string, string>) => (d: Draft) => ({
+const setHeaders = (headers: Record<string, HeaderValue>) => (d: Draft) => ({
   ...d,
   headers: { ...d.headers, ...headers },
 });
@@ -1033,7 +1037,7 @@ function render(op: OperationModel, draft: Draft, label: string): FuzzCase {
     ...draft.query.map(([k, v]) => `${encodeLoose(k)}=${encodeLoose(v)}`),
     ...(draft.rawQuery === undefined ? [] : [draft.rawQuery]),
   ].join('&');
-  const headers: Record<string, string> = { ...draft.headers };
+  const headers: Record<string, HeaderValue> = { ...draft.headers };
   const { body } = draft;
   if (body?.contentType !== undefined && !Object.keys(headers).some((h) => /^content-type$/i.test(h)))
     headers['content-type'] = body.contentType;
@@ -1045,7 +1049,9 @@ function render(op: OperationModel, draft: Draft, label: string): FuzzCase {
     ...(body === undefined ? {} : { body: body.text }),
     malformedWire:
       draft.rawQuery !== undefined ||
-      Object.values(headers).some((v) => ILLEGAL_IN_HEADER.test(v)) ||
+      Object.values(headers)
+        .flat()
+        .some((v) => ILLEGAL_IN_HEADER.test(v)) ||
       (body !== undefined && !body.wellFormed),
   };
 }
@@ -1177,6 +1183,12 @@ function queryMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation
     {
       weight: 1,
       arbitrary: fc
+        .tuple(fc.constantFrom(...names, 'x'), fc.constantFrom('\u0000', 'a\u0000', '\u0000a'))
+        .map(([n, v]) => mutation(`query ${n}: NUL in the value`, setQuery(n, v))),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
         .constantFrom(...RAW_QUERIES, ...names)
         .map((q) => mutation(`query: raw ${JSON.stringify(q.slice(0, 30))}`, (d) => ({ ...d, rawQuery: q }))),
     },
@@ -1222,6 +1234,22 @@ function headerMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutatio
       arbitrary: fc
         .constantFrom(...EXTRA_HEADERS)
         .map(([name, value]) => mutation(`header ${name}: undeclared`, setHeaders({ [name]: value }))),
+    },
+    {
+      // The same header on two lines: credentials, tenant header, Idempotency-Key, If-Match.
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...names, 'Authorization', 'X-Api-Key', 'Content-Type'),
+          fc.constantFrom(...TOKEN_LIKE, 'text/plain', 'application/json'),
+          fc.boolean(),
+        )
+        .map(([name, value, same]) =>
+          mutation(
+            `header ${name}: two lines${same ? ', same value' : ''}`,
+            setHeaders({ [name]: [value, same ? value : `${value}x`] }),
+          ),
+        ),
     },
     {
       // The same header twice, spelled differently.
@@ -1450,6 +1478,17 @@ function tenantMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutatio
     {
       weight: 1,
       arbitrary: fc
+        .tuple(own, fc.oneof(own, other))
+        .map(([n, second]) =>
+          m(
+            `header ${TENANT_HEADER}: two lines`,
+            then(path(SELECTED_FORM), setHeaders({ [TENANT_HEADER]: [n, second] })),
+          ),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
         .tuple(own, other)
         .map(([n, o]) =>
           m(
@@ -1507,7 +1546,7 @@ function tenantMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutatio
       arbitrary: fc
         .tuple(
           own,
-          fc.constantFrom<readonly [string, Record<string, string>]>(
+          fc.constantFrom<readonly [string, Record<string, HeaderValue>]>(
             ['no credential', {}],
             ['Basic scheme', { authorization: `Basic ${t.key}` }],
             ['bearer without a key', { authorization: 'Bearer' }],
@@ -1519,6 +1558,9 @@ function tenantMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutatio
             ['prefix only', { 'x-api-key': 'trk_' }],
             ['huge key', { 'x-api-key': `trk_${'a'.repeat(10_000)}` }],
             ['key in two Bearer words', { authorization: `Bearer ${t.key} ${t.key}` }],
+            ['key on two Authorization lines', { authorization: [`Bearer ${t.key}`, `Bearer ${t.key}`] }],
+            ['key on two X-Api-Key lines', { 'x-api-key': [t.key, t.key] }],
+            ['key and a wrong key on two lines', { authorization: [`Bearer ${t.key}`, `Bearer ${t.key}x`] }],
           ),
         )
         .map(([n, [label, headers]]) =>
@@ -1628,11 +1670,48 @@ const TEXT_MANGLERS: readonly (readonly [string, (text: string, n: number) => st
   ['lone surrogate in a string', (t) => t.replace('"', '"\ud800'), false],
   ['replacement characters in a string', (t) => t.replace('"', '"\ufffd\ufffd'), true],
   ['duplicate key', (t) => t.replace(/^\{"([^"]*)"/, '{"$1":null,"$1"'), true],
+  [
+    'duplicate key, the second spelled with an escape',
+    (t) =>
+      t.replace(
+        /^\{"([a-z])([^"\\]*)"/,
+        (_, c: string, rest: string) => `{"${c}${rest}":null,"\\u00${c.charCodeAt(0).toString(16)}${rest}"`,
+      ),
+    true,
+  ],
+  ['duplicate key, nested', (t) => withMember(t, '"nested":{"list":[{"k":1,"k":2}]}'), true],
+  ['escaped NUL in a string', (t) => t.replace(/:"/, ':"\\u0000'), true],
+  ['escaped NUL in a key', (t) => withMember(t, '"a\\u0000b":1'), true],
   ['only whitespace', () => '   \n', false],
   ['unterminated nesting', () => '['.repeat(10_000), false],
   ['deeply nested array', () => `${'['.repeat(5000)}${']'.repeat(5000)}`, true],
   ['latin-1 mojibake', (t) => Buffer.from(t, 'utf8').toString('latin1'), true],
 ];
+
+/** `member` (JSON text `"k":v`) as the first member of the object text `t`. */
+function withMember(t: string, member: string): string {
+  const trimmed = t.trim();
+  if (!trimmed.startsWith('{')) return t;
+  return trimmed === '{}' ? `{${member}}` : `{${member},${trimmed.slice(1)}`;
+}
+
+/** Byte sequences that are not UTF-8, for bodies that must be refused rather than read with U+FFFD. */
+const NOT_UTF8: readonly (readonly [string, readonly number[]])[] = [
+  ['0xFF', [0xff]],
+  ['a stray continuation byte', [0x80]],
+  ['an overlong slash', [0xc0, 0xaf]],
+  ['a surrogate encoded as UTF-8', [0xed, 0xa0, 0x80]],
+  ['a truncated sequence', [0xe2, 0x82]],
+  ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ['Latin-1 ü', [0xfc]],
+];
+
+/** `text` as UTF-8 with `bad` inside its first string value (or after the opening brace). */
+function withBadBytes(text: string, bad: readonly number[]): Uint8Array {
+  const at = text.indexOf(':"');
+  const cut = at === -1 ? Math.min(1, text.length) : at + 2;
+  return Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(bad), Buffer.from(text.slice(cut))]);
+}
 
 function bodyMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>[] {
   const rb = op.requestBody;
@@ -1640,8 +1719,12 @@ function bodyMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>
   const json = rb?.mediaTypes[0] ?? 'application/json';
   const validObjectBody = rb ? validValue(rb.schema, ctx) : fc.constant<Json>({ a: 1 });
   const validBody = validObjectBody.map(jsonText);
-  const withBody = (label: string, text: string, contentType: string | undefined, wellFormed = true) =>
-    mutation(label, setBody({ text, contentType, wellFormed }));
+  const withBody = (
+    label: string,
+    text: string | Uint8Array,
+    contentType: string | undefined,
+    wellFormed = true,
+  ) => mutation(label, setBody({ text, contentType, wellFormed }));
   const entries = (v: Json) => Object.entries(v !== null && typeof v === 'object' ? v : {});
 
   return [
@@ -1669,6 +1752,12 @@ function bodyMutations(op: OperationModel, ctx: FuzzContext): Weighted<Mutation>
       arbitrary: fc
         .tuple(validBody, fc.constantFrom(...TEXT_MANGLERS), fc.nat())
         .map(([text, [name, mangle, ok], n]) => withBody(`body text: ${name}`, mangle(text, n), json, ok)),
+    },
+    {
+      weight: rb ? 2 : 1,
+      arbitrary: fc
+        .tuple(validBody, fc.constantFrom(...NOT_UTF8))
+        .map(([text, [name, bad]]) => withBody(`body bytes: ${name}`, withBadBytes(text, bad), json, false)),
     },
     {
       // Exactly the documented 64 KiB, just over it, and well over it.

@@ -27,8 +27,9 @@ export interface TestResponse<T = unknown> {
 }
 
 export interface RequestOptions {
-  readonly headers?: Record<string, string>;
-  /** An object is sent as JSON; a string is sent as is. */
+  /** A list sends the header once per value. */
+  readonly headers?: Record<string, string | readonly string[]>;
+  /** An object is sent as JSON; a string or bytes are sent as they are. */
   readonly body?: unknown;
   /** Bearer token; defaults to the admin token, `null` sends none. */
   readonly token?: string | null;
@@ -125,13 +126,13 @@ export async function startStack(
   const router: Router = await createRouter();
 
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> => {
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers: Record<string, string | readonly string[]> = { ...opts.headers };
     const tokenValue = opts.token === undefined ? token : opts.token;
     if (tokenValue !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
       headers.authorization = `Bearer ${tokenValue}`;
     }
-    let body: string | undefined;
-    if (typeof opts.body === 'string') body = opts.body;
+    let body: string | Uint8Array | undefined;
+    if (typeof opts.body === 'string' || opts.body instanceof Uint8Array) body = opts.body;
     else if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))

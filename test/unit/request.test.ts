@@ -127,6 +127,101 @@ describe('toHttpRequest (API Gateway v1)', () => {
   });
 });
 
+describe('toHttpRequest: repeated headers (API Gateway v1)', () => {
+  it('names a header sent twice in `repeatedHeaders`, lower-case, and joins its values', () => {
+    const request = toHttpRequest(
+      apiGatewayEvent({
+        headers: { Authorization: 'Bearer b' },
+        multiValueHeaders: { Authorization: ['Bearer a', 'Bearer b'], Accept: ['*/*'] },
+      }),
+      context,
+    );
+    expect(request.repeatedHeaders).toEqual(['authorization']);
+    expect(request.headers.authorization).toBe('Bearer a,Bearer b');
+    expect(request.headers.accept).toBe('*/*');
+  });
+
+  it('does not count the single-value copy API Gateway sends beside the list', () => {
+    const request = toHttpRequest(
+      apiGatewayEvent({
+        headers: { 'X-Api-Key': 'k', 'Idempotency-Key': 'i' },
+        multiValueHeaders: { 'X-Api-Key': ['k'], 'Idempotency-Key': ['i'] },
+      }),
+      context,
+    );
+    expect(request.repeatedHeaders).toEqual([]);
+    expect(request.headers).toEqual({ 'x-api-key': 'k', 'idempotency-key': 'i' });
+  });
+
+  it('groups names case-insensitively: two spellings are one header sent twice', () => {
+    const request = toHttpRequest(
+      apiGatewayEvent({
+        headers: { 'x-tenant-id': 'b' },
+        multiValueHeaders: { 'X-Tenant-ID': ['a'], 'x-tenant-id': ['b'] },
+      }),
+      context,
+    );
+    expect(request.repeatedHeaders).toEqual(['x-tenant-id']);
+    expect(request.headers['x-tenant-id']).toBe('a,b');
+  });
+
+  it('finds two spellings in `headers` alone too', () => {
+    const request = toHttpRequest(
+      apiGatewayEvent({ headers: { 'X-Api-Key': 'a', 'x-api-key': 'b' }, multiValueHeaders: {} }),
+      context,
+    );
+    expect(request.repeatedHeaders).toEqual(['x-api-key']);
+  });
+});
+
+describe('toHttpRequest: bodies that are not UTF-8', () => {
+  const base64 = (...bytes: number[]) => Buffer.from(bytes).toString('base64');
+  const brace = [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22]; // {"a":"
+  const close = [0x22, 0x7d]; // "}
+
+  it.each([
+    ['a stray continuation byte', [0x80]],
+    ['0xFF', [0xff]],
+    ['an overlong slash', [0xc0, 0xaf]],
+    ['a surrogate in CESU/WTF-8 form', [0xed, 0xa0, 0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ])('refuses %s in a base64 body: no text, flagged, the bytes counted', (_, bad) => {
+    const bytes = [...brace, ...bad, ...close];
+    for (const event of [
+      apiGatewayEvent({ body: base64(...bytes), isBase64Encoded: true }),
+      albEvent({ httpMethod: 'POST', body: base64(...bytes), isBase64Encoded: true }),
+    ]) {
+      expect(toHttpRequest(event, context)).toMatchObject({
+        body: undefined,
+        bodyNotUtf8: true,
+        bodyBytes: bytes.length,
+      });
+    }
+  });
+
+  it('keeps valid multi-byte text and a byte order mark as they are', () => {
+    const text = '\ufeff{"a":"é€😀"}';
+    const request = toHttpRequest(
+      apiGatewayEvent({ body: Buffer.from(text, 'utf8').toString('base64'), isBase64Encoded: true }),
+      context,
+    );
+    expect(request).toMatchObject({ body: text, bodyNotUtf8: false, bodyBytes: Buffer.byteLength(text) });
+  });
+
+  it('refuses a plain body holding a lone surrogate (what invalid bytes decode to), accepts a pair', () => {
+    expect(toHttpRequest(apiGatewayEvent({ body: '{"a":"\ud800"}' }), context)).toMatchObject({
+      body: undefined,
+      bodyNotUtf8: true,
+    });
+    expect(toHttpRequest(apiGatewayEvent({ body: '{"a":"x\udc00"}' }), context).bodyNotUtf8).toBe(true);
+    expect(toHttpRequest(apiGatewayEvent({ body: '{"a":"😀"}' }), context)).toMatchObject({
+      body: '{"a":"😀"}',
+      bodyNotUtf8: false,
+    });
+  });
+});
+
 describe('toHttpRequest (ALB)', () => {
   it('lower-cases header names', () => {
     const request = toHttpRequest(
@@ -172,6 +267,18 @@ describe('toHttpRequest (ALB)', () => {
       context,
     );
     expect(request.sourceIp).toBe('198.51.100.9');
+  });
+
+  it('names a header repeated in multi-value mode (the only mode in which an ALB shows repeats)', () => {
+    const request = toHttpRequest(
+      albEvent({
+        headers: undefined,
+        multiValueHeaders: { authorization: ['Bearer a', 'Bearer b'], 'x-api-key': ['k'] },
+      }),
+      context,
+    );
+    expect(request.repeatedHeaders).toEqual(['authorization']);
+    expect(request.headers['x-api-key']).toBe('k');
   });
 
   it('says unknown without X-Forwarded-For', () => {

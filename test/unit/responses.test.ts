@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { etagOf, precondition, versionFromIfMatch } from '../../shared/http/responses';
+import { ValidationError } from '../../shared/domain/errors';
+import type { HttpEvent } from '../../shared/http/request';
+import { etagOf, forIngress, json, precondition, versionFromIfMatch } from '../../shared/http/responses';
 
 describe('etagOf / versionFromIfMatch', () => {
   it('writes a version as a strong, quoted ETag', () => {
@@ -35,9 +37,6 @@ describe('etagOf / versionFromIfMatch', () => {
   });
 
   it.each([
-    '',
-    ' ',
-    'v1',
     '"1"',
     '"v0"',
     '"v01"',
@@ -45,37 +44,84 @@ describe('etagOf / versionFromIfMatch', () => {
     '"v1.5"',
     '"v1e3"',
     '"V1"',
+    '""',
+    'W/"v1"',
+    '"v١"',
+    '"v12345678901234567"',
+    '"vNaN"',
+    '"x", "y"',
+    '"a,b"',
+  ])('is NaN for %j, well-formed but never issued: the caller gets a 412', (header) => {
+    expect(versionFromIfMatch(header)).toBeNaN();
+  });
+
+  it.each([
+    ['"v1", "x"', 1],
+    ['W/"v2", "v1"', 1],
+    ['"v3", , "v3"', 3],
+    [' ,"v4",', 4],
+  ])('takes the one issued tag of the list %j', (header, version) => {
+    expect(versionFromIfMatch(header)).toBe(version);
+  });
+
+  it.each([
+    '',
+    ' ',
+    ',',
+    ' , ,',
+    'v1',
+    'garbage',
     "'v1'",
     '"v1',
     'v1"',
     '"v 1"',
-    '"v1", "v2"',
+    '"v1" "v2"',
+    '"v1"x',
     'w/"v1"',
     'W/ "v1"',
-    '"v١"',
-    '"v12345678901234567"',
-    '"vNaN"',
-  ])('is NaN for %j, an ETag never issued', (header) => {
-    expect(versionFromIfMatch(header)).toBeNaN();
+    '*, "v1"',
+    '"v1", *',
+    '"v1\u0000"',
+  ])('is a 400 naming If-Match for %j, which is not a list of entity-tags', (header) => {
+    expect(() => versionFromIfMatch(header)).toThrow(
+      new ValidationError('the If-Match header must be * or a quoted ETag such as "v3"'),
+    );
   });
 
-  it('for any header gives NaN, or a version whose ETag is that header (property)', () => {
+  it('is a 400 for a list naming two versions (one expected version, never a set)', () => {
+    expect(() => versionFromIfMatch('"v1", "v2"')).toThrow(
+      new ValidationError('the If-Match header names several versions: send the one ETag you last read'),
+    );
+  });
+
+  it('for any header gives undefined for *, NaN, a version it names, or a 400 (property)', () => {
     fc.assert(
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.string({ unit: fc.constantFrom(...'"vW/0123456789 '.split('')), maxLength: 12 }),
+          fc.string({ unit: fc.constantFrom(...'"vW/0123456789 ,*'.split('')), maxLength: 12 }),
           fc.nat().map((n) => `"v${n}"`),
         ),
         (header) => {
-          const version = versionFromIfMatch(header);
+          let version: number | undefined;
+          try {
+            version = versionFromIfMatch(header);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as ValidationError).message).toMatch(/^the If-Match header /);
+            return;
+          }
           if (version === undefined) {
             expect(header.trim()).toBe('*');
             return;
           }
-          if (Number.isNaN(version)) return;
+          if (Number.isNaN(version)) {
+            // No element of the list is one of our strong tags.
+            expect(/(^|[ \t,])"v[1-9]\d{0,15}"([ \t,]|$)/.test(header)).toBe(false);
+            return;
+          }
           expect(Number.isInteger(version) && version >= 1).toBe(true);
-          expect(header.trim()).toBe(etagOf(version));
+          expect(header).toContain(etagOf(version));
         },
       ),
       { numRuns: 2000 },
@@ -92,7 +138,58 @@ describe('precondition', () => {
     expect(precondition({ headers: { 'if-match': '"v3"' } })).toEqual({ expectedVersion: 3 });
   });
 
-  it('expects version 0, which never exists, for garbage: the caller gets a 412', () => {
-    expect(precondition({ headers: { 'if-match': 'garbage' } })).toEqual({ expectedVersion: 0 });
+  it('expects version 0, which never exists, for a tag never issued: the caller gets a 412', () => {
+    expect(precondition({ headers: { 'if-match': '"garbage"' } })).toEqual({ expectedVersion: 0 });
+  });
+
+  it('refuses a malformed header (400), never turning it into a 412', () => {
+    expect(() => precondition({ headers: { 'if-match': 'garbage' } })).toThrow(ValidationError);
+  });
+});
+
+describe('json', () => {
+  it('states the body size in bytes (what a HEAD of the same GET reports)', () => {
+    const res = json(200, { name: 'Müller €' });
+    expect(res.body).toBe('{"name":"Müller €"}');
+    expect(res.headers['content-length']).toBe('22');
+  });
+
+  it('sends no content-length with a 204 (RFC 9110)', () => {
+    expect(json(204, undefined).headers).not.toHaveProperty('content-length');
+  });
+});
+
+describe('forIngress', () => {
+  const response = json(200, { a: 1 }, { etag: '"v1"' });
+  const alb = {
+    requestContext: { elb: { targetGroupArn: 'arn' } },
+    httpMethod: 'GET',
+    path: '/',
+    body: null,
+  };
+
+  it('leaves an API Gateway response as it is', () => {
+    const event = { requestContext: { identity: { sourceIp: '1.2.3.4' } } } as unknown as HttpEvent;
+    expect(forIngress(event, response)).toBe(response);
+  });
+
+  it('answers an ALB in single-value mode with `headers`, stating isBase64Encoded', () => {
+    const event = { ...alb, headers: {}, isBase64Encoded: false } as HttpEvent;
+    expect(forIngress(event, response)).toEqual({ ...response, isBase64Encoded: false });
+  });
+
+  it('answers an ALB in multi-value mode with `multiValueHeaders` only, as it requires', () => {
+    const event = { ...alb, multiValueHeaders: {}, isBase64Encoded: false } as HttpEvent;
+    expect(forIngress(event, response)).toEqual({
+      statusCode: 200,
+      multiValueHeaders: {
+        'content-type': ['application/json'],
+        'cache-control': ['no-store'],
+        etag: ['"v1"'],
+        'content-length': ['7'],
+      },
+      body: '{"a":1}',
+      isBase64Encoded: false,
+    });
   });
 });

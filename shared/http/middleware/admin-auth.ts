@@ -8,6 +8,8 @@ export type RejectionReason =
   | 'missing_credential'
   | 'wrong_scheme'
   | 'invalid_credential'
+  /** `Authorization` or `X-Api-Key` sent more than once: which one counts is not ours to guess. */
+  | 'repeated_credential'
   /** Tenant plane: a valid key naming a tenant that is not its own. */
   | 'tenant_mismatch';
 
@@ -37,11 +39,32 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** The headers that carry a credential on some plane, as a caller spells them. */
+const CREDENTIAL_HEADERS: Readonly<Record<string, string>> = {
+  authorization: 'Authorization',
+  'x-api-key': 'X-Api-Key',
+};
+
+/**
+ * Every authenticated plane, first: a credential header sent twice is refused (401, one
+ * `auth.rejected` line, reason `repeated_credential`), whatever the copies hold. Proxies and
+ * frameworks disagree on which copy wins, so a request that depends on it is never honoured.
+ */
+export function refuseRepeatedCredential(ctx: EndpointContext): void {
+  const repeated = ctx.endpoint.http.repeatedHeaders.find((h) => Object.hasOwn(CREDENTIAL_HEADERS, h));
+  if (repeated === undefined) return;
+  logRejection(ctx, 'repeated_credential');
+  throw new UnauthorizedError(
+    `the ${CREDENTIAL_HEADERS[repeated]} header is repeated: send the credential once`,
+  );
+}
+
 /** Operator and service planes: `Authorization: Bearer <admin token>`. */
 export function adminAuth(tokens: () => AdminTokens): middy.MiddlewareObj {
   return {
     before: async (request) => {
       const ctx = request.context as EndpointContext;
+      refuseRepeatedCredential(ctx);
       const header = ctx.endpoint.http.headers.authorization;
       const reject = (reason: RejectionReason, message: string): never => {
         logRejection(ctx, reason);

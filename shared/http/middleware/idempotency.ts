@@ -19,6 +19,9 @@ export function idempotency(
       const ctx = request.context as EndpointContext;
       const key = ctx.endpoint.http.headers['idempotency-key'];
       if (key === undefined) return;
+      if (ctx.endpoint.http.repeatedHeaders.includes('idempotency-key')) {
+        throw new ValidationError('the Idempotency-Key header is repeated: send one key per create');
+      }
       if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
         throw new ValidationError('Idempotency-Key must be 1-255 printable ASCII characters');
       }

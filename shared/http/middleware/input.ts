@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ValidationError } from '../../domain/errors';
 import type { EndpointContext } from '../context';
 import { HttpError } from '../errors';
+import { parseStrictJson } from '../json-body';
 import { mergeParameters } from '../merge';
 import { matchPath } from '../request';
 import { describeIssues } from '../schemas';
@@ -43,8 +44,10 @@ function parse(schema: Schema | undefined, value: unknown, where: string): unkno
 }
 
 /**
- * Path, query and body, validated against the operation's schemas. Bodies must be JSON
- * objects of at most `maxBodyBytes`; operations without a body schema ignore a body.
+ * Path, query and body, validated against the operation's schemas. Bodies must be UTF-8 JSON
+ * objects of at most `maxBodyBytes`, each key once per object and no NUL in any string
+ * (`parseStrictJson`); operations without a body schema ignore a body. Query parameters an
+ * operation reads must be sent once and carry no NUL.
  */
 export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.MiddlewareObj {
   return {
@@ -58,24 +61,32 @@ export function input(schemas: InputSchemas, maxBodyBytes: () => number): middy.
       for (const name of schemas.selectors?.query ?? []) delete query[name];
       // Operations that take no query parameters ignore the query string (cache busters on
       // probes); those that take some are strict, so a typo like `limt` is a 400.
-      const repeated = http.repeated.find((name) => Object.hasOwn(query, name));
-      if ((schemas.query || schemas.merge) && repeated !== undefined) {
-        throw new ValidationError(`query parameter ${repeated.slice(0, 64)} is repeated`);
+      if (schemas.query || schemas.merge) {
+        const repeated = http.repeated.find((name) => Object.hasOwn(query, name));
+        if (repeated !== undefined) {
+          throw new ValidationError(`query parameter ${repeated.slice(0, 64)} is repeated`);
+        }
+        for (const [name, value] of Object.entries(query)) {
+          if (name.includes('\u0000') || value.includes('\u0000')) {
+            throw new ValidationError(
+              `query parameter ${JSON.stringify(name.slice(0, 64))} contains a NUL character (%00)`,
+            );
+          }
+        }
       }
 
       let body: unknown = {};
       if (schemas.body) {
         const max = maxBodyBytes();
         if (http.bodyBytes > max) throw new PayloadTooLargeError(max);
-        if (http.body === undefined) {
+        if (http.body === undefined && !http.bodyNotUtf8) {
           if (schemas.bodyRequired ?? !schemas.merge) throw new ValidationError('a JSON body is required');
         } else {
           if (!JSON_MEDIA.test(http.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError();
-          try {
-            body = JSON.parse(http.body);
-          } catch {
-            throw new ValidationError('the body is not valid JSON');
-          }
+          if (http.body === undefined) throw new ValidationError('the body is not valid UTF-8');
+          const parsed = parseStrictJson(http.body);
+          if (!parsed.ok) throw new ValidationError(parsed.message);
+          body = parsed.value;
           if (body === null || typeof body !== 'object' || Array.isArray(body)) {
             throw new ValidationError('the body must be a JSON object');
           }

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import type { Scope } from '../../domain/api-key';
 import { ValidationError } from '../../domain/errors';
-import { TENANT_QUERY } from '../../domain/tenant-selection';
+import { type SelectionSettings, selectTenant, TENANT_QUERY } from '../../domain/tenant-selection';
 import {
   CredentialRejectedError,
   NoSuchTenantRouteError,
@@ -9,13 +9,14 @@ import {
 } from '../../services/tenant-access';
 import type { EndpointContext } from '../context';
 import { UnknownRouteError } from '../errors';
-import { logRejection, UnauthorizedError } from './admin-auth';
+import { logRejection, refuseRepeatedCredential, UnauthorizedError } from './admin-auth';
 
 const SEND_KEY = 'send the tenant API key as Authorization: Bearer <key> or as X-Api-Key';
 
 /**
  * Tenant plane: the API key (`Authorization: Bearer` or `X-Api-Key`) and the named tenant,
- * admitted by `TenantAccess` (see there for the order of checks). Every rejected credential,
+ * admitted by `TenantAccess` (see there for the order of checks). A credential header or the
+ * tenant header sent twice is refused (401, 400) before anything else. Every rejected credential,
  * and every key naming a tenant not its own, writes one `auth.rejected` line; the line names
  * the route template, never the tenant the request named.
  */
@@ -29,6 +30,10 @@ export function tenantAuth(
       const ctx = request.context as EndpointContext;
       const { http } = ctx.endpoint;
       const key = presentedKey(ctx);
+      const tenantHeader = header();
+      if (http.repeatedHeaders.includes(tenantHeader.toLowerCase())) {
+        throw new ValidationError(`the ${tenantHeader} header is repeated: name the tenant once`);
+      }
       if (http.repeated.includes(TENANT_QUERY)) {
         throw new ValidationError(`query parameter ${TENANT_QUERY} is repeated`);
       }
@@ -38,7 +43,7 @@ export function tenantAuth(
           scope,
           writes: http.method !== 'GET' && http.method !== 'HEAD',
           path: pathSegment(http.path),
-          header: http.headers[header().toLowerCase()],
+          header: http.headers[tenantHeader.toLowerCase()],
           query: http.query[TENANT_QUERY],
         });
       } catch (error) {
@@ -62,6 +67,7 @@ export function tenantAuth(
 
 /** The key from `Authorization: Bearer` or `X-Api-Key`; both may be sent only if they agree. */
 function presentedKey(ctx: EndpointContext): string {
+  refuseRepeatedCredential(ctx);
   const { headers } = ctx.endpoint.http;
   const reject = (reason: 'missing_credential' | 'wrong_scheme', message: string): never => {
     logRejection(ctx, reason);
@@ -80,6 +86,18 @@ function presentedKey(ctx: EndpointContext): string {
     return reject('wrong_scheme', 'send the API key once: Authorization and X-Api-Key carry different keys');
   }
   return (bearer ?? apiKey) as string;
+}
+
+/**
+ * Whether the path's `{tenant}` segment could name a tenant at all (what OPTIONS answers 204
+ * for): the selection rules' own test, so a name no tenant can have is an unknown route to
+ * OPTIONS exactly as to the route's method. Whether such a tenant exists is never looked up.
+ */
+export function tenantPathExists(path: string, settings: SelectionSettings): boolean {
+  return (
+    selectTenant({ path: pathSegment(path), header: undefined, query: undefined }, settings).kind !==
+    'no-route'
+  );
 }
 
 /** The first path segment (`{tenant}`), decoded; a segment that does not decode names nothing. */
