@@ -190,6 +190,7 @@ export const rollApiKey = {
   method: 'POST',
   path: '/v1/api-keys/{id}/roll',
   plane: 'operator',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const verifyApiKey = {
   operationId: 'verifyApiKey',
@@ -304,6 +305,7 @@ export const rollTenantApiKey = {
   path: '/{tenant}/api-keys/{id}/roll',
   plane: 'tenant',
   scope: 'keys:manage',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const getTenantSwagger = {
   operationId: 'getTenantSwagger',
