@@ -55,12 +55,16 @@ export const tenantStore = /* @__PURE__ */ once(
   () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
 );
 export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
+const clockMs = () => clock.now().getTime();
+
 export const aliasResolver = /* @__PURE__ */ once(
   () =>
-    new AliasResolver(aliasRegistry(), tenantStore(), {
-      ttlMs: config().aliasCacheTtlSeconds * 1000,
-      maxEntries: config().aliasCacheSize,
-    }),
+    new AliasResolver(
+      aliasRegistry(),
+      tenantStore(),
+      { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
+      clockMs,
+    ),
 );
 
 /**
@@ -69,10 +73,12 @@ export const aliasResolver = /* @__PURE__ */ once(
  */
 export const tableAliasResolver = /* @__PURE__ */ once(
   () =>
-    new AliasResolver(undefined, tenantStore(), {
-      ttlMs: config().aliasCacheTtlSeconds * 1000,
-      maxEntries: config().aliasCacheSize,
-    }),
+    new AliasResolver(
+      undefined,
+      tenantStore(),
+      { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
+      clockMs,
+    ),
 );
 
 export const secretSource = /* @__PURE__ */ once(() => {
@@ -100,6 +106,9 @@ export const aliases = /* @__PURE__ */ once(
       aliasResolver(),
       clock,
       config().aliasQuarantineDays,
+      // Both resolvers of this container forget a slug it changed (the local server and any
+      // bundle that holds both); other containers within the alias cache TTL.
+      [tableAliasResolver()],
     ),
 );
 /** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */
