@@ -51,14 +51,14 @@ export class SlugTakenError extends DomainError {
  * tenant plane claims no slugs, so no tenant learns another's aliases this way.
  */
 export class SlugQuarantinedError extends DomainError {
-  override readonly fields: Readonly<{ quarantine_until: string }>;
+  declare readonly fields: Readonly<{ quarantine_until: string }>;
 
   constructor(slug: string, quarantineUntil: string) {
     super(
       'slug_quarantined',
-      `slug '${slug}' is quarantined until ${quarantineUntil}: it was removed from a tenant, and only that tenant may take it back before then`,
+      `slug '${slug}' is quarantined until ${quarantineUntil} for the tenant it was removed from`,
     );
-    this.fields = { quarantine_until: quarantineUntil };
+    (this as { fields: object }).fields = { quarantine_until: quarantineUntil };
   }
 }
 

@@ -62,8 +62,8 @@ export function describeSlugProblem(value: string, problem: SlugProblem): string
     case 'reserved':
       return `'${value}' is a reserved word and cannot be a slug`;
     case 'uuid':
-      return `'${value}' is shaped like a UUID (32 hex digits, with or without dashes) and cannot be a slug`;
+      return `'${value}' is shaped like a UUID (32 hex digits) and cannot be a slug`;
     case 'format':
-      return 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit, and not shaped like a UUID';
+      return 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
   }
 }

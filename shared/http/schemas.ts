@@ -32,21 +32,19 @@ export const identifierList = z.array(identifier).check(
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/**
+/*
  * The limits of a free-form JSON object (`settings`, an entitlement's `config`, an audit
  * event's `metadata`), at every level and in total, so that nothing nested escapes them: a
  * value is stored whole in one item, hashed into the audit chain and echoed in every read.
  */
-export const JSON_LIMITS = {
-  /** Keys and indexes from the top to any value: `{"a":{"b":[1]}}` holds 1 at depth 3. */
-  depth: 8,
-  /** Keys of any one object, at any depth. */
-  keysPerObject: 100,
-  /** Keys of all objects in the value together. */
-  totalKeys: 1_000,
-  /** The value as JSON text (UTF-8). */
-  bytes: 16_384,
-} as const;
+/** Keys and indexes from the top to any value: `{"a":{"b":[1]}}` holds 1 at depth 3. */
+const MAX_DEPTH = 8;
+/** Keys of any one object, at any depth. */
+const MAX_KEYS = 100;
+/** Keys of all objects in the value together. */
+const MAX_TOTAL_KEYS = 1_000;
+/** The value as JSON text (UTF-8). */
+const MAX_BYTES = 16_384;
 
 interface JsonProblem {
   readonly message: string;
@@ -56,13 +54,13 @@ interface JsonProblem {
 
 /**
  * Why a free-form JSON value cannot be stored as is, or undefined: keys of 1-64 characters
- * (never `__proto__`, `constructor`, `prototype`), finite numbers, and JSON_LIMITS.
+ * (never `__proto__`, `constructor`, `prototype`), finite numbers, and the limits above.
  */
 function jsonProblem(root: unknown): JsonProblem | undefined {
   const path: (string | number)[] = [];
   let keys = 0;
   const walk = (value: unknown, depth: number): string | undefined => {
-    if (depth > JSON_LIMITS.depth) return `nests deeper than ${JSON_LIMITS.depth} levels`;
+    if (depth > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
     if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a number out of range';
     if (value === null || typeof value !== 'object') return undefined;
     if (Array.isArray(value)) {
@@ -75,11 +73,9 @@ function jsonProblem(root: unknown): JsonProblem | undefined {
       return undefined;
     }
     const own = Object.keys(value);
-    if (own.length > JSON_LIMITS.keysPerObject)
-      return `must have at most ${JSON_LIMITS.keysPerObject} keys (has ${own.length})`;
+    if (own.length > MAX_KEYS) return `must have at most ${MAX_KEYS} keys (has ${own.length})`;
     keys += own.length;
-    if (keys > JSON_LIMITS.totalKeys)
-      return `holds more than ${JSON_LIMITS.totalKeys} keys in all its objects together`;
+    if (keys > MAX_TOTAL_KEYS) return `has more than ${MAX_TOTAL_KEYS} keys in total`;
     for (const key of own) {
       if (key.length === 0 || key.length > 64) return 'has a key that is empty or longer than 64 characters';
       if (FORBIDDEN_KEYS.has(key)) return `has the reserved key "${key}"`;
@@ -93,9 +89,9 @@ function jsonProblem(root: unknown): JsonProblem | undefined {
   const message = walk(root, 0);
   if (message) return { message, path };
   // Bounded by now (at most `totalKeys` keys, in a body of bounded size), so serialising is cheap.
-  const bytes = Buffer.byteLength(JSON.stringify(root), 'utf8');
-  return bytes > JSON_LIMITS.bytes
-    ? { message: `must be at most ${JSON_LIMITS.bytes} bytes as JSON (is ${bytes})`, path: [] }
+  const bytes = Buffer.byteLength(JSON.stringify(root));
+  return bytes > MAX_BYTES
+    ? { message: `must be at most ${MAX_BYTES} bytes as JSON (is ${bytes})`, path: [] }
     : undefined;
 }
 
@@ -104,7 +100,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 /**
- * Free-form settings: a JSON object within JSON_LIMITS, checked on the value as sent (never
+ * Free-form settings: a JSON object within the limits above, checked on the value as sent (never
  * rebuilt key by key, so no key can reach a prototype) and stored as JSON text. An issue names
  * where inside the value it is (`body.settings.a.b must have at most 100 keys`).
  */
@@ -114,13 +110,9 @@ export const settings = z.custom<Record<string, unknown>>().check(
     // Every check runs even after the first fails: guard, so `null` is a 400, never a TypeError.
     if (!isPlainObject(v)) return;
     const problem = jsonProblem(v);
+    // The path holds only keys that passed the 64-character rule.
     if (problem)
-      ctx.addIssue({
-        code: 'custom',
-        message: problem.message,
-        input: v,
-        path: problem.path.map((p) => (typeof p === 'number' ? p : p.slice(0, 64))),
-      });
+      ctx.addIssue({ code: 'custom', message: problem.message, input: v, path: [...problem.path] });
   }),
 );
 

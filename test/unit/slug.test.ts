@@ -161,7 +161,7 @@ describe('UUID-shaped slugs', () => {
     expect(slugProblem(value)).toBe('uuid');
     expect(isSlug(value)).toBe(false);
     expect(describeSlugProblem(value, 'uuid')).toBe(
-      `'${value}' is shaped like a UUID (32 hex digits, with or without dashes) and cannot be a slug`,
+      `'${value}' is shaped like a UUID (32 hex digits) and cannot be a slug`,
     );
   });
 

@@ -1,4 +1,8 @@
-import { type TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type CancellationReason,
+  type TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
 import { ConcurrentUpdateError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
@@ -57,12 +61,13 @@ export class AuditedWriter {
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (!reasons) throw error;
-        const failed = guarded
-          .map((g, i) => ({ ...g, current: reasons[i]?.item }))
-          .filter((_, i) => reasons[i]?.code === 'ConditionalCheckFailed');
+        const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
         const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-        if (speaking?.conflict) throw speaking.conflict(speaking.current);
-        const retryable = failed.length > 0 || reasons.some((r) => r.code === 'TransactionConflict');
+        if (speaking?.conflict) {
+          const item = reasons[guarded.indexOf(speaking)]?.Item;
+          throw speaking.conflict(item && fromItem(item));
+        }
+        const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
         if (!retryable) throw error;
         if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError();
         // Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
@@ -146,10 +151,9 @@ export function eventFromItem(item: Record<string, unknown>): AuditEvent {
  * The per-item reasons of a cancelled transaction (with the item, where a write asked for it),
  * or undefined for any other error.
  */
-function cancellationReasons(error: unknown): { code: string; item?: Record<string, unknown> }[] | undefined {
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-  return reasons.map((r) => ({ code: r.Code ?? 'None', ...(r.Item ? { item: fromItem(r.Item) } : {}) }));
+  return (error as TransactionCanceledException).CancellationReasons ?? [];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
