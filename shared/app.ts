@@ -55,25 +55,23 @@ export const tenantStore = /* @__PURE__ */ once(
   () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
 );
 export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
-export const aliasResolver = /* @__PURE__ */ once(
-  () =>
-    new AliasResolver(aliasRegistry(), tenantStore(), {
-      ttlMs: config().aliasCacheTtlSeconds * 1000,
-      maxEntries: config().aliasCacheSize,
-    }),
-);
-
 /**
- * The same cached resolver straight on the table's slug claims, without SSM: the tenant plane's
- * (no SSM client in its bundles, no SSM quota shared by its many containers; docs/tenant-plane.md).
+ * Slug -> tenant id, cached per container on the app's clock: over the published SSM map when
+ * given the registry (the operator plane's `by-slug`), else straight on the table's slug claims.
  */
-export const tableAliasResolver = /* @__PURE__ */ once(
-  () =>
-    new AliasResolver(undefined, tenantStore(), {
-      ttlMs: config().aliasCacheTtlSeconds * 1000,
-      maxEntries: config().aliasCacheSize,
-    }),
-);
+const cachedResolver = (registry?: SsmAliasRegistry) =>
+  new AliasResolver(
+    registry,
+    tenantStore(),
+    { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
+    () => clock.now().getTime(),
+  );
+export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
+/**
+ * The tenant plane's: no SSM client in its bundles, no SSM quota shared by its many containers
+ * (docs/tenant-plane.md).
+ */
+export const tableAliasResolver = /* @__PURE__ */ once(() => cachedResolver());
 
 export const secretSource = /* @__PURE__ */ once(() => {
   const { apiTokenSecretId, apiToken } = config();
@@ -100,6 +98,9 @@ export const aliases = /* @__PURE__ */ once(
       aliasResolver(),
       clock,
       config().aliasQuarantineDays,
+      // Both resolvers of this container forget a slug it changed (the local server and any
+      // bundle that holds both); other containers within the alias cache TTL.
+      [tableAliasResolver()],
     ),
 );
 /** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */

@@ -1129,8 +1129,46 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
     "Settings": {
       "type": "object",
       "maxProperties": 100,
-      "additionalProperties": true,
-      "description": "Free-form JSON settings, replaced whole by a PATCH and returned exactly as sent. At most\n100 keys; keys of 1-64 characters, never `__proto__`, `constructor` or `prototype`;\nat most 8 levels deep.\n"
+      "propertyNames": {
+        "$ref": "#/components/schemas/SettingsKey"
+      },
+      "additionalProperties": {
+        "$ref": "#/components/schemas/SettingsValue"
+      },
+      "description": "Free-form JSON (tenant `settings`, an entitlement's `config`, an audit event's\n`metadata`), stored and returned exactly as sent; `settings` is replaced whole by a PATCH.\nThe same limits at every level: at most 100 keys in any one object, keys of 1-64\ncharacters and never `__proto__`, `constructor` or `prototype`. Beyond what a schema can\nsay: no value deeper than 8 keys or indexes (`{\"a\":{\"b\":[1]}}` holds 1 at depth 3), at\nmost 1,000 keys in all its objects together, at most 16,384 bytes as JSON (UTF-8), finite\nnumbers. A 400 names where inside the value a limit is crossed\n(`body.settings.a.b must have at most 100 keys (has 101)`).\n"
+    },
+    "SettingsKey": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64,
+      "not": {
+        "enum": [
+          "__proto__",
+          "constructor",
+          "prototype"
+        ]
+      }
+    },
+    "SettingsValue": {
+      "description": "Any JSON value; an object in it has the limits of `Settings`.",
+      "type": [
+        "object",
+        "array",
+        "string",
+        "number",
+        "boolean",
+        "null"
+      ],
+      "maxProperties": 100,
+      "propertyNames": {
+        "$ref": "#/components/schemas/SettingsKey"
+      },
+      "additionalProperties": {
+        "$ref": "#/components/schemas/SettingsValue"
+      },
+      "items": {
+        "$ref": "#/components/schemas/SettingsValue"
+      }
     },
     "TenantAPIKeyCreate": {
       "type": "object",

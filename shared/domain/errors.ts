@@ -3,6 +3,9 @@
  * `shared/http/errors.ts` maps codes to statuses in one table.
  */
 export class DomainError extends Error {
+  /** Fields the error body carries beside `error` and `message` (each documented in openapi.yaml). */
+  readonly fields: Readonly<Record<string, string>> = {};
+
   constructor(
     readonly code: string,
     message: string,
@@ -39,6 +42,23 @@ export class AliasNotFoundError extends NotFoundError {
 export class SlugTakenError extends DomainError {
   constructor(slug: string) {
     super('slug_taken', `slug '${slug}' is already in use`);
+  }
+}
+
+/**
+ * The slug was removed from a tenant (an alias, or a retired tenant's slugs) and is in its
+ * quarantine: only that tenant may take it back before `quarantine_until`. Operators only: the
+ * tenant plane claims no slugs, so no tenant learns another's aliases this way.
+ */
+export class SlugQuarantinedError extends DomainError {
+  declare readonly fields: Readonly<{ quarantine_until: string }>;
+
+  constructor(slug: string, quarantineUntil: string) {
+    super(
+      'slug_quarantined',
+      `slug '${slug}' is quarantined until ${quarantineUntil} for the tenant it was removed from`,
+    );
+    (this as { fields: object }).fields = { quarantine_until: quarantineUntil };
   }
 }
 

@@ -52,11 +52,55 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 const isExtension = (key: string) => key.startsWith('x-');
 
+/**
+ * Keywords whose string value is a reference a reader of the document may follow: JSON Schema's
+ * `$ref`, `$dynamicRef` and draft 2019's `$recursiveRef`, a Link Object's `operationRef` and an
+ * Example Object's `externalValue`.
+ */
+const REFERENCE_KEYWORDS = new Set(['$ref', '$dynamicRef', '$recursiveRef', 'operationRef', 'externalValue']);
+/** Keywords that move the base URI, so that even `#/...` would resolve against another document. */
+const BASE_KEYWORDS = new Set(['$id']);
+
+/**
+ * Where in `value` a reference leaves the document (anything but `#/...`), or undefined: the
+ * path of the first one, with the reason. A component's fragment lands in every using tenant's
+ * document, and a tool that follows an external reference there would fetch whatever it names.
+ * Only string values count: an object under `$ref` is a schema property of that name.
+ */
+export function externalReference(value: unknown, where = 'paths'): string | undefined {
+  const path: string[] = [];
+  const walk = (node: unknown, depth: number): string | undefined => {
+    if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return undefined;
+    for (const [key, child] of Object.entries(node)) {
+      path.push(
+        Array.isArray(node)
+          ? `[${key}]`
+          : /^[A-Za-z_$][\w$]*$/.test(key)
+            ? `.${key.slice(0, 80)}`
+            : `[${JSON.stringify(key.slice(0, 80))}]`,
+      );
+      if (typeof child === 'string') {
+        if (REFERENCE_KEYWORDS.has(key) && !child.startsWith('#/'))
+          return `${where}${path.join('')}: a reference must be local to the document (#/...), not ${JSON.stringify(child.slice(0, 80))}`;
+        if (BASE_KEYWORDS.has(key))
+          return `${where}${path.join('')}: ${key} would resolve references against another document`;
+      }
+      const problem = walk(child, depth + 1);
+      if (problem) return problem;
+      path.pop();
+    }
+    return undefined;
+  };
+  return walk(value, 0);
+}
+
 /** What is wrong with `paths` as an OpenAPI 3.1 Paths Object, or undefined when nothing is. */
 export function pathsProblem(paths: unknown): string | undefined {
   if (!isObject(paths)) return 'must be an OpenAPI paths object';
   const deep = depthProblem(paths, 0);
   if (deep) return deep;
+  const external = externalReference(paths);
+  if (external) return external;
   const keys = Object.keys(paths).filter((k) => !isExtension(k));
   if (keys.length > MAX_PATHS) return `must have at most ${MAX_PATHS} paths`;
   const templates = new Map<string, string>();

@@ -33,12 +33,22 @@ export function isUuid(value: string): boolean {
   return UUID_SHAPE.test(value);
 }
 
-export type SlugProblem = 'format' | 'reserved';
+/**
+ * Read as a UUID by common parsers: 32 hex digits, dashes anywhere or nowhere
+ * (`0123456789abcdef0123456789abcdef` is a UUID to most libraries that take one).
+ */
+function looksLikeUuid(value: string): boolean {
+  const digits = value.replaceAll('-', '');
+  return digits.length === 32 && /^[0-9a-f]+$/.test(digits);
+}
+
+export type SlugProblem = 'format' | 'reserved' | 'uuid';
 
 /** Why `value` cannot be a slug, or undefined when it can. */
 export function slugProblem(value: string): SlugProblem | undefined {
+  if (!SLUG_PATTERN.test(value)) return 'format';
   // A UUID-shaped slug would be ambiguous wherever a tenant is named by slug or UUID.
-  if (!SLUG_PATTERN.test(value) || isUuid(value)) return 'format';
+  if (looksLikeUuid(value)) return 'uuid';
   if (RESERVED_SLUGS.has(value)) return 'reserved';
   return undefined;
 }
@@ -48,7 +58,12 @@ export function isSlug(value: string): boolean {
 }
 
 export function describeSlugProblem(value: string, problem: SlugProblem): string {
-  return problem === 'reserved'
-    ? `'${value}' is a reserved word and cannot be a slug`
-    : 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit, and not shaped like a UUID';
+  switch (problem) {
+    case 'reserved':
+      return `'${value}' is a reserved word and cannot be a slug`;
+    case 'uuid':
+      return `'${value}' is shaped like a UUID (32 hex digits) and cannot be a slug`;
+    case 'format':
+      return 'a slug is 3-40 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+  }
 }

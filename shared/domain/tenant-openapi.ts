@@ -1,4 +1,5 @@
 import type { CatalogEntry } from './catalog';
+import { externalReference } from './openapi-paths';
 
 /**
  * One tenant's OpenAPI 3.1 document (seed 003): the tenant-plane endpoints with `{tenant}`
@@ -35,6 +36,9 @@ export function tenantDocument(input: TenantDocumentInput): Record<string, unkno
   // and the tenant plane) document the same method of a path, the first one (by key) keeps it,
   // and an operationId already taken is dropped, so the document stays valid.
   for (const entry of input.entries) {
+    // The catalog refuses such fragments; one stored before that rule is left out whole, so a
+    // tenant's document never sends a reader elsewhere.
+    if (externalReference(entry.paths)) continue;
     for (const [path, raw] of Object.entries(entry.paths ?? {})) {
       if (path.startsWith('x-') || raw === null || typeof raw !== 'object') continue;
       const key = path === '/' ? prefix : prefix + path;

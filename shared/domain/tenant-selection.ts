@@ -19,7 +19,7 @@ export interface SelectionSettings {
 }
 
 export interface SelectionInput {
-  /** The `{tenant}` path segment, decoded. */
+  /** The `{tenant}` path segment, decoded (case is folded here, as for the header and query). */
   readonly path: string;
   /** The tenant header's value, if sent. */
   readonly header: string | undefined;
@@ -46,13 +46,23 @@ export function isTenantName(value: string): boolean {
 
 export { isUuid as isTenantUuid };
 
-/** Trimmed and lower-cased: `ACME` and `acme` name the same tenant; empty means absent. */
+/**
+ * One rule for the three ways of naming a tenant: ASCII letters fold to lower case (`ACME`,
+ * `Acme` and `acme` name the same tenant, a UUID in any case names itself). Only A-Z: Unicode
+ * case mapping would turn other characters into slug letters (the Kelvin sign into `k`).
+ */
+function foldCase(value: string): string {
+  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** A header or query value is also trimmed, and empty means absent; a path segment is not trimmed. */
 function normalise(value: string | undefined): string | undefined {
-  const v = value?.trim().toLowerCase();
+  const v = value === undefined ? undefined : foldCase(value.trim());
   return v === undefined || v === '' ? undefined : v;
 }
 
 export function selectTenant(input: SelectionInput, settings: SelectionSettings): Selection {
+  const path = foldCase(input.path);
   const header = normalise(input.header);
   const query = normalise(input.query);
   const sent = `the ${settings.header} header or the ${TENANT_QUERY} query parameter`;
@@ -65,12 +75,12 @@ export function selectTenant(input: SelectionInput, settings: SelectionSettings)
     }
   }
 
-  if (input.path !== SELECTED_FORM) {
+  if (path !== SELECTED_FORM) {
     // Path form: the path names the tenant; a header or query may only agree with it.
-    if (!isTenantName(input.path)) return { kind: 'no-route' };
+    if (!isTenantName(path)) return { kind: 'no-route' };
     return {
       kind: 'named',
-      name: input.path,
+      name: path,
       alsoNamed: [header, query].filter((v): v is string => v !== undefined),
     };
   }

@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   not_found: 404,
   method_not_allowed: 405,
   slug_taken: 409,
+  slug_quarantined: 409,
   alias_limit: 409,
   primary_alias: 409,
   invalid_transition: 409,
@@ -49,7 +50,11 @@ export function errorResponse(
     if (status < 500) {
       const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
       return {
-        response: json(status, { error: error.code, message: error.message, request_id: requestId }, headers),
+        response: json(
+          status,
+          { ...error.fields, error: error.code, message: error.message, request_id: requestId },
+          headers,
+        ),
         exposed: true,
       };
     }

@@ -31,30 +31,68 @@ export const identifierList = z.array(identifier).check(
 );
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/*
+ * The limits of a free-form JSON object (`settings`, an entitlement's `config`, an audit
+ * event's `metadata`), at every level and in total, so that nothing nested escapes them: a
+ * value is stored whole in one item, hashed into the audit chain and echoed in every read.
+ */
+/** Keys and indexes from the top to any value: `{"a":{"b":[1]}}` holds 1 at depth 3. */
 const MAX_DEPTH = 8;
+/** Keys of any one object, at any depth. */
+const MAX_KEYS = 100;
+/** Keys of all objects in the value together. */
+const MAX_TOTAL_KEYS = 1_000;
+/** The value as JSON text (UTF-8). */
+const MAX_BYTES = 16_384;
+
+interface JsonProblem {
+  readonly message: string;
+  /** Where inside the value, as keys and array indexes. */
+  readonly path: readonly (string | number)[];
+}
 
 /**
  * Why a free-form JSON value cannot be stored as is, or undefined: keys of 1-64 characters
- * (never `__proto__`, `constructor`, `prototype`), finite numbers, at most MAX_DEPTH levels.
+ * (never `__proto__`, `constructor`, `prototype`), finite numbers, and the limits above.
  */
-function jsonProblem(value: unknown, depth = 0): string | undefined {
-  if (depth > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a number out of range';
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const problem = jsonProblem(item, depth + 1);
+function jsonProblem(root: unknown): JsonProblem | undefined {
+  const path: (string | number)[] = [];
+  let keys = 0;
+  const walk = (value: unknown, depth: number): string | undefined => {
+    if (depth > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
+    if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a number out of range';
+    if (value === null || typeof value !== 'object') return undefined;
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) {
+        path.push(i);
+        const problem = walk(item, depth + 1);
+        if (problem) return problem;
+        path.pop();
+      }
+      return undefined;
+    }
+    const own = Object.keys(value);
+    if (own.length > MAX_KEYS) return `must have at most ${MAX_KEYS} keys (has ${own.length})`;
+    keys += own.length;
+    if (keys > MAX_TOTAL_KEYS) return `has more than ${MAX_TOTAL_KEYS} keys in total`;
+    for (const key of own) {
+      if (key.length === 0 || key.length > 64) return 'has a key that is empty or longer than 64 characters';
+      if (FORBIDDEN_KEYS.has(key)) return `has the reserved key "${key}"`;
+      path.push(key);
+      const problem = walk((value as Record<string, unknown>)[key], depth + 1);
       if (problem) return problem;
+      path.pop();
     }
     return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (key.length === 0 || key.length > 64) return 'has a key that is empty or longer than 64 characters';
-    if (FORBIDDEN_KEYS.has(key)) return `has the reserved key "${key}"`;
-    const problem = jsonProblem((value as Record<string, unknown>)[key], depth + 1);
-    if (problem) return problem;
-  }
-  return undefined;
+  };
+  const message = walk(root, 0);
+  if (message) return { message, path };
+  // Bounded by now (at most `totalKeys` keys, in a body of bounded size), so serialising is cheap.
+  const bytes = Buffer.byteLength(JSON.stringify(root));
+  return bytes > MAX_BYTES
+    ? { message: `must be at most ${MAX_BYTES} bytes as JSON (is ${bytes})`, path: [] }
+    : undefined;
 }
 
 /** A JSON object as `JSON.parse` makes it: not null, not an array, no exotic prototype. */
@@ -62,19 +100,19 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 /**
- * Free-form settings: a JSON object of at most 100 keys, checked on the value as sent (never
- * rebuilt key by key, so no key can reach a prototype) and stored as JSON text.
+ * Free-form settings: a JSON object within the limits above, checked on the value as sent (never
+ * rebuilt key by key, so no key can reach a prototype) and stored as JSON text. An issue names
+ * where inside the value it is (`body.settings.a.b must have at most 100 keys`).
  */
 export const settings = z.custom<Record<string, unknown>>().check(
   z.refine(isPlainObject, 'must be a JSON object'),
-  // Every check runs even after the first fails: guard, so `null` is a 400, never a TypeError.
-  z.refine(
-    (v) => typeof v !== 'object' || v === null || Object.keys(v).length <= 100,
-    'must have at most 100 keys',
-  ),
   z.superRefine((v, ctx) => {
+    // Every check runs even after the first fails: guard, so `null` is a 400, never a TypeError.
+    if (!isPlainObject(v)) return;
     const problem = jsonProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
+    // The path holds only keys that passed the 64-character rule.
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, input: v, path: [...problem.path] });
   }),
 );
 

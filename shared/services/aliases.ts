@@ -62,6 +62,11 @@ export class AliasService {
     private readonly resolver: AliasResolver,
     private readonly clock: Clock,
     private readonly quarantineDays: number,
+    /**
+     * Every other slug cache of this container (the tenant plane's resolver on the table): a
+     * change made here evicts its slugs from all of them, so it holds in this container at once.
+     */
+    private readonly otherCaches: readonly Pick<AliasResolver, 'forget'>[] = [],
   ) {}
 
   async createTenant(
@@ -191,13 +196,19 @@ export class AliasService {
     }
   }
 
+  /** Other containers keep a changed slug until their cache entry expires (the alias cache TTL). */
+  private evict(slug: string): void {
+    this.resolver.forget(slug);
+    for (const cache of this.otherCaches) cache.forget(slug);
+  }
+
   private quarantineEnd(): Date {
     return new Date(this.clock.now().getTime() + this.quarantineDays * 86_400_000);
   }
 
   /** After the commit: a failure here leaves drift that the reconciler repairs, never lost data. */
   private async publish(slug: string, tenantId: string): Promise<void> {
-    this.resolver.forget(slug);
+    this.evict(slug);
     try {
       await this.registry.publish(slug, tenantId);
     } catch (error) {
@@ -214,7 +225,7 @@ export class AliasService {
    * else may hold the slug, and a late or repeated withdrawal must not unpublish them.
    */
   private async unpublish(slug: string, tenantId: string): Promise<void> {
-    this.resolver.forget(slug);
+    this.evict(slug);
     try {
       if ((await this.registry.lookup(slug)) !== tenantId) return;
       await this.registry.unpublish(slug);

@@ -1,7 +1,7 @@
 import type { TenantSelectionConfig } from '../config/env';
 import type { ApiKey, Scope } from '../domain/api-key';
 import { DomainError, ValidationError } from '../domain/errors';
-import type { Tenant } from '../domain/tenant';
+import { activeAliases, type Tenant } from '../domain/tenant';
 import { isTenantUuid, type SelectionInput, selectTenant } from '../domain/tenant-selection';
 import type { TenantStore } from '../ports/tenant-store';
 import type { AliasResolver } from './alias-resolver';
@@ -40,6 +40,12 @@ export class NoSuchTenantRouteError extends DomainError {
   }
 }
 
+const conflict = (header: string) =>
+  new DomainError(
+    'tenant_conflict',
+    `the path and the ${header} header or tenant_id query parameter name different tenants; send only the path, or make them name the same tenant`,
+  );
+
 export interface AccessRequest extends SelectionInput {
   /** The presented API key (already taken from its header). */
   readonly key: string;
@@ -58,12 +64,14 @@ export interface AccessRequest extends SelectionInput {
  *    tenant is read before this point, and a name that resolves to no tenant gets the same 403
  *    as another tenant's, so a key cannot tell "exists but not yours" from "does not exist";
  * 5. the key must hold the operation's scope (403);
- * 6. the tenant is read: archived -> 401 (its keys are invalid), frozen and writing -> 403.
+ * 6. the tenant is read: archived -> 401 (its keys are invalid); a slug named that it no longer
+ *    holds (the alias cache lagging a removal made in another container) -> the 403 of step 4
+ *    (or the 400 of step 2 for the header or query); frozen and writing -> 403.
  */
 export class TenantAccess {
   constructor(
     private readonly keys: Pick<ApiKeyService, 'authenticate'>,
-    private readonly resolver: Pick<AliasResolver, 'resolve'>,
+    private readonly resolver: Pick<AliasResolver, 'resolve' | 'forget'>,
     private readonly tenants: Pick<TenantStore, 'getTenant'>,
     private readonly settings: TenantSelectionConfig,
   ) {}
@@ -85,12 +93,7 @@ export class TenantAccess {
     const tenantId = name === undefined ? key.tenant_id : await this.idOf(name);
     if (selection.kind === 'named' && selection.alsoNamed.length > 0) {
       const others = await Promise.all(selection.alsoNamed.map((n) => this.idOf(n)));
-      if (others.some((id) => id === undefined || id !== tenantId)) {
-        throw new DomainError(
-          'tenant_conflict',
-          `the path and the ${this.settings.header} header or tenant_id query parameter name different tenants; send only the path, or make them name the same tenant`,
-        );
-      }
+      if (others.some((id) => id === undefined || id !== tenantId)) throw conflict(this.settings.header);
     }
     if (!(await this.isAllowed(tenantId))) {
       throw new DomainError('tenant_not_allowed', 'this deployment does not serve the named tenant');
@@ -102,10 +105,25 @@ export class TenantAccess {
 
     const tenant = await this.tenants.getTenant(key.tenant_id);
     if (!tenant || tenant.status === 'archived') throw new CredentialRejectedError('invalid_credential');
+    // The cache may still hold a slug the tenant has since lost (removed in another container):
+    // the tenant just read decides, so a removed alias names nobody from the next request on.
+    if (name !== undefined && !this.holds(tenant, name))
+      throw new CredentialRejectedError('tenant_mismatch', key.id);
+    if (selection.kind === 'named' && selection.alsoNamed.some((n) => !this.holds(tenant, n))) {
+      throw conflict(this.settings.header);
+    }
     if (request.writes && tenant.status === 'frozen') {
       throw new DomainError('tenant_frozen', 'the tenant is frozen: it can read but not change anything');
     }
     return { key, tenant, name: name ?? tenant.slug };
+  }
+
+  /** Whether `name` is the tenant's UUID or one of its active aliases; a stale cache entry is dropped. */
+  private holds(tenant: Tenant, name: string): boolean {
+    if (isTenantUuid(name)) return name === tenant.id;
+    if (activeAliases(tenant).some((a) => a.slug === name)) return true;
+    this.resolver.forget(name);
+    return false;
   }
 
   /** A UUID names itself; a slug resolves through the cached alias map. */

@@ -30,6 +30,8 @@ afterAll(async () => {
 interface Tenant {
   readonly slug: string;
   readonly alias: string;
+  /** An alias the tenant had and lost (removed after use): it names nobody now. */
+  readonly removed: string;
   readonly id: string;
   /** Unique text in the tenant's name, its audit trail and its product: found anywhere else, it leaked. */
   readonly marker: string;
@@ -113,6 +115,8 @@ async function setUp(): Promise<Map<string, Tenant>> {
     );
     const id = created.body.tenant.id as string;
     await ok(stack.request('POST', `/v1/tenants/${id}/aliases`, { body: { slug: alias } }), 201);
+    const removed = `${slug}-gone`;
+    await ok(stack.request('POST', `/v1/tenants/${id}/aliases`, { body: { slug: removed } }), 201);
     const product = `p${marker}`;
     await ok(
       stack.request('PUT', `/v1/catalog/${product}`, {
@@ -128,6 +132,9 @@ async function setUp(): Promise<Map<string, Tenant>> {
       201,
     );
     const main = await createKey(id, `main ${marker}`);
+    // Resolved (so cached) while it was the tenant's, then removed: it must stop naming it at once.
+    await ok(stack.request('GET', `/${removed}/profile`, { token: main.plaintext }), 200);
+    await ok(stack.request('DELETE', `/v1/tenants/${id}/aliases/${removed}`), 200);
     const victim = await createKey(id, `victim ${marker}`);
     const revoked = await createKey(id, `revoked ${marker}`);
     await ok(stack.request('DELETE', `/v1/api-keys/${revoked.id}`), 204);
@@ -138,6 +145,7 @@ async function setUp(): Promise<Map<string, Tenant>> {
     out.set(slug, {
       slug,
       alias,
+      removed,
       id,
       marker,
       product,
@@ -151,7 +159,7 @@ async function setUp(): Promise<Map<string, Tenant>> {
       forgedKey: formatKey('trk', main.id, randomBytes(32)),
       keyIds: new Set(keys.map((k) => k.id)),
       substrings: [id, marker, product, ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext))],
-      tokens: [tokenPattern(slug), tokenPattern(alias)],
+      tokens: [tokenPattern(slug), tokenPattern(alias), tokenPattern(removed)],
     });
   }
   // Every expired key is now past its expiry (and every cache entry is as cold as it gets).
@@ -178,6 +186,13 @@ const aimed: readonly Omit<Naming, 'aim'>[] = [
   { label: 'path slug', outcome: 'named', build: (x) => ({ segment: x.slug }) },
   { label: 'path alias', outcome: 'named', build: (x) => ({ segment: x.alias }) },
   { label: 'path uuid', outcome: 'named', build: (x) => ({ segment: x.id }) },
+  // One case rule for every form: ASCII letters fold; the header and query are also trimmed.
+  { label: 'path slug, upper case', outcome: 'named', build: (x) => ({ segment: x.slug.toUpperCase() }) },
+  {
+    label: 'header alias, upper case, padded',
+    outcome: 'named',
+    build: (x) => ({ segment: 'tenant', header: ` ${x.alias.toUpperCase()} ` }),
+  },
   { label: 'header slug', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.slug }) },
   { label: 'header alias', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.alias }) },
   { label: 'header uuid', outcome: 'named', build: (x) => ({ segment: 'tenant', header: x.id }) },
@@ -223,6 +238,19 @@ const NAMINGS: readonly Naming[] = [
     build: () => ({ segment: 'tenant', header: 'Not_A_Slug!' }),
   },
   { label: 'unknown slug in path', aim: null, outcome: 'unknown', build: () => ({ segment: 'nosuch-org' }) },
+  // A's own former alias: for A's key too, it names nobody, exactly like an unknown slug.
+  {
+    label: "A's removed alias in path",
+    aim: null,
+    outcome: 'unknown',
+    build: (a) => ({ segment: a.removed }),
+  },
+  {
+    label: '32 hex digits in path (a UUID without dashes)',
+    aim: null,
+    outcome: 'no-route',
+    build: () => ({ segment: '6f1c2d3e4a5b4c6d8e7f0123456789ab' }),
+  },
   {
     label: 'unknown uuid in header',
     aim: null,

@@ -1,6 +1,8 @@
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
+import { AliasService } from '../../shared/services/aliases';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
 
 /**
@@ -73,6 +75,16 @@ describe('naming the tenant', () => {
     ['the tenant_id query', () => '/tenant/profile?tenant_id=acme-legacy', {}],
     ['the header over the query', () => '/tenant/profile?tenant_id=acme-corp', { 'x-tenant-id': 'acme' }],
     ['the path with an agreeing header (by alias)', () => '/acme/profile', { 'x-tenant-id': 'acme-legacy' }],
+    // One rule for all three forms: ASCII case folds (the header and query are also trimmed).
+    ['the path in upper case', () => '/ACME/profile', {}],
+    ['an alias in mixed case', () => '/Acme-Legacy/profile', {}],
+    ['the UUID in upper case', () => `/${acme.id.toUpperCase()}/profile`, {}],
+    ['the query in upper case, padded', () => '/tenant/profile?tenant_id=%20ACME%20', {}],
+    [
+      'the path with an agreeing header, cases apart',
+      () => '/ACME/profile',
+      { 'x-tenant-id': ' acme-LEGACY ' },
+    ],
   ] as [string, () => string, Record<string, string> | (() => Record<string, string>)][])(
     'by %s',
     async (_how, path, headers) => {
@@ -133,7 +145,15 @@ describe('naming the tenant', () => {
   });
 
   test('a path segment no tenant can have is exactly an unknown route', async () => {
-    for (const path of ['/v1/profile', '/swagger/profile', '/Acme/profile', '/a/profile', '/%ZZ/profile']) {
+    for (const path of [
+      '/v1/profile',
+      '/swagger/profile',
+      '/SWAGGER/profile',
+      '/a/profile',
+      '/%ZZ/profile',
+      '/%20acme/profile',
+      '/6f1c2d3e4a5b4c6d8e7f0123456789ab/profile',
+    ]) {
       const res = await stack.request('GET', path, { ...as(acme.key), unchecked: true });
       expect(res.status).toBe(404);
       expect(res.text).toBe(UNKNOWN_ROUTE_BODY);
@@ -266,6 +286,105 @@ describe('selection settings', () => {
       expect(res.body.error).toBe('tenant_not_allowed');
       expect(res.text).not.toMatch(/acme|0000/);
     }
+  });
+});
+
+describe('a removed alias and a retired tenant stop resolving at once in this container', () => {
+  const clock = new ManualClock();
+  beforeEach(() => stack.configure({}, { clock }));
+
+  /** What a valid key gets for a name no tenant holds: the same 403 as any other tenant's. */
+  async function unknownName(key: string) {
+    const res = await stack.request('GET', '/no-such-org/profile', as(key));
+    expect(res.status).toBe(403);
+    return withoutRequestId(res.body);
+  }
+
+  test('DELETE alias: the removed slug answers as an unknown name on the very next request', async () => {
+    expect(
+      (await stack.request('POST', `/v1/tenants/${acme.id}/aliases`, { body: { slug: 'acme-gone' } })).status,
+    ).toBe(201);
+    // Both resolvers of this container hold the alias now: the tenant plane's and by-slug's.
+    expect((await stack.request('GET', '/acme-gone/profile', as(acme.key))).status).toBe(200);
+    expect(
+      (await stack.request('GET', '/tenant/profile', as(acme.key, { 'x-tenant-id': 'acme-gone' }))).status,
+    ).toBe(200);
+    expect((await stack.request('GET', '/v1/tenants/by-slug/acme-gone')).status).toBe(200);
+
+    expect((await stack.request('DELETE', `/v1/tenants/${acme.id}/aliases/acme-gone`)).status).toBe(200);
+    // No time passes: the clock stands still, far inside the alias cache TTL.
+    const unknown = await unknownName(acme.key);
+    for (const [path, headers] of [
+      ['/acme-gone/profile', {}],
+      ['/tenant/profile', { 'x-tenant-id': 'acme-gone' }],
+      ['/tenant/profile?tenant_id=acme-gone', {}],
+    ] as const) {
+      const res = await stack.request('GET', path, as(acme.key, headers));
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe('forbidden');
+      expect(withoutRequestId(res.body)).toEqual(unknown);
+    }
+    const conflict = await stack.request(
+      'GET',
+      '/acme/profile',
+      as(acme.key, { 'x-tenant-id': 'acme-gone' }),
+    );
+    expect(conflict.status).toBe(400);
+    expect(conflict.body.error).toBe('tenant_conflict');
+    const bySlug = await stack.request('GET', '/v1/tenants/by-slug/acme-gone');
+    expect(bySlug.status).toBe(404);
+    expect(bySlug.body.error).toBe('not_found');
+    // The tenant's other names still work.
+    expect((await stack.request('GET', '/acme-legacy/profile', as(acme.key))).status).toBe(200);
+  });
+
+  test('removed in another container (this cache not told): still refused at once, as the tenant read decides', async () => {
+    expect(
+      (await stack.request('POST', `/v1/tenants/${acme.id}/aliases`, { body: { slug: 'acme-elsewhere' } }))
+        .status,
+    ).toBe(201);
+    expect((await stack.request('GET', '/acme-elsewhere/profile', as(acme.key))).status).toBe(200);
+    // The removeAlias function of another container: its own resolver, none of this one's caches.
+    const elsewhere = new AliasService(
+      app.tenants(),
+      app.tenantStore(),
+      app.aliasRegistry(),
+      app.aliasResolver(),
+      app.clock,
+      30,
+    );
+    await elsewhere.remove(acme.id, 'acme-elsewhere', { actor_id: 'ops', actor_type: 'operator' });
+    const unknown = await unknownName(acme.key);
+    const res = await stack.request('GET', '/acme-elsewhere/profile', as(acme.key));
+    expect(res.status).toBe(403);
+    expect(withoutRequestId(res.body)).toEqual(unknown);
+    const header = await stack.request(
+      'GET',
+      '/acme/profile',
+      as(acme.key, { 'x-tenant-id': 'acme-elsewhere' }),
+    );
+    expect(header.status).toBe(400);
+    expect(header.body.error).toBe('tenant_conflict');
+  });
+
+  test('DELETE tenant: none of its aliases resolves any more, at once', async () => {
+    const t = await tenantWithKey('retiring');
+    expect(
+      (await stack.request('POST', `/v1/tenants/${t.id}/aliases`, { body: { slug: 'retiring-alias' } }))
+        .status,
+    ).toBe(201);
+    for (const name of ['retiring', 'retiring-alias'])
+      expect((await stack.request('GET', `/${name}/profile`, as(t.key))).status).toBe(200);
+    expect((await stack.request('DELETE', `/v1/tenants/${t.id}`)).status).toBe(200);
+    // Its key may still be in this container's key cache: the names resolve to nobody regardless.
+    const unknown = await unknownName(t.key);
+    for (const name of ['retiring', 'retiring-alias']) {
+      const res = await stack.request('GET', `/${name}/profile`, as(t.key));
+      expect(res.status).toBe(403);
+      expect(withoutRequestId(res.body)).toEqual(unknown);
+      expect((await stack.request('GET', `/v1/tenants/by-slug/${name}`)).status).toBe(404);
+    }
+    expect((await stack.request('GET', `/${t.id}/profile`, as(t.key))).status).toBe(401);
   });
 });
 

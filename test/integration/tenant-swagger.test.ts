@@ -142,6 +142,18 @@ function expectTenantPlaneOperations(document: Record<string, any>, name: string
   }
 }
 
+/** Every reference keyword's string value in `node` that is not local (`#/...`), with where it is. */
+function nonLocalReferences(node: unknown, where = ''): string[] {
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([k, v]) =>
+    typeof v === 'string' && ['$ref', '$dynamicRef', 'operationRef', 'externalValue'].includes(k)
+      ? v.startsWith('#/')
+        ? []
+        : [`${where}/${k}: ${v}`]
+      : nonLocalReferences(v, `${where}/${k}`),
+  );
+}
+
 /** `text` names `slug` as a whole word (so `acme` is not found inside `acme-corp`). */
 const namesSlug = (text: string, slug: string) =>
   new RegExp(`(?<![a-z0-9-])${slug.replace(/[.-]/g, '\\$&')}(?![a-z0-9-])`).test(text);
@@ -212,6 +224,7 @@ describe('fifty tenants, fifty documents', () => {
       // No operator or service route, and no path left unnamed.
       expect(paths.filter((p) => p.split('/').includes('v1') || p.includes('{tenant}'))).toEqual([]);
       expect(paths.every((p) => p === `/${t.slug}` || p.startsWith(`/${t.slug}/`))).toBe(true);
+      expect(nonLocalReferences(document)).toEqual([]);
       for (const other of tenants) {
         if (other === t) continue;
         expect(text).not.toContain(other.id);
@@ -305,7 +318,79 @@ describe('regenerated when what it is built from changes', () => {
   });
 });
 
+describe('references stay inside the document', () => {
+  test('a catalog entry with a non-local $ref at any depth is 400 naming where; the document has none', async () => {
+    const t = tenants.find((x) => x.slug === 'sw-t05') as Fixture;
+    const local = {
+      '/local/things': {
+        get: {
+          operationId: 'localThings',
+          responses: {
+            '200': {
+              description: 'OK',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '400': { $ref: '#/components/responses/BadRequest' },
+          },
+        },
+      },
+    };
+    await putEntry('cmp-refs', local);
+    expect(
+      (await stack.request('PATCH', `/v1/tenants/${t.id}`, { body: { active_components: ['cmp-refs'] } }))
+        .status,
+    ).toBe(200);
+    for (const [paths, where] of [
+      [{ '/x': { $ref: 'http://evil/x.json' } }, 'paths["/x"].$ref'],
+      [
+        { '/x': { get: { responses: { '200': { $ref: 'http://evil/x.json' } } } } },
+        'paths["/x"].get.responses["200"].$ref',
+      ],
+      [
+        {
+          '/x': {
+            get: {
+              responses: {
+                '200': {
+                  description: 'OK',
+                  content: {
+                    'application/json': {
+                      schema: { properties: { a: { items: { $ref: 'http://evil/x.json' } } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        'paths["/x"].get.responses["200"].content["application/json"].schema.properties.a.items.$ref',
+      ],
+    ] as const) {
+      const res = await stack.request('PUT', '/v1/catalog/cmp-refs', {
+        body: { name: 'refs', description: 'refs', plans_required: [], supports_trial: false, paths },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_input');
+      expect(res.body.message).toBe(
+        `body.paths ${where}: a reference must be local to the document (#/...), not "http://evil/x.json"`,
+      );
+    }
+    const { document, paths } = await swagger(t.key, `/${t.slug}/swagger`);
+    expect(paths).toContain(`/${t.slug}/local/things`);
+    expect(nonLocalReferences(document)).toEqual([]);
+    expect(JSON.stringify(document)).not.toContain('evil');
+  });
+});
+
 describe('named as the request named it', () => {
+  test('in any case: every path under the name folded to lower case', async () => {
+    const t = tenants.find((x) => x.slug === 'acme-corp') as Fixture;
+    const upper = await swagger(t.key, '/ACME-CORP/swagger');
+    expect(upper.paths).toEqual(expectedPaths('acme-corp', t.components));
+    const byId = await swagger(t.key, `/${t.id.toUpperCase()}/swagger`);
+    expect(byId.paths).toEqual(expectedPaths(t.id, t.components));
+  });
+
   test('by alias: every path under the alias', async () => {
     const t = tenants.find((x) => x.slug === 'sw-t07') as Fixture;
     const added = await stack.request('POST', `/v1/tenants/${t.id}/aliases`, { body: { slug: 'sw-legacy' } });

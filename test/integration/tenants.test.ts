@@ -243,6 +243,61 @@ describe('patch', () => {
   });
 });
 
+describe('free-form JSON limits hold at every depth, on every field that takes it', () => {
+  test('settings, entitlement config and audit metadata (both planes) refuse a nested object of 3,000 keys', async () => {
+    const tenant = await create();
+    const wide = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i]));
+    const key = await stack.request('POST', '/v1/api-keys', {
+      body: { tenant_id: tenant.id, name: 'limits', scopes: ['audit:write'] },
+    });
+    expect(
+      (
+        await stack.request('PUT', '/v1/catalog/limits', {
+          body: { name: 'Limits', description: 'd', plans_required: [], supports_trial: false },
+        })
+      ).status,
+    ).toBe(200);
+    const attempts: [string, Promise<{ status: number; body: any }>][] = [
+      [
+        'body.settings.a',
+        stack.request('POST', '/v1/tenants', { body: tenantBody(uniqueSlug(), { settings: { a: wide } }) }),
+      ],
+      [
+        'body.settings.a',
+        stack.request('PATCH', `/v1/tenants/${tenant.id}`, { body: { settings: { a: wide } } }),
+      ],
+      [
+        'body.config.a',
+        stack.request('PUT', `/v1/tenants/${tenant.id}/entitlements/limits`, {
+          body: { config: { a: wide } },
+        }),
+      ],
+      [
+        'body.metadata.a',
+        stack.request('POST', '/v1/audit', {
+          body: { tenant_id: tenant.id, action: 'x.y', metadata: { a: wide } },
+        }),
+      ],
+      [
+        // The tenant plane merges query and body into one set of parameters.
+        'parameters.metadata.a',
+        stack.request('POST', `/${tenant.slug}/audit`, {
+          token: null,
+          headers: { 'x-api-key': key.body.plaintext },
+          body: { action: 'x.y', metadata: { a: wide } },
+        }),
+      ],
+    ];
+    for (const [where, attempt] of attempts) {
+      const res = await attempt;
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_input');
+      expect(res.body.message).toBe(`${where} must have at most 100 keys (has 3000)`);
+    }
+    expect((await stack.request('GET', `/v1/tenants/${tenant.id}`)).body.settings).toEqual({});
+  });
+});
+
 describe('lifecycle', () => {
   test('activate, cancel, activate again, retire; invalid transitions are 409', async () => {
     const tenant = await create();
@@ -307,18 +362,72 @@ describe('aliases', () => {
     expect((await stack.request('DELETE', `/v1/tenants/${tenant.id}/aliases/${alias}`)).status).toBe(404);
   });
 
-  test('a quarantined slug can be taken back by its former tenant only', async () => {
+  test('a quarantined slug can be taken back by its former tenant only; others learn until when', async () => {
     const a = await create();
     const b = await create();
     const slug = `${a.slug}-q`;
     await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } });
-    expect((await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } })).status).toBe(409);
-    await stack.request('DELETE', `/v1/tenants/${a.id}/aliases/${slug}`);
-    expect((await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } })).status).toBe(409);
-    expect((await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) })).status).toBe(409);
+    const held = await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } });
+    expect(held.status).toBe(409);
+    expect(held.body.error).toBe('slug_taken');
+    expect(held.body).not.toHaveProperty('quarantine_until');
+    const removed = await stack.request('DELETE', `/v1/tenants/${a.id}/aliases/${slug}`);
+    const until = removed.body.quarantine_until as string;
+    // 30 days (the default) from the removal, give or take the request's own duration.
+    expect(Math.abs(Date.parse(until) - Date.parse(removed.body.retired_at) - 30 * 86_400_000)).toBeLessThan(
+      60_000,
+    );
+    for (const attempt of [
+      stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug } }),
+      stack.request('POST', '/v1/tenants', { body: tenantBody(slug) }),
+    ]) {
+      const res = await attempt;
+      expect(res.status).toBe(409);
+      expect(res.body.error).toBe('slug_quarantined');
+      expect(res.body.quarantine_until).toBe(until);
+      expect(res.body.message).toBe(
+        `slug '${slug}' is quarantined until ${until} for the tenant it was removed from`,
+      );
+      // Whose quarantine it is stays with the operators' alias list.
+      expect(res.text).not.toContain(a.id);
+    }
     const back = await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } });
     expect(back.status).toBe(201);
     expect((await stack.request('GET', `/v1/tenants/by-slug/${slug}`)).body.id).toBe(a.id);
+  });
+
+  test("a retired tenant's slugs are quarantined the same way", async () => {
+    const a = await create();
+    const b = await create();
+    expect((await stack.request('DELETE', `/v1/tenants/${a.id}`)).status).toBe(200);
+    const res = await stack.request('POST', `/v1/tenants/${b.id}/aliases`, { body: { slug: a.slug } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('slug_quarantined');
+    const list = await stack.request('GET', `/v1/tenants/${a.id}/aliases`);
+    expect(res.body.quarantine_until).toBe(list.body.items[0].quarantine_until);
+  });
+
+  test('a UUID-shaped slug is 400 on create and on alias add, with or without dashes', async () => {
+    const a = await create();
+    for (const slug of [
+      '6f1c2d3e4a5b4c6d8e7f0123456789ab',
+      '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab',
+      '00000000000000000000000000000000',
+      '6f1c2d3e4a5b-4c6d8e7f-0123456789ab',
+    ]) {
+      for (const res of [
+        await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) }),
+        await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug } }),
+      ]) {
+        expect(res.status).toBe(400);
+        expect(res.body.error).toBe('invalid_input');
+        expect(res.body.message).toBe(`'${slug}' is shaped like a UUID (32 hex digits) and cannot be a slug`);
+      }
+    }
+    // 31 or 33 hex digits are ordinary slugs.
+    expect(
+      (await stack.request('POST', `/v1/tenants/${a.id}/aliases`, { body: { slug: 'a'.repeat(31) } })).status,
+    ).toBe(201);
   });
 
   test('after the quarantine anyone may take the slug', async () => {

@@ -9,7 +9,7 @@ import {
   trialEntitlement,
   trialRefusal,
 } from '../../shared/domain/catalog';
-import { pathsProblem } from '../../shared/domain/openapi-paths';
+import { externalReference, pathsProblem } from '../../shared/domain/openapi-paths';
 import { newTenant, type Tenant } from '../../shared/domain/tenant';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
@@ -143,5 +143,115 @@ describe('OpenAPI paths', () => {
     let deep: Record<string, unknown> = {};
     for (let i = 0; i < 100; i++) deep = { a: deep };
     expect(pathsProblem({ '/a': { get: { responses: ok, 'x-deep': deep } } })).toContain('deeper');
+  });
+});
+
+describe('OpenAPI paths: references stay inside the document', () => {
+  const ok = { '200': { description: 'ok' } };
+  const schemaAt = (schema: unknown) => ({
+    '/a': {
+      get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } } },
+    },
+  });
+
+  test.each([
+    [{ '/a': { $ref: '#/components/pathItems/a' } }],
+    [schemaAt({ $ref: '#/components/schemas/Thing' })],
+    [schemaAt({ type: 'object', properties: { $ref: { type: 'string' } } })], // a property named $ref
+    [schemaAt({ items: { items: { items: { $ref: '#/components/schemas/Deep' } } } })],
+  ])('accepts local references and properties named like them: %j', (paths) => {
+    expect(pathsProblem(paths)).toBeUndefined();
+  });
+
+  test.each([
+    [{ '/a': { $ref: 'http://evil/x.json' } }, 'paths["/a"].$ref', 'http://evil/x.json'],
+    [
+      { '/a': { get: { responses: { '200': { $ref: 'https://evil.example/r.json#/x' } } } } },
+      'paths["/a"].get.responses["200"].$ref',
+      'https://evil.example/r.json#/x',
+    ],
+    [
+      schemaAt({ type: 'object', properties: { p: { allOf: [{ $ref: 'other.yaml#/S' }] } } }),
+      'paths["/a"].get.responses["200"].content["application/json"].schema.properties.p.allOf[0].$ref',
+      'other.yaml#/S',
+    ],
+    [
+      { '/a': { get: { parameters: [{ $ref: '//evil/p' }], responses: ok } } },
+      'paths["/a"].get.parameters[0].$ref',
+      '//evil/p',
+    ],
+    [
+      schemaAt({ $ref: '#' }),
+      'paths["/a"].get.responses["200"].content["application/json"].schema.$ref',
+      '#',
+    ],
+    [
+      schemaAt({ $ref: 'x.json' }),
+      'paths["/a"].get.responses["200"].content["application/json"].schema.$ref',
+      'x.json',
+    ],
+    [
+      schemaAt({ $dynamicRef: 'http://evil/meta' }),
+      'paths["/a"].get.responses["200"].content["application/json"].schema.$dynamicRef',
+      'http://evil/meta',
+    ],
+    [
+      {
+        '/a': {
+          get: {
+            responses: {
+              '200': {
+                description: 'ok',
+                links: { next: { operationRef: 'http://evil/openapi.json#/paths/~1x/get' } },
+              },
+            },
+          },
+        },
+      },
+      'paths["/a"].get.responses["200"].links.next.operationRef',
+      'http://evil/openapi.json#/paths/~1x/get',
+    ],
+    [
+      {
+        '/a': {
+          get: {
+            responses: ok,
+            parameters: [
+              {
+                name: 'q',
+                in: 'query',
+                schema: {},
+                examples: { e: { externalValue: 'http://evil/e.json' } },
+              },
+            ],
+          },
+        },
+      },
+      'paths["/a"].get.parameters[0].examples.e.externalValue',
+      'http://evil/e.json',
+    ],
+    [
+      { '/a': { get: { responses: ok, 'x-ext': { deep: [{ $ref: 'http://evil/x' }] } } } },
+      'paths["/a"].get["x-ext"].deep[0].$ref',
+      'http://evil/x',
+    ],
+  ])('refuses %j, naming where', (paths, where, target) => {
+    expect(pathsProblem(paths)).toBe(
+      `${where}: a reference must be local to the document (#/...), not ${JSON.stringify(target)}`,
+    );
+  });
+
+  test('$id would make even #/... references resolve elsewhere', () => {
+    expect(pathsProblem(schemaAt({ $id: 'http://evil/', $ref: '#/x' }))).toBe(
+      'paths["/a"].get.responses["200"].content["application/json"].schema.$id: $id would resolve references against another document',
+    );
+  });
+
+  test('externalReference walks any value, whatever its shape', () => {
+    expect(externalReference({ a: [{ b: { $ref: '#/ok' } }] })).toBeUndefined();
+    expect(externalReference({ a: [{ b: { $ref: 'http://evil' } }] }, 'x')).toBe(
+      'x.a[0].b.$ref: a reference must be local to the document (#/...), not "http://evil"',
+    );
+    expect(externalReference('http://evil')).toBeUndefined();
   });
 });

@@ -12,6 +12,9 @@ function specIsSlug(value: string): boolean {
   if (value.length < 3 || value.length > 40) return false;
   if (![...value].every((c) => /^[a-z0-9-]$/.test(c))) return false;
   if (value.startsWith('-') || value.endsWith('-')) return false;
+  // Shaped like a UUID: exactly 32 hex digits once the dashes are gone.
+  const digits = [...value].filter((c) => c !== '-');
+  if (digits.length === 32 && digits.every((c) => '0123456789abcdef'.includes(c))) return false;
   return !RESERVED_SLUGS.has(value);
 }
 
@@ -143,5 +146,32 @@ describe('slug properties', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('UUID-shaped slugs', () => {
+  it.each([
+    ['6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab', 'a UUID'],
+    ['6f1c2d3e4a5b4c6d8e7f0123456789ab', 'a UUID without dashes (32 hex digits)'],
+    ['00000000000000000000000000000000', '32 zeros'],
+    ['ffffffffffffffffffffffffffffffff', '32 f'],
+    ['6f1c2d3e4a5b-4c6d8e7f-0123456789ab', 'a UUID with dashes elsewhere'],
+    ['6f1c-2d3e-4a5b-4c6d-8e7f-0123-4567-89ab', 'a UUID in groups of four'],
+  ])('refuses %j (%s), saying why', (value) => {
+    expect(slugProblem(value)).toBe('uuid');
+    expect(isSlug(value)).toBe(false);
+    expect(describeSlugProblem(value, 'uuid')).toBe(
+      `'${value}' is shaped like a UUID (32 hex digits) and cannot be a slug`,
+    );
+  });
+
+  it.each([
+    ['6f1c2d3e4a5b4c6d8e7f0123456789a', '31 hex digits'],
+    ['6f1c2d3e4a5b4c6d8e7f0123456789abc', '33 hex digits'],
+    ['6f1c2d3e4a5b4c6d8e7f0123456789ag', '32 characters, one not hex'],
+    ['acme-6f1c2d3e4a5b4c6d8e7f0123456789ab', 'a word and 32 hex digits'],
+    ['deadbeef', 'a short hex word'],
+  ])('accepts %j (%s)', (value) => {
+    expect(slugProblem(value)).toBeUndefined();
   });
 });

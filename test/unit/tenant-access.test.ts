@@ -18,10 +18,16 @@ const key = (tenant_id: string, scopes: Scope[] = ['profile:read']): ApiKey => (
   last_used_at: null,
 });
 const tenant = (id: string, slug: string, status: Tenant['status'] = 'active') =>
-  ({ id, slug, status }) as unknown as Tenant;
+  ({
+    id,
+    slug,
+    status,
+    aliases: [{ slug, primary: true, created_at: '2026-01-01T00:00:00.000Z' }],
+  }) as unknown as Tenant;
 
 function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
   const reads: string[] = [];
+  const forgotten: string[] = [];
   const keys = new Map([
     ['key-of-a', key(A, ['profile:read', 'audit:write'])],
     ['key-of-b', key(B)],
@@ -29,13 +35,15 @@ function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
   const slugs = new Map([
     ['acme', A],
     ['acme-corp', B],
+    // A stale cache entry: the alias was removed from A in another container.
+    ['acme-old', A],
   ]);
   const tenants = new Map(
     (options.tenants ?? [tenant(A, 'acme'), tenant(B, 'acme-corp')]).map((t) => [t.id, t]),
   );
   const access = new TenantAccess(
     { authenticate: async (k: unknown) => keys.get(k as string) },
-    { resolve: async (slug: string) => slugs.get(slug) },
+    { resolve: async (slug: string) => slugs.get(slug), forget: (slug: string) => void forgotten.push(slug) },
     {
       getTenant: async (id: string) => {
         reads.push(id);
@@ -62,7 +70,7 @@ function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
       header: extra.header,
       query: extra.query,
     });
-  return { admit, reads };
+  return { admit, reads, forgotten };
 }
 
 const code = (p: Promise<unknown>) =>
@@ -112,6 +120,20 @@ describe('TenantAccess', () => {
     expect(await code(admit('key-of-b', 'acme-corp'))).toBe('tenant_not_allowed');
     expect(await code(admit('key-of-b', 'ghost'))).toBe('tenant_not_allowed');
     expect(await code(setup({ allowed: [B] }).admit('key-of-b', 'acme-corp'))).toBe('admitted');
+  });
+
+  test('a slug the cache still maps to the tenant, which no longer holds it: the 403 of another tenant', async () => {
+    const { admit, forgotten } = setup();
+    const error = await admit('key-of-a', 'acme-old').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialRejectedError);
+    expect((error as CredentialRejectedError).reason).toBe('tenant_mismatch');
+    expect((error as CredentialRejectedError).code).toBe('forbidden');
+    // Named beside the path, it names another tenant than the path: 400.
+    expect(await code(admit('key-of-a', 'acme', { header: 'acme-old' }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'tenant', { header: 'acme-old' }))).toBe('forbidden');
+    // Each time, the stale entry is dropped so the next request resolves afresh.
+    expect(forgotten).toEqual(['acme-old', 'acme-old', 'acme-old']);
+    expect(await code(admit('key-of-a', 'acme'))).toBe('admitted');
   });
 
   test('scope, then status: frozen reads but does not write; archived is 401', async () => {

@@ -18,10 +18,47 @@ describe('selectTenant', () => {
   });
 
   test('a path segment that can be no tenant is no route', () => {
-    for (const path of ['v1', 'swagger', 'Acme', 'a', '', 'x'.repeat(41), `${ID}-`]) {
+    for (const path of [
+      'v1',
+      'swagger',
+      'SWAGGER',
+      'a',
+      '',
+      'x'.repeat(41),
+      `${ID}-`,
+      ' acme',
+      'acme ',
+      '\u212Acme', // the Kelvin sign: Unicode would lower-case it to k
+      '6f1c2d3e4a5b4c6d8e7f0123456789ab', // 32 hex digits: a UUID without dashes, never a slug
+    ]) {
       expect(selectTenant({ path, header: undefined, query: undefined }, settings)).toEqual({
         kind: 'no-route',
       });
+    }
+  });
+
+  test('one rule for path, header and query: ASCII case folds; header and query are also trimmed', () => {
+    const named = (name: string, alsoNamed: string[] = []) => ({ kind: 'named', name, alsoNamed });
+    const none = { header: undefined, query: undefined };
+    expect(selectTenant({ path: 'Acme', ...none }, settings)).toEqual(named('acme'));
+    expect(selectTenant({ path: 'ACME-CORP', ...none }, settings)).toEqual(named('acme-corp'));
+    expect(selectTenant({ path: ID.toUpperCase(), ...none }, settings)).toEqual(named(ID));
+    expect(selectTenant({ path: 'tenant', header: '\tAcMe ', query: undefined }, settings)).toEqual(
+      named('acme'),
+    );
+    expect(selectTenant({ path: 'tenant', header: undefined, query: ' ACME ' }, settings)).toEqual(
+      named('acme'),
+    );
+    expect(selectTenant({ path: 'ACME', header: 'Acme', query: 'acme' }, settings)).toEqual(
+      named('acme', ['acme', 'acme']),
+    );
+    // `tenant` in any case is the selected form, as it is one name folded like the others.
+    expect(selectTenant({ path: 'Tenant', header: 'acme', query: undefined }, settings)).toEqual(
+      named('acme'),
+    );
+    // Only ASCII folds: the Kelvin sign and full-width letters name nothing in any form.
+    for (const header of ['\u212Acme', 'ＡＣＭＥ']) {
+      expect(selectTenant({ path: 'tenant', header, query: undefined }, settings).kind).toBe('malformed');
     }
   });
 

@@ -1,18 +1,23 @@
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type CancellationReason,
+  type TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
 import { ConcurrentUpdateError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
-import { type PlainWrite, type TableReader, toTransactItem } from './items';
+import { fromItem, type PlainWrite, type TableReader, toTransactItem } from './items';
 import { auditIndexAttributes, keys } from './keys';
 
 /**
  * A write inside an audited transaction, and what it means when its condition fails: a domain
- * error for the caller (`conflict`), or nothing, meaning a race a fresh attempt can win.
- * When several conditions fail, the lowest `rank` speaks.
+ * error for the caller (`conflict`, given the item the condition failed on when the write asks
+ * for it with `ReturnValuesOnConditionCheckFailure`), or nothing, meaning a race a fresh attempt
+ * can win. When several conditions fail, the lowest `rank` speaks.
  */
 export interface GuardedWrite {
   readonly write: PlainWrite;
-  readonly conflict?: () => Error;
+  readonly conflict?: (current: Record<string, unknown> | undefined) => Error;
   readonly rank?: number;
 }
 
@@ -56,10 +61,13 @@ export class AuditedWriter {
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (!reasons) throw error;
-        const failed = guarded.filter((_, i) => reasons[i] === 'ConditionalCheckFailed');
+        const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
         const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-        if (speaking?.conflict) throw speaking.conflict();
-        const retryable = failed.length > 0 || reasons.includes('TransactionConflict');
+        if (speaking?.conflict) {
+          const item = reasons[guarded.indexOf(speaking)]?.Item;
+          throw speaking.conflict(item && fromItem(item));
+        }
+        const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
         if (!retryable) throw error;
         if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError();
         // Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
@@ -139,11 +147,13 @@ export function eventFromItem(item: Record<string, unknown>): AuditEvent {
   ) as AuditEvent;
 }
 
-/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
-function cancellationReasons(error: unknown): string[] | undefined {
+/**
+ * The per-item reasons of a cancelled transaction (with the item, where a write asked for it),
+ * or undefined for any other error.
+ */
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.map((r) => r.Code ?? 'None');
+  return (error as TransactionCanceledException).CancellationReasons ?? [];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -25,6 +25,8 @@ export type PlainWrite =
         readonly ConditionExpression?: string;
         readonly ExpressionAttributeNames?: Record<string, string>;
         readonly ExpressionAttributeValues?: Record<string, unknown>;
+        /** `ALL_OLD`: a failed condition hands the item it failed on to the write's `conflict`. */
+        readonly ReturnValuesOnConditionCheckFailure?: 'ALL_OLD';
       };
     }
   | {

@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../domain/audit';
 import {
   ConcurrentUpdateError,
   IdempotencyInProgressError,
+  SlugQuarantinedError,
   SlugTakenError,
   StaleVersionError,
 } from '../../domain/errors';
@@ -146,6 +147,13 @@ export class DynamoTenantStore implements TenantStore {
     for (const change of unit.slugs ?? []) {
       const taken = () => new SlugTakenError(change.slug);
       if (change.kind === 'claim') {
+        const claimed = (current: Record<string, unknown> | undefined) => {
+          const until = current?.quarantine_until;
+          // Refused while retired means in another tenant's quarantine: say until when.
+          return current?.retired_at !== undefined && typeof until === 'string'
+            ? new SlugQuarantinedError(change.slug, until)
+            : taken();
+        };
         out.push({
           write: {
             Put: {
@@ -161,9 +169,11 @@ export class DynamoTenantStore implements TenantStore {
               ConditionExpression:
                 'attribute_not_exists(PK) OR quarantine_until < :now OR (tenant_id = :tenant AND attribute_exists(retired_at))',
               ExpressionAttributeValues: { ':now': now, ':tenant': next.id },
+              // The claim that stood in the way, read by the same write: why it was refused.
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
-          conflict: taken,
+          conflict: claimed,
           rank: 1,
         });
       } else {
