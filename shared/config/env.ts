@@ -89,6 +89,9 @@ const EnvSchema = z.object({
   /** The longest a key revoked (or a tenant frozen) elsewhere still verifies in a container. */
   TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS: int(30, 0, 3600),
   TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
+  /** Wrong secrets per key id per window that run argon2 in a container; past it, no argon2 until the window ends. */
+  TENANT_REGISTRY_KEY_FAILURE_LIMIT: int(5, 1, 1000),
+  TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS: int(60, 1, 3600),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
@@ -116,6 +119,8 @@ export type Config = Readonly<{
   keyPrefix: string;
   keyCacheTtlSeconds: number;
   keyCacheSize: number;
+  keyFailureLimit: number;
+  keyFailureWindowSeconds: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
@@ -173,6 +178,8 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyPrefix: e.TENANT_REGISTRY_KEY_PREFIX,
     keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
     keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
+    keyFailureLimit: e.TENANT_REGISTRY_KEY_FAILURE_LIMIT,
+    keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

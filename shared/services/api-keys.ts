@@ -21,6 +21,7 @@ import type { ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import type { Actor } from './actor';
+import { Argon2Budget } from './argon2-budget';
 
 export class TenantArchivedError extends DomainError {
   constructor() {
@@ -62,6 +63,8 @@ const NEGATIVE_TTL_CAP_MS = 5_000;
 /** `last_used_at` moves at most this often per key. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const INVALID: Verification = Object.freeze({ valid: false });
+/** A key refused because its id's argon2 budget is spent: invalid, but not cached as such. */
+const THROTTLED = Symbol('throttled');
 
 interface CachedKey {
   /** SHA-256 of the whole presented key: the entry answers only the exact key it was made for. */
@@ -75,24 +78,40 @@ interface CachedKey {
 const digestOf = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * The container's verification caches, shared by the services that verify and revoke keys (two
+ * The container's verification state, shared by the services that verify and revoke keys (two
  * services so that listing and revoking never bundle argon2): valid answers by key id for
  * `ttlMs`, each answering only the presented key whose SHA-256 it holds, so revocation evicts
- * by id; invalid answers by that SHA-256 for at most 5 s. Both are bounded LRUs.
+ * by id; invalid answers by that SHA-256 for at most 5 s; and the argon2 budget per key id
+ * (`failureLimit` wrong-secret verifies per `failureWindowMs`, see Argon2Budget). All bounded LRUs.
  */
 export class KeyVerificationCache {
   readonly valid: TtlCache<string, CachedKey>;
   readonly invalid: TtlCache<string, true>;
+  readonly budget: Argon2Budget;
 
-  constructor(clock: Clock, options: { readonly ttlMs: number; readonly maxEntries: number }) {
+  constructor(
+    clock: Clock,
+    options: {
+      readonly ttlMs: number;
+      readonly maxEntries: number;
+      readonly failureLimit: number;
+      readonly failureWindowMs: number;
+    },
+  ) {
     const now = () => clock.now().getTime();
     this.valid = new TtlCache(options.maxEntries, options.ttlMs, now);
     this.invalid = new TtlCache(options.maxEntries, Math.min(options.ttlMs, NEGATIVE_TTL_CAP_MS), now);
+    this.budget = new Argon2Budget(clock, {
+      perWindow: options.failureLimit,
+      windowMs: options.failureWindowMs,
+      maxEntries: options.maxEntries,
+    });
   }
 
   /** This container stops trusting the key at once. */
   evict(id: string): void {
     this.valid.delete(id);
+    this.budget.forget(id);
   }
 }
 
@@ -136,16 +155,21 @@ export class ApiKeyAdmin {
  * the service plane's hot path.
  *
  * Verification: a malformed or mistyped key (checksum) is invalid before any read. Otherwise
- * one GetItem by the key's id and one argon2id verify, also when the id matches nothing (a
- * dummy hash of the same parameters), so timing does not tell unknown ids from wrong secrets.
- * Results are cached per container: valid ones by key id for the cache TTL (answering only the
- * presented key whose SHA-256 they hold; revocation here evicts at once), invalid ones by that
- * SHA-256 for at most 5 s, so a flood of one bad key costs one argon2 per 5 s. Both caches are
- * bounded LRUs.
+ * one GetItem by the key's id; an id that matches nothing, or a revoked or expired key, is
+ * invalid right there, without argon2 (key ids are random and not secret: whether one exists is
+ * not what the constant-time rule protects; the secret is, and only argon2 ever compares it).
+ * A live key's secret costs one argon2id verify, within the id's budget: at most
+ * `failureLimit` wrong secrets per key id per window per container run argon2, past that the
+ * id's keys this container has not verified before are invalid without argon2 until the window
+ * ends (Argon2Budget). Results are cached per container: valid ones by key id for the cache TTL
+ * (answering only the presented key whose SHA-256 they hold; revocation here evicts at once),
+ * invalid ones by that SHA-256 for at most 5 s, so repeating one bad key costs at most one read
+ * (and one argon2, within the budget) per 5 s. Both caches are bounded LRUs.
  */
 export class ApiKeyService {
   private readonly valid: TtlCache<string, CachedKey>;
   private readonly invalid: TtlCache<string, true>;
+  private readonly budget: Argon2Budget;
   /** When this container last wrote `last_used_at` per key. */
   private readonly touched: TtlCache<string, number>;
   private readonly pending = new Set<Promise<void>>();
@@ -161,6 +185,7 @@ export class ApiKeyService {
   ) {
     this.valid = cache.valid;
     this.invalid = cache.invalid;
+    this.budget = cache.budget;
     this.touched = new TtlCache(touchedEntries, TOUCH_INTERVAL_MS, () => clock.now().getTime());
   }
 
@@ -231,6 +256,8 @@ export class ApiKeyService {
     if (this.invalid.get(digestKey)) return undefined;
 
     const result = await this.verifyUncached(parsed.id, parsed.secret, digest, now);
+    // A refusal by the budget lasts exactly as long as the window: never cached.
+    if (result === THROTTLED) return undefined;
     if (!result) this.invalid.set(digestKey, true);
     return result;
   }
@@ -240,11 +267,29 @@ export class ApiKeyService {
     secret: string,
     digest: Buffer,
     now: Date,
-  ): Promise<CachedKey | undefined> {
+  ): Promise<CachedKey | typeof THROTTLED | undefined> {
     const record = await this.store.getKey(id);
-    if (!record) return this.hasher.verifyDummy(secret).then(() => undefined);
-    if (!(await this.hasher.verify(secret, record.secret_hash))) return undefined;
-    if (keyUnusable(record, now)) return undefined;
+    // Unknown id, revoked or expired: one read, no argon2.
+    if (!record || keyUnusable(record, now)) return undefined;
+    const proven = this.budget.isProven(id, digest);
+    if (!proven) {
+      const grant = this.budget.take(id);
+      if (grant === 'refused-first') {
+        logger.warn('wrong-secret budget of an API key id spent: its unverified keys fail without argon2', {
+          event: 'api_key.verify_throttled',
+          key_id: id,
+          limit: this.budget.options.perWindow,
+          window_seconds: this.budget.options.windowMs / 1000,
+        });
+      }
+      if (grant !== 'run') return THROTTLED;
+    }
+    if (!(await this.hasher.verify(secret, record.secret_hash))) {
+      // The stored hash no longer matches the proven key (it was replaced): exempt no more.
+      if (proven) this.budget.forget(id);
+      return undefined;
+    }
+    this.budget.succeeded(id, digest, !proven);
     const tenant = await this.tenants.getTenant(record.tenant_id);
     if (!tenant || tenant.status === 'archived') return undefined;
 

@@ -18,6 +18,8 @@ const INTEGER_VARIABLES = [
   ['TENANT_REGISTRY_TOKEN_CACHE_TTL_SECONDS', 'tokenCacheTtlSeconds', 300, 1, 86_400],
   ['TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS', 'tokenRefreshMinSeconds', 30, 0, 86_400],
   ['TENANT_REGISTRY_MAX_BODY_BYTES', 'maxBodyBytes', 65_536, 1024, 6_000_000],
+  ['TENANT_REGISTRY_KEY_FAILURE_LIMIT', 'keyFailureLimit', 5, 1, 1000],
+  ['TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS', 'keyFailureWindowSeconds', 60, 1, 3600],
 ] as const;
 
 describe('parseConfig', () => {
@@ -36,6 +38,8 @@ describe('parseConfig', () => {
       keyPrefix: 'trk',
       keyCacheTtlSeconds: 30,
       keyCacheSize: 10_000,
+      keyFailureLimit: 5,
+      keyFailureWindowSeconds: 60,
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',
