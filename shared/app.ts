@@ -131,6 +131,7 @@ export const keyVerificationCache = /* @__PURE__ */ once(
       maxEntries: config().keyCacheSize,
       failureLimit: config().keyFailureLimit,
       failureWindowMs: config().keyFailureWindowSeconds * 1000,
+      concurrency: config().keyVerifyConcurrency,
     }),
 );
 /** Create and verify: the only getter that brings argon2 (hash-wasm) into a bundle. */

@@ -92,6 +92,8 @@ const EnvSchema = z.object({
   /** Wrong secrets per key id per window that run argon2 in a container; past it, no argon2 until the window ends. */
   TENANT_REGISTRY_KEY_FAILURE_LIMIT: int(5, 1, 1000),
   TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS: int(60, 1, 3600),
+  /** Uncached key verifications at once per container (others wait); cached keys never wait. */
+  TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
@@ -121,6 +123,7 @@ export type Config = Readonly<{
   keyCacheSize: number;
   keyFailureLimit: number;
   keyFailureWindowSeconds: number;
+  keyVerifyConcurrency: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
@@ -180,6 +183,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
     keyFailureLimit: e.TENANT_REGISTRY_KEY_FAILURE_LIMIT,
     keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
+    keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

@@ -21,7 +21,7 @@ import type { ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import type { Actor } from './actor';
-import { Argon2Budget } from './argon2-budget';
+import { Argon2Budget, VerificationGate } from './verification-limits';
 
 export class TenantArchivedError extends DomainError {
   constructor() {
@@ -81,13 +81,15 @@ const digestOf = (text: string) => createHash('sha256').update(text).digest();
  * The container's verification state, shared by the services that verify and revoke keys (two
  * services so that listing and revoking never bundle argon2): valid answers by key id for
  * `ttlMs`, each answering only the presented key whose SHA-256 it holds, so revocation evicts
- * by id; invalid answers by that SHA-256 for at most 5 s; and the argon2 budget per key id
- * (`failureLimit` wrong-secret verifies per `failureWindowMs`, see Argon2Budget). All bounded LRUs.
+ * by id; invalid answers by that SHA-256 for at most 5 s; the argon2 budget per key id
+ * (`failureLimit` wrong-secret verifies per `failureWindowMs`, see Argon2Budget), all bounded
+ * LRUs; and the gate that lets `concurrency` uncached verifications run at once.
  */
 export class KeyVerificationCache {
   readonly valid: TtlCache<string, CachedKey>;
   readonly invalid: TtlCache<string, true>;
   readonly budget: Argon2Budget;
+  readonly gate: VerificationGate;
 
   constructor(
     clock: Clock,
@@ -96,6 +98,7 @@ export class KeyVerificationCache {
       readonly maxEntries: number;
       readonly failureLimit: number;
       readonly failureWindowMs: number;
+      readonly concurrency: number;
     },
   ) {
     const now = () => clock.now().getTime();
@@ -106,6 +109,7 @@ export class KeyVerificationCache {
       windowMs: options.failureWindowMs,
       maxEntries: options.maxEntries,
     });
+    this.gate = new VerificationGate(options.concurrency);
   }
 
   /** This container stops trusting the key at once. */
@@ -161,8 +165,9 @@ export class ApiKeyAdmin {
  * A live key's secret costs one argon2id verify, within the id's budget: at most
  * `failureLimit` wrong secrets per key id per window per container run argon2, past that the
  * id's keys this container has not verified before are invalid without argon2 until the window
- * ends (Argon2Budget). Results are cached per container: valid ones by key id for the cache TTL
- * (answering only the presented key whose SHA-256 they hold; revocation here evicts at once),
+ * ends (Argon2Budget). Uncached verifications run `concurrency` at a time per container
+ * (VerificationGate): unknown keys cannot crowd out requests already authenticated. Results are
+ * cached per container: valid ones by key id for the cache TTL (answering only the presented key whose SHA-256 they hold; revocation here evicts at once),
  * invalid ones by that SHA-256 for at most 5 s, so repeating one bad key costs at most one read
  * (and one argon2, within the budget) per 5 s. Both caches are bounded LRUs.
  */
@@ -170,6 +175,7 @@ export class ApiKeyService {
   private readonly valid: TtlCache<string, CachedKey>;
   private readonly invalid: TtlCache<string, true>;
   private readonly budget: Argon2Budget;
+  private readonly gate: VerificationGate;
   /** When this container last wrote `last_used_at` per key. */
   private readonly touched: TtlCache<string, number>;
   private readonly pending = new Set<Promise<void>>();
@@ -186,6 +192,7 @@ export class ApiKeyService {
     this.valid = cache.valid;
     this.invalid = cache.invalid;
     this.budget = cache.budget;
+    this.gate = cache.gate;
     this.touched = new TtlCache(touchedEntries, TOUCH_INTERVAL_MS, () => clock.now().getTime());
   }
 
@@ -255,7 +262,7 @@ export class ApiKeyService {
     const digestKey = digest.toString('base64url');
     if (this.invalid.get(digestKey)) return undefined;
 
-    const result = await this.verifyUncached(parsed.id, parsed.secret, digest, now);
+    const result = await this.gate.run(() => this.verifyUncached(parsed.id, parsed.secret, digest, now));
     // A refusal by the budget lasts exactly as long as the window: never cached.
     if (result === THROTTLED) return undefined;
     if (!result) this.invalid.set(digestKey, true);

@@ -5,13 +5,13 @@ import { KeyHasher } from '../../shared/domain/key-hash';
 import type { Tenant } from '../../shared/domain/tenant';
 import type { ApiKeyStore } from '../../shared/ports/api-key-store';
 import { ApiKeyService, KeyVerificationCache } from '../../shared/services/api-keys';
-import { Argon2Budget } from '../../shared/services/argon2-budget';
+import { Argon2Budget, VerificationGate } from '../../shared/services/verification-limits';
 import { LogCapture } from '../support/logs';
 import { FakeClock } from './fakes';
 
 /**
  * Verification's cost: an unknown id never reaches argon2, and wrong secrets on a known id run
- * argon2 at most LIMIT times per WINDOW_MS per container (shared/services/argon2-budget.ts).
+ * argon2 at most LIMIT times per WINDOW_MS per container (shared/services/verification-limits.ts).
  * In-memory store and tenants, a cheap real argon2id whose verify calls are counted, a clock
  * that moves only when told.
  */
@@ -25,14 +25,17 @@ const TENANT = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
 
 const randomKey = (id: string = randomUUID()) => formatKey('trk', id, randomBytes(32));
 
-async function setup(options: { limit?: number } = {}) {
+async function setup(options: { limit?: number; concurrency?: number } = {}) {
   const clock = new FakeClock();
   const records = new Map<string, ApiKeyRecord>();
   const reads: string[] = [];
+  /** While set, key reads wait for it (to hold verifications inside the gate). */
+  let hold: Promise<void> | undefined;
   // Only what verification touches; every other store method is out of scope here.
   const store: Pick<ApiKeyStore, 'getKey' | 'touchKey' | 'rehashKey'> = {
     getKey: async (id) => {
       reads.push(id);
+      await hold;
       return records.get(id);
     },
     touchKey: async () => {},
@@ -46,6 +49,7 @@ async function setup(options: { limit?: number } = {}) {
     maxEntries: 100,
     failureLimit: options.limit ?? LIMIT,
     failureWindowMs: WINDOW_MS,
+    concurrency: options.concurrency ?? 1,
   });
   const argon2 = jest.spyOn(hasher, 'verify');
   argon2.mockClear();
@@ -72,7 +76,17 @@ async function setup(options: { limit?: number } = {}) {
   };
   /** Another well-formed key (valid checksum) for the same id: a wrong secret. */
   const wrongSecret = (id: string) => randomKey(id);
-  return { clock, cache, service, reads, argon2, addKey, wrongSecret };
+  const holdReads = () => {
+    let release = () => {};
+    hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      hold = undefined;
+      release();
+    };
+  };
+  return { clock, cache, service, reads, argon2, addKey, wrongSecret, holdReads };
 }
 
 const INVALID = { valid: false };
@@ -119,7 +133,7 @@ describe('wrong secrets on a known key id', () => {
   });
 
   test('concurrent wrong secrets cannot overshoot the bound', async () => {
-    const { service, argon2, addKey, wrongSecret } = await setup();
+    const { service, argon2, addKey, wrongSecret } = await setup({ concurrency: 64 });
     const { id } = await addKey();
     const answers = await Promise.all(Array.from({ length: 50 }, () => service.verify(wrongSecret(id))));
     expect(answers.every((a) => a.valid === false)).toBe(true);
@@ -203,6 +217,50 @@ describe('wrong secrets on a known key id', () => {
     cache.evict(owner.id);
     expect(await service.verify(owner.plaintext)).toEqual(INVALID);
     expect(argon2).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('the verification gate', () => {
+  test('uncached verifications run one at a time by default; a cached key never waits for them', async () => {
+    const { service, cache, reads, addKey, holdReads } = await setup();
+    const owner = await addKey();
+    expect(await service.verify(owner.plaintext)).toMatchObject({ valid: true });
+    reads.length = 0;
+
+    const release = holdReads();
+    const unknown = [service.verify(randomKey()), service.verify(randomKey()), service.verify(randomKey())];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([reads.length, cache.gate.queued]).toEqual([1, 2]);
+    // Authenticated from the cache while three unknown keys are in or at the gate.
+    expect(await service.verify(owner.plaintext)).toMatchObject({ valid: true, tenant_id: TENANT });
+    expect(reads).toHaveLength(1);
+
+    release();
+    expect(await Promise.all(unknown)).toEqual([INVALID, INVALID, INVALID]);
+    expect([reads.length, cache.gate.queued]).toEqual([3, 0]);
+  });
+
+  test('at most `max` at once, the rest in arrival order', async () => {
+    const gate = new VerificationGate(2);
+    const log: string[] = [];
+    let running = 0;
+    let peak = 0;
+    const job = (name: string) =>
+      gate.run(async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        log.push(name);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+        return name;
+      });
+    expect(await Promise.all(['a', 'b', 'c', 'd', 'e'].map(job))).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(log).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(peak).toBe(2);
+    // A failing run hands its slot on too.
+    await expect(gate.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await job('f')).toBe('f');
+    expect(() => new VerificationGate(0)).toThrow(/max/);
   });
 });
 

@@ -92,3 +92,39 @@ export class Argon2Budget {
     this.proven.delete(id);
   }
 }
+
+/**
+ * At most `max` uncached key verifications (the key's read, argon2, the tenant's read) at once in
+ * a container; the others wait in arrival order, costing nothing while they wait. Cached keys
+ * never pass through it, so requests already authenticated keep their latency however many
+ * unknown keys arrive: what unauthenticated callers can take of a process is bounded by `max`.
+ * On Lambda a container serves one request at a time and this never waits; it matters where one
+ * process serves many requests at once (the local server). The queue holds only requests the
+ * server already holds open, so it needs no bound of its own.
+ */
+export class VerificationGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new Error('max must be a positive integer');
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.max) this.running += 1;
+    // The slot is handed over by the finishing run, so `running` never dips and lets a newcomer in first.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+
+  /** Verifications waiting for a slot (tests, benchmarks). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+}
