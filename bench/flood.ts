@@ -16,8 +16,8 @@ import { fmt, percentile, startBenchStack } from './stack';
  *
  *   F1  p50 of GET /{tenant}/profile with a cached key while 4 clients send random well-formed
  *       keys (random ids, valid checksums) / the same p50 without them, in alternating blocks
- *       on the same server (goal <= 1.5). The clients run in another process, so their own
- *       CPU is not the server's.
+ *       on the same server (goal <= 1.5). The clients run in another process at a lower CPU
+ *       priority: attackers' CPU is other machines', not the server's.
  *   F2  server process CPU (process.cpuUsage, user + system) per random-key rejection / per
  *       wrong-secret rejection that runs argon2 (a known id, its budget raised so every one
  *       runs it), the same route and answer (401), alternating batches (goal <= 0.05). The
