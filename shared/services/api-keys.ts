@@ -65,6 +65,8 @@ export const TOUCH_INTERVAL_MS = 60_000;
 const INVALID: Verification = Object.freeze({ valid: false });
 /** A key refused because its id's argon2 budget is spent: invalid, but not cached as such. */
 const THROTTLED = Symbol('throttled');
+/** Neither cache knows the key. */
+const MISS = Symbol('miss');
 
 interface CachedKey {
   /** SHA-256 of the whole presented key: the entry answers only the exact key it was made for. */
@@ -167,9 +169,10 @@ export class ApiKeyAdmin {
  * id's keys this container has not verified before are invalid without argon2 until the window
  * ends (Argon2Budget). Uncached verifications run `concurrency` at a time per container
  * (VerificationGate): unknown keys cannot crowd out requests already authenticated. Results are
- * cached per container: valid ones by key id for the cache TTL (answering only the presented key whose SHA-256 they hold; revocation here evicts at once),
- * invalid ones by that SHA-256 for at most 5 s, so repeating one bad key costs at most one read
- * (and one argon2, within the budget) per 5 s. Both caches are bounded LRUs.
+ * cached per container: valid ones by key id for the cache TTL (answering only the presented
+ * key whose SHA-256 they hold; revocation here evicts at once), invalid ones by that SHA-256
+ * for at most 5 s, so repeating one bad key costs at most one read (and one argon2, within the
+ * budget) per 5 s. Both caches are bounded LRUs.
  */
 export class ApiKeyService {
   private readonly valid: TtlCache<string, CachedKey>;
@@ -246,9 +249,24 @@ export class ApiKeyService {
     const parsed = parseKey(presented);
     if (!parsed || typeof presented !== 'string') return undefined;
     const digest = digestOf(presented);
-    const now = this.clock.now();
+    const cached = this.cached(parsed.id, digest);
+    if (cached !== MISS) return cached;
+    return this.gate.run(async () => {
+      // Requests for the same key that waited here find the first one's answer.
+      const settled = this.cached(parsed.id, digest);
+      if (settled !== MISS) return settled;
+      const result = await this.verifyUncached(parsed.id, parsed.secret, digest, this.clock.now());
+      // A refusal by the budget lasts exactly as long as the window: never cached.
+      if (result === THROTTLED) return undefined;
+      if (!result) this.invalid.set(digest.toString('base64url'), true);
+      return result;
+    });
+  }
 
-    const cached = this.valid.get(parsed.id)?.value;
+  /** What the caches say of this exact key (digest), or MISS. */
+  private cached(id: string, digest: Buffer): CachedKey | undefined | typeof MISS {
+    const now = this.clock.now();
+    const cached = this.valid.get(id)?.value;
     // A frozen tenant may be reactivated at any moment: its entries count for 5 s only.
     if (
       cached &&
@@ -256,17 +274,10 @@ export class ApiKeyService {
       (cached.tenantStatus !== 'frozen' || now.getTime() - cached.checkedAt < NEGATIVE_TTL_CAP_MS)
     ) {
       if (keyUnusable(cached.key, now)) return undefined;
-      this.touch(parsed.id, now);
+      this.touch(id, now);
       return cached;
     }
-    const digestKey = digest.toString('base64url');
-    if (this.invalid.get(digestKey)) return undefined;
-
-    const result = await this.gate.run(() => this.verifyUncached(parsed.id, parsed.secret, digest, now));
-    // A refusal by the budget lasts exactly as long as the window: never cached.
-    if (result === THROTTLED) return undefined;
-    if (!result) this.invalid.set(digestKey, true);
-    return result;
+    return this.invalid.get(digest.toString('base64url')) ? undefined : MISS;
   }
 
   private async verifyUncached(
@@ -282,9 +293,10 @@ export class ApiKeyService {
     if (!proven) {
       const grant = this.budget.take(id);
       if (grant === 'refused-first') {
+        // No key or tenant identifier: the caller is not the key's owner (the isolation rule for
+        // log lines); the request id ties it to the request's auth.rejected line and source ip.
         logger.warn('wrong-secret budget of an API key id spent: its unverified keys fail without argon2', {
           event: 'api_key.verify_throttled',
-          key_id: id,
           limit: this.budget.options.perWindow,
           window_seconds: this.budget.options.windowMs / 1000,
         });

@@ -127,9 +127,9 @@ describe('wrong secrets on a known key id', () => {
     for (let i = 0; i < 200; i++) expect(await service.verify(wrongSecret(id))).toEqual(INVALID);
     expect(argon2).toHaveBeenCalledTimes(3);
     const throttled = logs.json().filter((l) => l.event === 'api_key.verify_throttled');
-    expect(throttled).toEqual([
-      expect.objectContaining({ level: 'WARN', key_id: id, limit: 3, window_seconds: 10 }),
-    ]);
+    expect(throttled).toEqual([expect.objectContaining({ level: 'WARN', limit: 3, window_seconds: 10 })]);
+    // Nothing of the key: whoever sent the wrong secrets does not own it.
+    expect(logs.lines.filter((l) => l.includes(id))).toEqual([]);
   });
 
   test('concurrent wrong secrets cannot overshoot the bound', async () => {
@@ -238,6 +238,19 @@ describe('the verification gate', () => {
     release();
     expect(await Promise.all(unknown)).toEqual([INVALID, INVALID, INVALID]);
     expect([reads.length, cache.gate.queued]).toEqual([3, 0]);
+  });
+
+  test('requests for one new key that waited at the gate take the first answer: one argon2', async () => {
+    const { service, argon2, reads, addKey, wrongSecret } = await setup();
+    const owner = await addKey();
+    const wrong = wrongSecret(owner.id);
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => service.verify(owner.plaintext)),
+      ...Array.from({ length: 5 }, () => service.verify(wrong)),
+    ]);
+    expect(answers.map((a) => a.valid)).toEqual([...Array(5).fill(true), ...Array(5).fill(false)]);
+    expect(argon2).toHaveBeenCalledTimes(2);
+    expect(reads).toHaveLength(2);
   });
 
   test('at most `max` at once, the rest in arrival order', async () => {
