@@ -130,6 +130,9 @@ export const keyVerificationCache = /* @__PURE__ */ once(
     new KeyVerificationCache(clock, {
       ttlMs: config().keyCacheTtlSeconds * 1000,
       maxEntries: config().keyCacheSize,
+      failureLimit: config().keyFailureLimit,
+      failureWindowMs: config().keyFailureWindowSeconds * 1000,
+      concurrency: config().keyVerifyConcurrency,
     }),
 );
 /** Create and verify: the only getter that brings argon2 (hash-wasm) into a bundle. */

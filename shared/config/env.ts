@@ -104,6 +104,11 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_KEY_CACHE_SIZE: int(10_000, 1, 1_000_000),
   /** The longest a new key may live; also the expiry of a key created without one. */
   TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS: int(365, 1, 3650),
+  /** Wrong secrets per key id per window that run argon2 in a container; past it, no argon2 until the window ends. */
+  TENANT_REGISTRY_KEY_FAILURE_LIMIT: int(5, 1, 1000),
+  TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS: int(60, 1, 3600),
+  /** Uncached key verifications at once per container (others wait); cached keys never wait. */
+  TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
@@ -132,6 +137,9 @@ export type Config = Readonly<{
   keyCacheTtlSeconds: number;
   keyCacheSize: number;
   keyMaxLifetimeDays: number;
+  keyFailureLimit: number;
+  keyFailureWindowSeconds: number;
+  keyVerifyConcurrency: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
   logLevel: LogLevel;
@@ -190,6 +198,9 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyCacheTtlSeconds: e.TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS,
     keyCacheSize: e.TENANT_REGISTRY_KEY_CACHE_SIZE,
     keyMaxLifetimeDays: e.TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS,
+    keyFailureLimit: e.TENANT_REGISTRY_KEY_FAILURE_LIMIT,
+    keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
+    keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

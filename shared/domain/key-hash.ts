@@ -9,9 +9,10 @@ import { argon2id, argon2Verify } from 'hash-wasm';
  *
  * Defaults: OWASP's floor for argon2id, m=19 MiB, t=2, p=1. The argument: a key's secret is
  * 256 random bits, so guessing is hopeless whatever the hash costs, and the hash is defence
- * in depth for a leaked table, not a password stretcher. Every verify that misses the cache
- * pays it, so it is kept at the floor: ~65 ms here against ~140 ms for the seed's m=64 MiB,
- * t=1, p=4 (hash-wasm is single-threaded, so p=4 buys nothing but time). The verify Lambda
+ * in depth for a leaked table, not a password stretcher. Every verify of a live key that misses
+ * the cache pays it (an unknown id pays nothing: services/api-keys.ts), so it is kept at the
+ * floor: ~65 ms here against ~140 ms for the seed's m=64 MiB, t=1, p=4 (hash-wasm is
+ * single-threaded, so p=4 buys nothing but time). The verify Lambda
  * needs the 19 MiB of wasm memory on top of its baseline, and CPU (which Lambda allots by
  * memory): give it 1024 MB.
  */
@@ -29,14 +30,6 @@ export const DEFAULT_ARGON2_PARAMS: Argon2Params = { m: 19_456, t: 2, p: 1 };
 /** OWASP's minimum recommendation for argon2id (the V3 benchmark's reference). */
 export const OWASP_FLOOR_PARAMS: Argon2Params = { m: 19_456, t: 2, p: 1 };
 
-/**
- * A hash at the default parameters of a secret nobody knows (it was thrown away): what an
- * unknown id is verified against, ready from the first call so that even a container's first
- * unknown id costs no more than a wrong secret.
- */
-const DUMMY_HASH =
-  '$argon2id$v=19$m=19456,t=2,p=1$oab/6kLJsKsOSdDkCBRnKQ$sj/haVD9zMj2607QV6wjzxiTuuivkzL6lSfR5BxxRFY';
-
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 const PHC = /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,3}),p=(\d{1,2})\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
@@ -51,8 +44,6 @@ export function paramsOf(encoded: string): Argon2Params | undefined {
 const sameParams = (a: Argon2Params, b: Argon2Params) => a.m === b.m && a.t === b.t && a.p === b.p;
 
 export class KeyHasher {
-  private dummy?: Promise<string>;
-
   constructor(readonly params: Argon2Params = DEFAULT_ARGON2_PARAMS) {}
 
   hash(secret: string): Promise<string> {
@@ -78,18 +69,6 @@ export class KeyHasher {
     } catch {
       return false;
     }
-  }
-
-  /**
-   * The same work as a verify against a real record, for a key whose id matches nothing: an
-   * unknown id and a wrong secret cost the same, so timing tells nobody which ids exist.
-   */
-  async verifyDummy(secret: string): Promise<false> {
-    this.dummy ??= sameParams(paramsOf(DUMMY_HASH) ?? this.params, this.params)
-      ? Promise.resolve(DUMMY_HASH)
-      : this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(secret, await this.dummy);
-    return false;
   }
 
   /** Whether a hash was made with other parameters than the current ones. */

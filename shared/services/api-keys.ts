@@ -24,6 +24,7 @@ import type { ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import type { Actor } from './actor';
+import { Argon2Budget, VerificationGate } from './verification-limits';
 
 export class TenantArchivedError extends DomainError {
   constructor() {
@@ -90,6 +91,10 @@ const NEGATIVE_TTL_CAP_MS = 5_000;
 /** `last_used_at` moves at most this often per key. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const INVALID: Verification = Object.freeze({ valid: false });
+/** A key refused because its id's argon2 budget is spent: invalid, but not cached as such. */
+const THROTTLED = Symbol('throttled');
+/** Neither cache knows the key. */
+const MISS = Symbol('miss');
 
 interface CachedKey {
   /** SHA-256 of the whole presented key: the entry answers only the exact key it was made for. */
@@ -103,24 +108,44 @@ interface CachedKey {
 const digestOf = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * The container's verification caches, shared by the services that verify and revoke keys (two
+ * The container's verification state, shared by the services that verify and revoke keys (two
  * services so that listing and revoking never bundle argon2): valid answers by key id for
  * `ttlMs`, each answering only the presented key whose SHA-256 it holds, so revocation evicts
- * by id; invalid answers by that SHA-256 for at most 5 s. Both are bounded LRUs.
+ * by id; invalid answers by that SHA-256 for at most 5 s; the argon2 budget per key id
+ * (`failureLimit` wrong-secret verifies per `failureWindowMs`, see Argon2Budget), all bounded
+ * LRUs; and the gate that lets `concurrency` uncached verifications run at once.
  */
 export class KeyVerificationCache {
   readonly valid: TtlCache<string, CachedKey>;
   readonly invalid: TtlCache<string, true>;
+  readonly budget: Argon2Budget;
+  readonly gate: VerificationGate;
 
-  constructor(clock: Clock, options: { readonly ttlMs: number; readonly maxEntries: number }) {
+  constructor(
+    clock: Clock,
+    options: {
+      readonly ttlMs: number;
+      readonly maxEntries: number;
+      readonly failureLimit: number;
+      readonly failureWindowMs: number;
+      readonly concurrency: number;
+    },
+  ) {
     const now = () => clock.now().getTime();
     this.valid = new TtlCache(options.maxEntries, options.ttlMs, now);
     this.invalid = new TtlCache(options.maxEntries, Math.min(options.ttlMs, NEGATIVE_TTL_CAP_MS), now);
+    this.budget = new Argon2Budget(clock, {
+      perWindow: options.failureLimit,
+      windowMs: options.failureWindowMs,
+      maxEntries: options.maxEntries,
+    });
+    this.gate = new VerificationGate(options.concurrency);
   }
 
   /** This container stops trusting the key at once. */
   evict(id: string): void {
     this.valid.delete(id);
+    this.budget.forget(id);
   }
 }
 
@@ -164,16 +189,24 @@ export class ApiKeyAdmin {
  * the service plane's hot path.
  *
  * Verification: a malformed or mistyped key (checksum) is invalid before any read. Otherwise
- * one GetItem by the key's id and one argon2id verify, also when the id matches nothing (a
- * dummy hash of the same parameters), so timing does not tell unknown ids from wrong secrets.
- * Results are cached per container: valid ones by key id for the cache TTL (answering only the
- * presented key whose SHA-256 they hold; revocation here evicts at once), invalid ones by that
- * SHA-256 for at most 5 s, so a flood of one bad key costs one argon2 per 5 s. Both caches are
- * bounded LRUs.
+ * one GetItem by the key's id; an id that matches nothing, or a revoked or expired key, is
+ * invalid right there, without argon2 (key ids are random and not secret: whether one exists is
+ * not what the constant-time rule protects; the secret is, and only argon2 ever compares it).
+ * A live key's secret costs one argon2id verify, within the id's budget: at most
+ * `failureLimit` wrong secrets per key id per window per container run argon2, past that the
+ * id's keys this container has not verified before are invalid without argon2 until the window
+ * ends (Argon2Budget). Uncached verifications run `concurrency` at a time per container
+ * (VerificationGate): unknown keys cannot crowd out requests already authenticated. Results are
+ * cached per container: valid ones by key id for the cache TTL (answering only the presented
+ * key whose SHA-256 they hold; revocation here evicts at once), invalid ones by that SHA-256
+ * for at most 5 s, so repeating one bad key costs at most one read (and one argon2, within the
+ * budget) per 5 s. Both caches are bounded LRUs.
  */
 export class ApiKeyService {
   private readonly valid: TtlCache<string, CachedKey>;
   private readonly invalid: TtlCache<string, true>;
+  private readonly budget: Argon2Budget;
+  private readonly gate: VerificationGate;
   /** When this container last wrote `last_used_at` per key. */
   private readonly touched: TtlCache<string, number>;
   private readonly pending = new Set<Promise<void>>();
@@ -189,6 +222,8 @@ export class ApiKeyService {
   ) {
     this.valid = cache.valid;
     this.invalid = cache.invalid;
+    this.budget = cache.budget;
+    this.gate = cache.gate;
     this.touched = new TtlCache(touchedEntries, TOUCH_INTERVAL_MS, () => clock.now().getTime());
   }
 
@@ -316,9 +351,24 @@ export class ApiKeyService {
     const parsed = parseKey(presented);
     if (!parsed || typeof presented !== 'string') return undefined;
     const digest = digestOf(presented);
-    const now = this.clock.now();
+    const cached = this.cached(parsed.id, digest);
+    if (cached !== MISS) return cached;
+    return this.gate.run(async () => {
+      // Requests for the same key that waited here find the first one's answer.
+      const settled = this.cached(parsed.id, digest);
+      if (settled !== MISS) return settled;
+      const result = await this.verifyUncached(parsed.id, parsed.secret, digest, this.clock.now());
+      // A refusal by the budget lasts exactly as long as the window: never cached.
+      if (result === THROTTLED) return undefined;
+      if (!result) this.invalid.set(digest.toString('base64url'), true);
+      return result;
+    });
+  }
 
-    const cached = this.valid.get(parsed.id)?.value;
+  /** What the caches say of this exact key (digest), or MISS. */
+  private cached(id: string, digest: Buffer): CachedKey | undefined | typeof MISS {
+    const now = this.clock.now();
+    const cached = this.valid.get(id)?.value;
     // A frozen tenant may be reactivated at any moment: its entries count for 5 s only.
     if (
       cached &&
@@ -326,15 +376,10 @@ export class ApiKeyService {
       (cached.tenantStatus !== 'frozen' || now.getTime() - cached.checkedAt < NEGATIVE_TTL_CAP_MS)
     ) {
       if (keyUnusable(cached.key, now)) return undefined;
-      this.touch(parsed.id, now);
+      this.touch(id, now);
       return cached;
     }
-    const digestKey = digest.toString('base64url');
-    if (this.invalid.get(digestKey)) return undefined;
-
-    const result = await this.verifyUncached(parsed.id, parsed.secret, digest, now);
-    if (!result) this.invalid.set(digestKey, true);
-    return result;
+    return this.invalid.get(digest.toString('base64url')) ? undefined : MISS;
   }
 
   private async verifyUncached(
@@ -342,11 +387,30 @@ export class ApiKeyService {
     secret: string,
     digest: Buffer,
     now: Date,
-  ): Promise<CachedKey | undefined> {
+  ): Promise<CachedKey | typeof THROTTLED | undefined> {
     const record = await this.store.getKey(id);
-    if (!record) return this.hasher.verifyDummy(secret).then(() => undefined);
-    if (!(await this.hasher.verify(secret, record.secret_hash))) return undefined;
-    if (keyUnusable(record, now)) return undefined;
+    // Unknown id, revoked or expired: one read, no argon2.
+    if (!record || keyUnusable(record, now)) return undefined;
+    const proven = this.budget.isProven(id, digest);
+    if (!proven) {
+      const grant = this.budget.take(id);
+      if (grant === 'refused-first') {
+        // No key or tenant identifier: the caller is not the key's owner (the isolation rule for
+        // log lines); the request id ties it to the request's auth.rejected line and source ip.
+        logger.warn('wrong-secret budget of an API key id spent: its unverified keys fail without argon2', {
+          event: 'api_key.verify_throttled',
+          limit: this.budget.options.perWindow,
+          window_seconds: this.budget.options.windowMs / 1000,
+        });
+      }
+      if (grant !== 'run') return THROTTLED;
+    }
+    if (!(await this.hasher.verify(secret, record.secret_hash))) {
+      // The stored hash no longer matches the proven key (it was replaced): exempt no more.
+      if (proven) this.budget.forget(id);
+      return undefined;
+    }
+    this.budget.succeeded(id, digest, !proven);
     const tenant = await this.tenants.getTenant(record.tenant_id);
     if (!tenant || tenant.status === 'archived') return undefined;
 

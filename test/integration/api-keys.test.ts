@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { jest } from '@jest/globals';
 import { keys } from '../../shared/adapters/dynamodb/keys';
 import * as app from '../../shared/app';
-import { DEFAULT_SCOPES, parseKey } from '../../shared/domain/api-key';
+import { DEFAULT_SCOPES, formatKey, parseKey } from '../../shared/domain/api-key';
 import { DEFAULT_ARGON2_PARAMS, KeyHasher, paramsOf } from '../../shared/domain/key-hash';
 import type { Clock } from '../../shared/ports/clock';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
@@ -456,6 +457,106 @@ describe('verifyApiKey', () => {
     const leaks = secrets.filter((s) => items.some((i) => i.includes(s)) || lines.some((l) => l.includes(s)));
     expect(leaks).toEqual([]);
     configure();
+  });
+});
+
+describe('what a key costs (issue 9: argon2 cost amplification)', () => {
+  /** Every argon2 verify the app runs, whichever hasher instance runs it. */
+  let argon2: jest.SpiedFunction<KeyHasher['verify']>;
+  beforeEach(() => {
+    argon2 = jest.spyOn(KeyHasher.prototype, 'verify');
+  });
+  afterEach(async () => {
+    argon2.mockRestore();
+    await app.apiKeys().settled();
+    configure();
+  });
+
+  /** GET /{slug}/profile with the key: the tenant plane's answer. */
+  const profile = (slug: string, key: string) =>
+    stack.request('GET', `/${slug}/profile`, { token: null, headers: { authorization: `Bearer ${key}` } });
+  const UNAUTHORIZED = { status: 401, error: 'unauthorized', message: 'the API key is not valid' };
+  const answer = (res: { status: number; body: any }) => ({
+    status: res.status,
+    error: res.body.error,
+    message: res.body.message,
+  });
+
+  async function tenantWithKey() {
+    const slug = uniqueSlug('cost');
+    const created = await stack.request('POST', '/v1/tenants', { body: tenantBody(slug) });
+    expect(created.status).toBe(201);
+    const { api_key, plaintext } = await createKey(created.body.tenant.id);
+    return { slug, tenantId: created.body.tenant.id as string, keyId: api_key.id as string, plaintext };
+  }
+
+  test('random well-formed keys (unknown ids): one GetItem each, no argon2; 200 {valid:false} and 401 unauthorized', async () => {
+    const { slug } = await tenantWithKey();
+    configure();
+    stack.logs.clear();
+    for (let i = 0; i < 25; i++) {
+      const random = () => formatKey('trk', randomUUID(), randomBytes(32));
+      const verified = await verify(random());
+      expect([verified.status, verified.body]).toEqual([200, { valid: false }]);
+      expect(answer(await profile(slug, random()))).toEqual(UNAUTHORIZED);
+    }
+    expect(argon2).toHaveBeenCalledTimes(0);
+    expect(callCount('GetItemCommand')).toBe(50);
+    expect(stack.logs.events('auth.rejected').map((l) => l.reason)).toEqual(
+      Array(25).fill('invalid_credential'),
+    );
+  });
+
+  test('wrong secrets on a known id: argon2 bounded per window; the owner verified before is still admitted; the window resets', async () => {
+    const clock = new ManualClock();
+    const env = { TENANT_REGISTRY_KEY_FAILURE_LIMIT: '2', TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS: '120' };
+    configure(env, clock);
+    const owner = await tenantWithKey();
+    expect((await profile(owner.slug, owner.plaintext)).status).toBe(200);
+    expect(argon2).toHaveBeenCalledTimes(1);
+
+    stack.logs.clear();
+    const wrong = () => mint(idPart(owner.plaintext), randomSecret());
+    for (let i = 0; i < 30; i++) {
+      expect((await verify(wrong())).body).toEqual({ valid: false });
+      expect(answer(await profile(owner.slug, wrong()))).toEqual(UNAUTHORIZED);
+    }
+    expect(argon2).toHaveBeenCalledTimes(3);
+    expect(stack.logs.events('api_key.verify_throttled')).toEqual([
+      expect.objectContaining({ limit: 2, window_seconds: 120 }),
+    ]);
+    expect(stack.logs.lines.filter((l) => l.includes(owner.keyId))).toEqual([]);
+
+    // The owner's key outlives its 30 s cache entry inside the window: re-verified, not refused.
+    clock.advance(31_000);
+    const res = await profile(owner.slug, owner.plaintext);
+    expect([res.status, res.body.id]).toEqual([200, owner.tenantId]);
+    expect((await verify(owner.plaintext)).body).toMatchObject({ valid: true, tenant_id: owner.tenantId });
+    expect(argon2).toHaveBeenCalledTimes(4);
+    expect(answer(await profile(owner.slug, wrong()))).toEqual(UNAUTHORIZED);
+    expect(argon2).toHaveBeenCalledTimes(4);
+
+    // A new window: wrong secrets run argon2 again, up to the bound.
+    clock.advance(90_000);
+    for (let i = 0; i < 10; i++) expect((await verify(wrong())).body).toEqual({ valid: false });
+    expect(argon2).toHaveBeenCalledTimes(6);
+  });
+
+  test('in a container that never verified the key, the flooded id refuses it until the window ends', async () => {
+    const clock = new ManualClock();
+    configure(
+      { TENANT_REGISTRY_KEY_FAILURE_LIMIT: '2', TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS: '60' },
+      clock,
+    );
+    const owner = await tenantWithKey();
+    for (let i = 0; i < 10; i++) await verify(mint(idPart(owner.plaintext), randomSecret()));
+    expect(argon2).toHaveBeenCalledTimes(2);
+    expect(answer(await profile(owner.slug, owner.plaintext))).toEqual(UNAUTHORIZED);
+    expect((await verify(owner.plaintext)).body).toEqual({ valid: false });
+    expect(argon2).toHaveBeenCalledTimes(2);
+    clock.advance(60_000);
+    expect((await profile(owner.slug, owner.plaintext)).status).toBe(200);
+    expect(argon2).toHaveBeenCalledTimes(3);
   });
 });
 

@@ -25,6 +25,9 @@ const INTEGER_VARIABLES = [
   ['TENANT_REGISTRY_TOKEN_REFRESH_MIN_SECONDS', 'tokenRefreshMinSeconds', 30, 0, 86_400],
   ['TENANT_REGISTRY_MAX_BODY_BYTES', 'maxBodyBytes', 65_536, 1024, 6_000_000],
   ['TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS', 'keyMaxLifetimeDays', 365, 1, 3650],
+  ['TENANT_REGISTRY_KEY_FAILURE_LIMIT', 'keyFailureLimit', 5, 1, 1000],
+  ['TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS', 'keyFailureWindowSeconds', 60, 1, 3600],
+  ['TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY', 'keyVerifyConcurrency', 1, 1, 64],
 ] as const;
 
 describe('parseConfig', () => {
@@ -44,6 +47,9 @@ describe('parseConfig', () => {
       keyCacheTtlSeconds: 30,
       keyCacheSize: 10_000,
       keyMaxLifetimeDays: 365,
+      keyFailureLimit: 5,
+      keyFailureWindowSeconds: 60,
+      keyVerifyConcurrency: 1,
       maxBodyBytes: 65_536,
       codeVersion: undefined,
       logLevel: 'INFO',
