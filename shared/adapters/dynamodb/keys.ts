@@ -178,10 +178,11 @@ export interface AuditListPlan {
 }
 
 export function auditListPlan(filters: AuditFilters): AuditListPlan {
-  const present = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
+  const present: Record<string, string> = {};
+  for (const f of [...AUDIT_FILTERS, 'origin', 'key_id'] as const) {
+    const value = filters[f];
+    if (value !== undefined) present[f] = value;
+  }
   const { origin, key_id, ...rest } = present;
   if (key_id !== undefined) {
     const { key_id: _k, ...residual } = present;
