@@ -186,7 +186,16 @@ function cases(): Case[] {
         });
       }
     }
-    for (const field of ['action', 'created_at', 'actor_id', 'target_id', 'source_ip', 'origin', 'key_id', 'nonce']) {
+    for (const field of [
+      'action',
+      'created_at',
+      'actor_id',
+      'target_id',
+      'source_ip',
+      'origin',
+      'key_id',
+      'nonce',
+    ]) {
       if (!(field in event)) continue;
       const { [field]: _gone, ...rest } = event;
       out.push({

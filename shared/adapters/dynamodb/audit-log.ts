@@ -40,28 +40,18 @@ export class DynamoAuditLog implements AuditLog {
    */
   async page(query: AuditPageQuery): Promise<AuditPage> {
     const { key, residual } = auditListPlan(query);
-    const request = {
-      ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-      values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
-      ScanIndexForward: false,
-    };
-    const names = { '#pk': key.pkName, '#sk': key.skName };
     const filters = Object.entries(residual);
-    if (filters.length === 0) {
-      const page = await this.reader.query({
-        ...request,
-        ExpressionAttributeNames: names,
-        // One more than asked: tells whether another page exists without an empty last page.
-        Limit: query.limit + 1,
-      });
-      const items = page.items.slice(0, query.limit).map(eventFromItem);
-      const last = items.at(-1);
-      return page.items.length > query.limit && last
-        ? { items, next: last.id, read: page.read }
-        : { items, read: page.read };
-    }
-    return this.filteredPage(query, key, filters, request, names);
+    if (filters.length > 0) return this.filteredPage(query, key, filters);
+    const page = await this.reader.query({
+      ...idRange(query, key),
+      // One more than asked: tells whether another page exists without an empty last page.
+      Limit: query.limit + 1,
+    });
+    const items = page.items.slice(0, query.limit).map(eventFromItem);
+    const last = items.at(-1);
+    return page.items.length > query.limit && last
+      ? { items, next: last.id, read: page.read }
+      : { items, read: page.read };
   }
 
   /**
@@ -74,11 +64,16 @@ export class DynamoAuditLog implements AuditLog {
     query: AuditPageQuery,
     key: AuditListKey,
     filters: readonly [string, string][],
-    request: Parameters<TableReader['query']>[0] & { readonly values: Record<string, unknown> },
-    names: Record<string, string>,
   ): Promise<AuditPage> {
-    const filterNames = Object.fromEntries(filters.map(([name], i) => [`#f${i}`, name]));
-    const filterValues = Object.fromEntries(filters.map(([, value], i) => [`:f${i}`, value]));
+    const range = idRange(query, key);
+    const filter = {
+      ExpressionAttributeNames: {
+        ...range.ExpressionAttributeNames,
+        ...Object.fromEntries(filters.map(([name], i) => [`#f${i}`, name])),
+      },
+      values: { ...range.values, ...Object.fromEntries(filters.map(([, value], i) => [`:f${i}`, value])) },
+      FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
+    };
     const budget = Math.max(this.readBudget, query.limit + 1);
     const matched: Record<string, unknown>[] = [];
     let read = 0;
@@ -86,10 +81,8 @@ export class DynamoAuditLog implements AuditLog {
     let start: Record<string, unknown> | undefined;
     for (;;) {
       const page = await this.reader.query({
-        ...request,
-        ExpressionAttributeNames: { ...names, ...filterNames },
-        values: { ...request.values, ...filterValues },
-        FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
+        ...range,
+        ...filter,
         Limit: Math.min(step, budget - read),
         ...(start ? { start } : {}),
       });
@@ -97,7 +90,7 @@ export class DynamoAuditLog implements AuditLog {
       matched.push(...page.items);
       if (matched.length > query.limit) {
         const items = matched.slice(0, query.limit).map(eventFromItem);
-        return { items, next: items[items.length - 1]?.id ?? query.maxId, read };
+        return { items, next: (items.at(-1) as AuditEvent).id, read };
       }
       if (!page.last) return { items: matched.map(eventFromItem), read };
       if (read >= budget) {
@@ -134,4 +127,15 @@ export class DynamoAuditLog implements AuditLog {
   async tenantExists(id: string): Promise<boolean> {
     return (await this.reader.get(keys.tenant(id))) !== undefined;
   }
+}
+
+/** The Query of an id range of a listing's place, newest first. */
+function idRange(query: AuditPageQuery, key: AuditListKey) {
+  return {
+    ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+    ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
+    values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
+    ScanIndexForward: false,
+  };
 }
