@@ -5,14 +5,5 @@ import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
 
 export const handler = tenantEndpoint(
   { operation: contract.appendTenantAuditEvent, scope: 'audit:write', body: TenantAuditAppend, status: 201 },
-  async ({ body, caller, actor }) =>
-    audit().append(
-      {
-        ...body,
-        tenant_id: caller.tenant.id,
-        actor_id: body.actor_id ?? actor.actor_id,
-        actor_type: body.actor_type ?? actor.actor_type,
-      },
-      actor,
-    ),
+  async ({ body, caller, actor }) => audit().appendForTenant(caller.tenant.id, body, actor),
 );

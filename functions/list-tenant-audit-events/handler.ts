@@ -5,5 +5,5 @@ import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
 
 export const handler = tenantEndpoint(
   { operation: contract.listTenantAuditEvents, scope: 'audit:read', query: TenantAuditQuery },
-  async ({ query, caller }) => audit().list({ ...query, tenant_id: caller.tenant.id }),
+  async ({ query, caller }) => audit().listForTenant(caller.tenant.id, query),
 );

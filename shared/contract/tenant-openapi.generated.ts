@@ -291,6 +291,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "The calling tenant's audit events, newest first, filtered; cursor pagination. Scope audit:read.",
+      "description": "Each event as the tenant may see it (the tenant projection, `TenantAuditEvent`): never\nthe profile fields the tenant's profile leaves out (`sales_owner`, `erp_customer_id`,\n`stripe_cust_id`, `cancel_reason`), nor the request context (`source_ip`, `user_agent`,\n`metadata.request_id`) of events the tenant did not cause. Filters combine; `origin`\nor `key_id` with `product`, `actor_id` or `action` read the partition of the rest and\nfilter it, at most 1,000 events per page: such a page may hold fewer than `limit`\nevents, even none, and still carry a `next_cursor`. Page on until `next_cursor` is\nabsent.\n",
       "parameters": [
         {
           "in": "query",
@@ -315,6 +316,22 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             "type": "string",
             "minLength": 1,
             "maxLength": 128
+          }
+        },
+        {
+          "in": "query",
+          "name": "origin",
+          "schema": {
+            "$ref": "#/components/schemas/AuditOrigin"
+          }
+        },
+        {
+          "in": "query",
+          "name": "key_id",
+          "description": "One of the tenant's keys; another tenant's key matches nothing.",
+          "schema": {
+            "type": "string",
+            "format": "uuid"
           }
         },
         {
@@ -367,7 +384,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                   "items": {
                     "type": "array",
                     "items": {
-                      "$ref": "#/components/schemas/AuditEvent"
+                      "$ref": "#/components/schemas/TenantAuditEvent"
                     }
                   },
                   "next_cursor": {
@@ -410,7 +427,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "Append an event to the calling tenant's hash chain. Scope audit:write.",
-      "description": "The event always belongs to the calling tenant. `actor_id` defaults to the key's id and\n`actor_type` to `api_key`. Fields may come from the query string, the JSON body or both;\nthe body wins on conflict.\n",
+      "description": "The event always belongs to the calling tenant. Without `actor_id` the key is the actor\n(`actor_id` its id, `actor_type` `api_key` unless given). The server sets `origin: tenant`\nand `key_id` (the writing key) inside the hash. Refused with 400: an action in one of the\nregistry's own namespaces (`tenant.`, `alias.`, `api_key.`, `entitlement.`, `catalog.`,\n`trial.`, `keycloak.`, `webhook.`, `audit.`, in any case: `reserved_action`), and an `actor_type`\nthe registry uses for itself (`operator`, `service`, `api_key`, `system`, `public`, in any\ncase: `reserved_actor_type`). Fields may come from the query string, the JSON body or\nboth; the body wins on conflict.\n",
       "requestBody": {
         "required": false,
         "content": {
@@ -427,7 +444,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/AuditEvent"
+                "$ref": "#/components/schemas/TenantAuditEvent"
               }
             }
           }
@@ -1017,76 +1034,15 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         }
       }
     },
-    "AuditEvent": {
-      "type": "object",
-      "additionalProperties": false,
-      "required": [
-        "id",
-        "action",
-        "created_at",
-        "prev_hash",
-        "hash"
+    "AuditOrigin": {
+      "type": "string",
+      "enum": [
+        "operator",
+        "service",
+        "tenant",
+        "system"
       ],
-      "properties": {
-        "id": {
-          "type": "integer",
-          "description": "Time-ordered, below 2^53: milliseconds * 1000 + a sub-millisecond part."
-        },
-        "tenant_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "project_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "actor_id": {
-          "type": "string"
-        },
-        "actor_name": {
-          "type": "string"
-        },
-        "actor_type": {
-          "type": "string"
-        },
-        "action": {
-          "type": "string"
-        },
-        "target_id": {
-          "type": "string"
-        },
-        "target_type": {
-          "type": "string"
-        },
-        "target_name": {
-          "type": "string"
-        },
-        "product": {
-          "type": "string"
-        },
-        "metadata": {
-          "type": "object",
-          "additionalProperties": true
-        },
-        "source_ip": {
-          "type": "string"
-        },
-        "user_agent": {
-          "type": "string"
-        },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "prev_hash": {
-          "type": "string",
-          "description": "SHA-256 of the previous event of the chain (64 zeros for the first)."
-        },
-        "hash": {
-          "type": "string",
-          "description": "SHA-256 of this event's canonical JSON, prev_hash included."
-        }
-      }
+      "description": "Where an event came from, set by the server inside the hash: the plane of the credential\n(`operator`, `service`, `tenant`), or `system` for what the registry records on its own\n(Keycloak's answer to a create). Absent on events stored before it existed.\n"
     },
     "Error": {
       "type": "object",
@@ -1262,6 +1218,88 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "metadata": {
           "$ref": "#/components/schemas/Settings"
+        }
+      }
+    },
+    "TenantAuditEvent": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "An event as the tenant whose chain it is on sees it (the tenant projection, made on read;\nthe stored event and its hash are unchanged). Registry events (`tenant.*`, `alias.*`,\n`api_key.*`, `entitlement.*`, `catalog.*`, `trial.*`, `keycloak.*`) show the metadata\nkeys their type declares, each only if the tenant's profile shows what it holds (so\nnever `cancel_reason`, `erp_customer_id` or `sales_owner`, and `tenant.updated` lists\nonly the `fields` the profile shows); `keycloak.provision_failed` shows only the\norganization. `source_ip`, `user_agent` and `metadata.request_id` appear only on events\nthe tenant caused (`origin: tenant`). Products' own event types show their metadata as\nwritten. `redacted: true` marks a view that withholds something: its hash covers more\nthan is shown (its links still verify).\n",
+      "required": [
+        "id",
+        "action",
+        "created_at",
+        "prev_hash",
+        "hash"
+      ],
+      "properties": {
+        "id": {
+          "type": "integer"
+        },
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "project_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "actor_id": {
+          "type": "string"
+        },
+        "actor_name": {
+          "type": "string"
+        },
+        "actor_type": {
+          "type": "string"
+        },
+        "action": {
+          "type": "string"
+        },
+        "target_id": {
+          "type": "string"
+        },
+        "target_type": {
+          "type": "string"
+        },
+        "target_name": {
+          "type": "string"
+        },
+        "product": {
+          "type": "string"
+        },
+        "metadata": {
+          "type": "object",
+          "additionalProperties": true
+        },
+        "source_ip": {
+          "type": "string"
+        },
+        "user_agent": {
+          "type": "string"
+        },
+        "origin": {
+          "$ref": "#/components/schemas/AuditOrigin"
+        },
+        "key_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "prev_hash": {
+          "type": "string"
+        },
+        "hash": {
+          "type": "string"
+        },
+        "redacted": {
+          "type": "boolean",
+          "enum": [
+            true
+          ]
         }
       }
     },

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Origin } from './audit-events';
 
 /**
  * Audit events and their hash chain. Each chain (one per tenant, one for events without a
  * tenant) links every event to its predecessor by the SHA-256 of a canonical JSON form, so a
- * changed, deleted, reordered or inserted event breaks a link that `verifyChain` finds.
+ * changed, deleted, reordered or inserted event breaks a link that `verifyChain` finds. The
+ * hash covers the fields an event has: events stored before a field existed verify as they were.
  */
 
 export interface AuditInput {
@@ -20,6 +22,15 @@ export interface AuditInput {
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly source_ip?: string;
   readonly user_agent?: string;
+  /** Set by the server from the credential, never by the caller (audit-events.ts). */
+  readonly origin?: Origin;
+  /** Tenant-plane writes: the API key that wrote the event. */
+  readonly key_id?: string;
+  /**
+   * Random, on tenant events a tenant sees only in part: inside the hash, never shown to the
+   * tenant, so the hash cannot confirm a guess at what was withheld (audit-projection.ts).
+   */
+  readonly nonce?: string;
 }
 
 export interface AuditEvent extends AuditInput {

@@ -21,6 +21,26 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** An appended action inside one of the registry's own namespaces (audit-events.ts). */
+export class ReservedActionError extends DomainError {
+  constructor(namespace: string) {
+    super(
+      'reserved_action',
+      `action: '${namespace}*' is the registry's own namespace; appended events need an action outside it`,
+    );
+  }
+}
+
+/** A tenant claiming an actor type the server uses for itself (audit-events.ts). */
+export class ReservedActorTypeError extends DomainError {
+  constructor(reserved: readonly string[]) {
+    super(
+      'reserved_actor_type',
+      `actor_type: ${reserved.join(', ')} are set by the registry itself, never by a tenant`,
+    );
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor(message: string) {
     super('not_found', message);

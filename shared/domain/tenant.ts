@@ -209,14 +209,23 @@ export function aliasView(alias: AliasRecord): Record<string, unknown> {
   return { ...alias };
 }
 
+/**
+ * The operators' sales, billing and cancellation notes: the tenant's profile leaves them out,
+ * and so does every event a tenant sees (audit-projection.ts derives from this list).
+ */
+export const PROFILE_WITHHELD = [
+  'sales_owner',
+  'erp_customer_id',
+  'stripe_cust_id',
+  'cancel_reason',
+] as const satisfies readonly (keyof Tenant)[];
+
+/** Whether a tenant sees this field of its profile. */
+export function shownInProfile(field: string): boolean {
+  return !(PROFILE_WITHHELD as readonly string[]).includes(field);
+}
+
 /** What a tenant sees of itself: the operators' sales, billing and cancellation notes stay theirs. */
 export function tenantProfileView(tenant: Tenant): Record<string, unknown> {
-  const {
-    sales_owner: _owner,
-    erp_customer_id: _erp,
-    stripe_cust_id: _stripe,
-    cancel_reason: _reason,
-    ...profile
-  } = tenantView(tenant) as Tenant & Record<string, unknown>;
-  return profile;
+  return Object.fromEntries(Object.entries(tenantView(tenant)).filter(([field]) => shownInProfile(field)));
 }

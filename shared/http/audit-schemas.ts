@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ORIGINS } from '../domain/audit-events';
 import { identifier, queryInt, settings, uuid } from './schemas';
 
 /** The audit log's request shapes, shared by the operator and tenant planes. */
@@ -59,6 +60,8 @@ export const ListAuditEventsQuery = z.strictObject({
   product: z.optional(identifier),
   actor_id: z.optional(text(255)),
   action: z.optional(text(128)),
+  origin: z.optional(z.enum(ORIGINS)),
+  key_id: z.optional(uuid),
   since: z.optional(dateTime),
   until: z.optional(dateTime),
   limit: queryInt(1, 500, 50),

@@ -29,6 +29,9 @@ import {
   withoutBody,
 } from './responses';
 
+/** The public plane's caller. It writes nothing; were it to, the registry would be the origin. */
+const ANONYMOUS: Actor = { actor_id: 'anonymous', actor_type: 'public', origin: 'system' };
+
 type Out<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
 
 export interface EndpointSpec<P, Q, B> {
@@ -113,7 +116,7 @@ export function endpoint<
     const result = await handler({
       ...(ctx.input as { params: Out<P>; query: Out<Q>; body: Out<B> }),
       request: ctx.http,
-      actor: ctx.actor ?? { actor_id: 'anonymous', actor_type: 'public' },
+      actor: ctx.actor ?? ANONYMOUS,
       ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
       ...(ctx.caller ? { caller: ctx.caller } : {}),
     });
@@ -124,7 +127,7 @@ export function endpoint<
   const chain = middy(core)
     .use(gate(spec.plane, { config, tokens: app.adminTokens }))
     .use(logging());
-  if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens));
+  if (plane === 'operator' || plane === 'service') chain.use(adminAuth(app.adminTokens, plane));
   if (plane === 'tenant') {
     // Kept out of this module so operator bundles never carry argon2 (see tenantEndpoint).
     if (!options.authenticate)

@@ -7,6 +7,8 @@ export class HttpError extends DomainError {}
 /** One table from error code to status. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_input: 400,
+  reserved_action: 400,
+  reserved_actor_type: 400,
   unauthorized: 401,
   tenant_required: 400,
   tenant_conflict: 400,

@@ -1,11 +1,14 @@
 import type { AuditEvent, AuditInput, ChainHead } from '../domain/audit';
+import type { Origin } from '../domain/audit-events';
 
-/** The filters a listing may combine; each combination is served by its own index. */
+/** The filters a listing may combine (how each combination is served: docs/storage.md). */
 export interface AuditFilters {
   readonly tenant_id?: string;
   readonly product?: string;
   readonly actor_id?: string;
   readonly action?: string;
+  readonly origin?: Origin;
+  readonly key_id?: string;
 }
 
 /** One page of a listing: ids from `minId` to `maxId` (both inclusive), newest first. */
@@ -16,9 +19,10 @@ export interface AuditPageQuery extends AuditFilters {
 }
 
 export interface AuditPage {
+  /** At most `limit` events; fewer (even none) does not mean the listing is over. */
   readonly items: readonly AuditEvent[];
-  /** Whether older events match beyond this page. */
-  readonly more: boolean;
+  /** Present when older events may match: the next page holds ids below it only. */
+  readonly next?: number;
   /** Items the store read for this page (DynamoDB's ScannedCount): what a page costs. */
   readonly read: number;
 }

@@ -15,6 +15,7 @@ import {
   type Scope,
 } from '../domain/api-key';
 import type { AuditInput } from '../domain/audit';
+import type { RegistryAction } from '../domain/audit-events';
 import { DomainError, NotFoundError, TenantNotFoundError } from '../domain/errors';
 import type { KeyHasher } from '../domain/key-hash';
 import { TtlCache } from '../domain/lru';
@@ -23,7 +24,7 @@ import { logger } from '../observability/logger';
 import type { ApiKeyStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
-import type { Actor } from './actor';
+import { type Actor, registryEvent } from './actor';
 import { Argon2Budget, VerificationGate } from './verification-limits';
 
 export class TenantArchivedError extends DomainError {
@@ -467,27 +468,16 @@ function verification(key: ApiKey): Verification {
 /** The audit event of a change to a key, on its tenant's chain. Never the secret or its hash. */
 function keyEvent(
   actor: Actor,
-  action: string,
+  action: RegistryAction,
   key: ApiKey,
   extra: Record<string, unknown> = {},
 ): AuditInput {
-  return {
+  return registryEvent(actor, action, {
     tenant_id: key.tenant_id,
-    actor_id: actor.actor_id,
-    actor_type: actor.actor_type,
-    action,
     target_id: key.id,
     target_type: 'api_key',
     target_name: key.name,
     ...(key.product === undefined ? {} : { product: key.product }),
-    metadata: {
-      prefix: key.prefix,
-      scopes: key.scopes,
-      expires_at: key.expires_at,
-      ...extra,
-      ...(actor.request_id ? { request_id: actor.request_id } : {}),
-    },
-    ...(actor.source_ip ? { source_ip: actor.source_ip } : {}),
-    ...(actor.user_agent ? { user_agent: actor.user_agent } : {}),
-  };
+    metadata: { prefix: key.prefix, scopes: key.scopes, expires_at: key.expires_at, ...extra },
+  });
 }

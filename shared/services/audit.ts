@@ -5,9 +5,11 @@ import {
   GLOBAL_CHAIN,
   verifyChain,
 } from '../domain/audit';
+import { assertAppendable } from '../domain/audit-events';
+import { type TenantAuditEvent, tenantAuditView } from '../domain/audit-projection';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
-import type { AuditFilters, AuditLog } from '../ports/audit-log';
-import type { Actor } from './actor';
+import type { AuditFilters, AuditLog, AuditPage } from '../ports/audit-log';
+import { type Actor, writerFields } from './actor';
 
 /** Largest audit id: ids stay below 2^53 so JavaScript holds them exactly. */
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -18,36 +20,56 @@ export interface AuditListQuery extends AuditFilters {
   /** Epoch milliseconds (a time rounded up to the millisecond): events strictly before. */
   readonly until?: number;
   readonly limit: number;
-  /** The last id of the previous page: this page holds older events only. */
+  /** The `next_cursor` of the previous page: this page holds older events only. */
   readonly cursor?: number;
 }
 
-export interface AuditListPage {
-  readonly items: readonly AuditEvent[];
+export interface AuditListPage<E = AuditEvent> {
+  readonly items: readonly E[];
   readonly next_cursor?: number;
 }
+
+/** What an append may say: everything but what the server sets (where it came from, the request). */
+export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'source_ip' | 'user_agent'>;
 
 /**
  * The audit log's use cases: append an event, list events by any combination of filters, and
  * verify a chain. Ids are milliseconds * 1000 + a sub-millisecond part and `created_at` is the
- * id's millisecond, so a time range is an id range and so is a cursor: every listing is one
- * sort-key range on the partition of its filter combination.
+ * id's millisecond, so a time range is an id range and so is a cursor: every listing is a
+ * sort-key range on the partition of its filter combination (docs/storage.md). The tenant
+ * plane's variants answer with the tenant projection (audit-projection.ts).
  */
 export class AuditService {
   constructor(private readonly log: AuditLog) {}
 
-  /** Appends onto the tenant's chain (which must exist) or, without a tenant, the global one. */
-  async append(input: Omit<AuditInput, 'source_ip' | 'user_agent'>, actor: Actor): Promise<AuditEvent> {
+  /**
+   * Appends onto the tenant's chain (which must exist) or, without a tenant, the global one.
+   * The registry's own actions are refused from everyone, its actor types from tenants; where
+   * the event came from (origin, the writing key) and the request's context come from `actor`.
+   */
+  async append(input: AppendInput, actor: Actor): Promise<AuditEvent> {
+    assertAppendable(input, actor.origin);
     if (input.tenant_id !== undefined && !(await this.log.tenantExists(input.tenant_id))) {
       throw new TenantNotFoundError();
     }
+    // The caller is the actor unless it records an action on someone else's behalf.
+    const onBehalf = input.actor_id !== undefined;
+    const actorType = input.actor_type ?? (onBehalf ? undefined : actor.actor_type);
     return this.log.append({
       ...input,
-      // Who called, unless the caller records an action on someone else's behalf.
-      ...(input.actor_id === undefined ? { actor_id: actor.actor_id, actor_type: actor.actor_type } : {}),
-      ...(actor.source_ip ? { source_ip: actor.source_ip } : {}),
-      ...(actor.user_agent ? { user_agent: actor.user_agent } : {}),
+      actor_id: input.actor_id ?? actor.actor_id,
+      ...(actorType === undefined ? {} : { actor_type: actorType }),
+      ...writerFields(actor),
     });
+  }
+
+  /** The tenant plane's append: always on the caller's chain; answered as the tenant sees it. */
+  async appendForTenant(
+    tenantId: string,
+    input: Omit<AppendInput, 'tenant_id'>,
+    actor: Actor,
+  ): Promise<TenantAuditEvent> {
+    return tenantAuditView(await this.append({ ...input, tenant_id: tenantId }, actor));
   }
 
   async list(query: AuditListQuery): Promise<AuditListPage> {
@@ -61,16 +83,22 @@ export class AuditService {
       until === undefined ? MAX_ID : until * 1000 - 1,
       cursor === undefined ? MAX_ID : cursor - 1,
     );
-    const page =
-      minId <= maxId
-        ? await this.log.page({ ...filters, minId, maxId, limit })
-        : { items: [], more: false, read: 0 };
+    const page: AuditPage =
+      minId <= maxId ? await this.log.page({ ...filters, minId, maxId, limit }) : { items: [], read: 0 };
     if (page.items.length === 0 && filters.tenant_id !== undefined) {
       // Only an empty page can hide an unknown tenant: events exist only for existing tenants.
       if (!(await this.log.tenantExists(filters.tenant_id))) throw new TenantNotFoundError();
     }
-    const last = page.items.at(-1);
-    return page.more && last ? { items: page.items, next_cursor: last.id } : { items: page.items };
+    return page.next === undefined ? { items: page.items } : { items: page.items, next_cursor: page.next };
+  }
+
+  /** The tenant plane's listing: the caller's chain only, each event as the tenant sees it. */
+  async listForTenant(
+    tenantId: string,
+    query: Omit<AuditListQuery, 'tenant_id'>,
+  ): Promise<AuditListPage<TenantAuditEvent>> {
+    const page = await this.list({ ...query, tenant_id: tenantId });
+    return { ...page, items: page.items.map(tenantAuditView) };
   }
 
   /** Walks the tenant's chain (or the global one) and reports the first link that does not hold. */

@@ -1,4 +1,5 @@
 import type { AuditInput } from '../domain/audit';
+import type { RegistryAction } from '../domain/audit-events';
 import {
   type CatalogEntry,
   type CatalogEntryInput,
@@ -28,7 +29,7 @@ import type { Tenant } from '../domain/tenant';
 import type { CatalogStore } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
-import type { Actor } from './actor';
+import { type Actor, registryEvent } from './actor';
 
 /** Re-read and re-decide after losing a race this many times before answering 409. */
 const ATTEMPTS = 10;
@@ -62,20 +63,22 @@ export class CatalogService {
     return retrying(async () => {
       const previous = await this.store.getEntry(key);
       const entry = catalogEntry(key, input, previous, this.clock.now());
-      await this.store.putEntry(entry, previous?.version ?? 'new', {
-        ...actorFields(actor),
-        action: 'catalog.updated',
-        target_id: key,
-        target_type: 'product',
-        target_name: entry.name,
-        product: key,
-        metadata: withRequest(actor, {
-          created: previous === undefined,
-          supports_trial: entry.supports_trial,
-          plans_required: entry.plans_required,
-          paths: entry.paths === undefined ? 0 : Object.keys(entry.paths).length,
+      await this.store.putEntry(
+        entry,
+        previous?.version ?? 'new',
+        registryEvent(actor, 'catalog.updated', {
+          target_id: key,
+          target_type: 'product',
+          target_name: entry.name,
+          product: key,
+          metadata: {
+            created: previous === undefined,
+            supports_trial: entry.supports_trial,
+            plans_required: entry.plans_required,
+            paths: entry.paths === undefined ? 0 : Object.keys(entry.paths).length,
+          },
         }),
-      });
+      );
       return catalogView(entry);
     });
   }
@@ -208,35 +211,20 @@ async function retrying<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function actorFields(actor: Actor): Pick<AuditInput, 'actor_id' | 'actor_type' | 'source_ip' | 'user_agent'> {
-  return {
-    actor_id: actor.actor_id,
-    actor_type: actor.actor_type,
-    ...(actor.source_ip ? { source_ip: actor.source_ip } : {}),
-    ...(actor.user_agent ? { user_agent: actor.user_agent } : {}),
-  };
-}
-
-function withRequest(actor: Actor, metadata: Record<string, unknown>): Record<string, unknown> {
-  return { ...metadata, ...(actor.request_id ? { request_id: actor.request_id } : {}) };
-}
-
 /** An event on the tenant's chain about one of its products. */
 function productEvent(
   actor: Actor,
-  action: string,
+  action: RegistryAction,
   tenant: Tenant,
   product: string,
   metadata: Record<string, unknown>,
 ): AuditInput {
-  return {
-    ...actorFields(actor),
+  return registryEvent(actor, action, {
     tenant_id: tenant.id,
-    action,
     target_id: tenant.id,
     target_type: 'tenant',
     target_name: tenant.name,
     product,
-    metadata: withRequest(actor, metadata),
-  };
+    metadata,
+  });
 }

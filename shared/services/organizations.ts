@@ -1,9 +1,10 @@
+import type { RegistryAction } from '../domain/audit-events';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Tenant } from '../domain/tenant';
 import { logger } from '../observability/logger';
 import { type IdentityProvider, ProvisioningError } from '../ports/identity-provider';
 import type { TenantStore, UnitOfWork } from '../ports/tenant-store';
-import { type Actor, tenantEvent } from './actor';
+import { type Actor, systemActor, tenantEvent } from './actor';
 
 /** The admin to invite into a new tenant's organization. */
 export interface TenantAdmin {
@@ -16,7 +17,9 @@ export interface TenantAdmin {
  * Runs after the tenant is committed and never undoes it: a failure is the audit event
  * `keycloak.provision_failed` (step and reason, never a credential) and a create without
  * `invite_url`; a success is `keycloak.provisioned` (the organization id), committed together
- * with the create's stored idempotent response, which then carries `invite_url` too.
+ * with the create's stored idempotent response, which then carries `invite_url` too. Both are
+ * the registry's own record of Keycloak's answer: origin `system`, the operator who created the
+ * tenant as the actor.
  */
 export class OrganizationProvisioning {
   constructor(
@@ -31,7 +34,7 @@ export class OrganizationProvisioning {
     actor: Actor,
     replay?: { readonly claim: IdempotencyClaim; readonly body: (inviteUrl: string) => unknown },
   ): Promise<string | undefined> {
-    let action = 'keycloak.provisioned';
+    let action: RegistryAction = 'keycloak.provisioned';
     let metadata: Record<string, unknown>;
     let inviteUrl: string | undefined;
     let idempotentResponse: UnitOfWork['idempotentResponse'];
@@ -54,7 +57,7 @@ export class OrganizationProvisioning {
     }
     // The tenant exists whatever happens here: an outcome that cannot be recorded is logged.
     await this.store
-      .commit({ audit: tenantEvent(actor, action, tenant, metadata), idempotentResponse })
+      .commit({ audit: tenantEvent(systemActor(actor), action, tenant, metadata), idempotentResponse })
       .catch((error: Error) =>
         logger.error('keycloak outcome not recorded', {
           event: 'keycloak.record_failed',

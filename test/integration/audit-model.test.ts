@@ -184,12 +184,15 @@ test('paging with page sizes 1..100 under concurrent appends returns every exist
     const res = await stack.request('POST', '/v1/audit', { body: { ...body, target_id: `seed-${i}` } });
     expect(res.status).toBe(201);
   }
-  // One listing per kind of partition: the chain (table), and three GSIs.
+  // One listing per kind of partition: the chain (table), three filter GSIs, tenant + origin
+  // (GSI19), and a filtered one (the product's partition, filtered on origin).
   const filters = [
     `&tenant_id=${tenant}`,
     '&product=paging',
     `&tenant_id=${tenant}&action=page.test`,
     '&actor_id=pager&action=page.test',
+    `&tenant_id=${tenant}&origin=operator`,
+    '&product=paging&origin=operator',
   ];
   for (let size = 1; size <= 100; size++) {
     const filter = filters[size % filters.length] as string;

@@ -62,11 +62,27 @@ beforeAll(async () => {
     });
     expect(res.status).toBe(201);
   }
+  // A tenant-plane write: origin `tenant` and the writing key, both inside the hash.
+  const key = await stack.request('POST', '/v1/api-keys', {
+    body: { tenant_id: tenant, name: 'writer', scopes: ['audit:write'] },
+  });
+  expect(key.status).toBe(201);
+  const written = await stack.request('POST', `/${tenant}/audit`, {
+    token: null,
+    headers: { 'x-api-key': key.body.plaintext, 'user-agent': 'tamper-test' },
+    body: { action: 'widget.made', metadata: { n: 1 } },
+  });
+  expect(written.status).toBe(201);
   chainKey = `AUDIT#${tenant}`;
   original = await readChain();
   events = original.filter((i) => String(i.SK).startsWith('EVENT#'));
   head = original.find((i) => i.SK === 'HEAD') as Item;
-  expect(events).toHaveLength(10);
+  expect(events).toHaveLength(12);
+  // Server-set fields are there to be tampered with: origin on all, key_id, and the nonce of
+  // events the tenant sees in part.
+  expect(events.every((e) => e.origin !== undefined)).toBe(true);
+  expect(events.some((e) => e.key_id !== undefined)).toBe(true);
+  expect(events.some((e) => e.nonce !== undefined)).toBe(true);
 });
 afterAll(async () => {
   await stack.close();
@@ -170,7 +186,16 @@ function cases(): Case[] {
         });
       }
     }
-    for (const field of ['action', 'created_at', 'actor_id', 'target_id', 'source_ip']) {
+    for (const field of [
+      'action',
+      'created_at',
+      'actor_id',
+      'target_id',
+      'source_ip',
+      'origin',
+      'key_id',
+      'nonce',
+    ]) {
       if (!(field in event)) continue;
       const { [field]: _gone, ...rest } = event;
       out.push({

@@ -562,9 +562,18 @@ async function crossTenantWrites(all: readonly Tenant[]): Promise<string[]> {
         ),
         200,
       );
-      for (const e of page.body.items as { actor_type?: string; actor_id?: string; id: number }[]) {
+      for (const e of page.body.items as {
+        actor_type?: string;
+        actor_id?: string;
+        origin?: string;
+        key_id?: string;
+        id: number;
+      }[]) {
         if (e.actor_type === 'api_key' && !t.keyIds.has(e.actor_id ?? ''))
           out.push(`${t.slug}'s audit event ${e.id} was written by ${e.actor_id}`);
+        // The server's word on who wrote it: a tenant-plane write names one of this tenant's keys.
+        if ((e.origin === 'tenant') !== (e.key_id !== undefined) || (e.key_id && !t.keyIds.has(e.key_id)))
+          out.push(`${t.slug}'s audit event ${e.id} has origin ${e.origin} and key ${e.key_id}`);
       }
       cursor = page.body.next_cursor;
     } while (cursor);

@@ -353,7 +353,11 @@ describe('a removed alias and a retired tenant stop resolving at once in this co
       app.clock,
       30,
     );
-    await elsewhere.remove(acme.id, 'acme-elsewhere', { actor_id: 'ops', actor_type: 'operator' });
+    await elsewhere.remove(acme.id, 'acme-elsewhere', {
+      actor_id: 'ops',
+      actor_type: 'operator',
+      origin: 'operator',
+    });
     const unknown = await unknownName(acme.key);
     const res = await stack.request('GET', '/acme-elsewhere/profile', as(acme.key));
     expect(res.status).toBe(403);
@@ -424,7 +428,24 @@ describe('endpoints touch only the caller’s tenant', () => {
       body: { action: 'widget.made', target_id: 'w-1' },
     });
     expect(appended.status).toBe(201);
-    expect(appended.body).toMatchObject({ tenant_id: acme.id, actor_id: acme.keyId, actor_type: 'api_key' });
+    expect(appended.body).toMatchObject({
+      tenant_id: acme.id,
+      actor_id: acme.keyId,
+      actor_type: 'api_key',
+      origin: 'tenant',
+      key_id: acme.keyId,
+    });
+    // Passing for the operator is refused: the registry's actions and its actor types are its own.
+    const asOperator = await stack.request('POST', '/acme/audit', {
+      ...as(acme.key),
+      body: { action: 'tenant.activated', actor_id: 'admin', actor_type: 'operator' },
+    });
+    expect([asOperator.status, asOperator.body.error]).toEqual([400, 'reserved_action']);
+    const typed = await stack.request('POST', '/acme/audit', {
+      ...as(acme.key),
+      body: { action: 'widget.made', actor_id: 'admin', actor_type: 'operator' },
+    });
+    expect([typed.status, typed.body.error]).toEqual([400, 'reserved_actor_type']);
     const forged = await stack.request('POST', '/acme/audit', {
       ...as(acme.key),
       body: { action: 'x.y', tenant_id: corp.id },
@@ -436,6 +457,9 @@ describe('endpoints touch only the caller’s tenant', () => {
     expect(list.body.items.map((e: { action: string }) => e.action)).toContain('widget.made');
     const filtered = await stack.request('GET', '/acme/audit?action=widget.made', as(acme.key));
     expect(filtered.body.items).toHaveLength(1);
+    const byKey = await stack.request('GET', `/acme/audit?key_id=${acme.keyId}&origin=tenant`, as(acme.key));
+    expect(byKey.body.items.map((e: { id: number }) => e.id)).toContain(appended.body.id);
+    for (const e of byKey.body.items) expect(e).toMatchObject({ origin: 'tenant', key_id: acme.keyId });
     expect((await stack.request('GET', `/acme/audit?tenant_id=${corp.id}`, as(acme.key))).status).toBe(400);
   });
 

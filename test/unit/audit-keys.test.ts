@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { AUDIT_FILTERS, auditIndexAttributes, auditListKey } from '../../shared/adapters/dynamodb/keys';
+import {
+  AUDIT_FILTERS,
+  auditIndexAttributes,
+  auditListKey,
+  auditListPlan,
+  auditOriginKey,
+  auditWriterKey,
+} from '../../shared/adapters/dynamodb/keys';
 
 type Filters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
 
@@ -27,6 +34,7 @@ describe('audit list keys', () => {
         const attrs = auditIndexAttributes({ ...event, id });
         const combos = subsets(event);
         const indexed = combos.filter((c) => !(Object.keys(c).length === 1 && c.tenant_id !== undefined));
+        // Events without origin or key (stored before they existed) are in no writer index.
         expect(Object.keys(attrs)).toHaveLength(indexed.length * 2);
         for (const combo of indexed) {
           const key = auditListKey(combo);
@@ -64,6 +72,78 @@ describe('audit list keys', () => {
           }
         },
       ),
+    );
+  });
+
+  const ORIGIN_VALUES = ['operator', 'service', 'tenant', 'system'] as const;
+
+  test('who wrote an event: origin (GSI18), tenant + origin (GSI19), the writing key (GSI20)', () => {
+    fc.assert(
+      fc.property(
+        eventArb,
+        fc.constantFrom(...ORIGIN_VALUES),
+        fc.option(fc.uuid(), { nil: undefined }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        (event, origin, keyId, id) => {
+          const attrs = auditIndexAttributes({ ...event, origin, ...(keyId ? { key_id: keyId } : {}), id });
+          const without = auditIndexAttributes({ ...event, id });
+          expect(attrs).toMatchObject(without);
+          expect(attrs.GSI18PK).toBe(`AUDIT#O=${origin}`);
+          expect(attrs.GSI19PK).toBe(
+            event.tenant_id === undefined ? undefined : `AUDIT#T=${event.tenant_id}#O=${origin}`,
+          );
+          expect(attrs.GSI20PK).toBe(keyId === undefined ? undefined : `AUDIT#K=${keyId}`);
+          for (const n of [18, 19, 20])
+            if (attrs[`GSI${n}PK`] !== undefined)
+              expect(attrs[`GSI${n}SK`]).toBe(String(id).padStart(16, '0'));
+          const extra = 1 + (event.tenant_id === undefined ? 0 : 1) + (keyId === undefined ? 0 : 1);
+          expect(Object.keys(attrs).length).toBe(Object.keys(without).length + 2 * extra);
+        },
+      ),
+    );
+  });
+
+  test('every listing is one partition, plus a filter only where the combination has none of its own', () => {
+    const t = '11111111-1111-4111-8111-111111111111';
+    const k = '22222222-2222-4222-8222-222222222222';
+    const cases: [Record<string, string>, string, Record<string, string>][] = [
+      [{}, 'GSI3', {}],
+      [{ tenant_id: t }, 'table', {}],
+      [{ origin: 'operator' }, 'GSI18', {}],
+      [{ tenant_id: t, origin: 'tenant' }, 'GSI19', {}],
+      [{ key_id: k }, 'GSI20', {}],
+      // The key's partition holds other tenants' keys' events too: the tenant is always a filter.
+      [{ key_id: k, tenant_id: t }, 'GSI20', { tenant_id: t }],
+      [{ key_id: k, origin: 'operator' }, 'GSI20', { origin: 'operator' }],
+      [{ key_id: k, action: 'a', product: 'p' }, 'GSI20', { action: 'a', product: 'p' }],
+      [{ origin: 'tenant', action: 'a' }, 'GSI10', { origin: 'tenant' }],
+      [{ tenant_id: t, origin: 'tenant', actor_id: 'u' }, 'GSI7', { origin: 'tenant' }],
+      [
+        { tenant_id: t, origin: 'tenant', product: 'p', actor_id: 'u', action: 'a' },
+        'GSI17',
+        { origin: 'tenant' },
+      ],
+    ];
+    for (const [filters, place, residual] of cases) {
+      const plan = auditListPlan(filters);
+      expect([filters, plan.key.index ?? 'table', plan.residual]).toEqual([filters, place, residual]);
+    }
+    expect(auditListPlan({ origin: 'system', tenant_id: t }).key.pk).toBe(auditOriginKey('system', t).pk);
+    expect(auditListPlan({ key_id: k }).key.pk).toBe(auditWriterKey(k).pk);
+  });
+
+  test('a place reads its ids back from its sort keys', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (id) => {
+        for (const key of [
+          auditListKey({}),
+          auditListKey({ tenant_id: 't' }),
+          auditOriginKey('tenant'),
+          auditWriterKey('k'),
+        ]) {
+          expect(key.id(key.sk(id))).toBe(id);
+        }
+      }),
     );
   });
 });

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import {
   type AuditEvent,
@@ -12,6 +15,17 @@ import {
   sealEvent,
   verifyChain,
 } from '../../shared/domain/audit';
+import {
+  assertAppendable,
+  isServerActorType,
+  ORIGINS,
+  REGISTRY_ACTIONS,
+  registryNamespaceOf,
+  SERVER_ACTOR_TYPES,
+} from '../../shared/domain/audit-events';
+import { sealable, type TenantAuditEvent, tenantAuditView } from '../../shared/domain/audit-projection';
+import { type DomainError, ReservedActionError, ReservedActorTypeError } from '../../shared/domain/errors';
+import { newTenant, PROFILE_WITHHELD, tenantProfileView } from '../../shared/domain/tenant';
 import { seededRandom } from './fakes';
 
 const START = Date.UTC(2025, 5, 1, 8, 0, 0);
@@ -230,6 +244,13 @@ function sampleInputs(random: () => number, count: number, tenant?: string): Aud
       action: pick(actions),
       actor_id: `admin-${i % 3}`,
       actor_type: 'admin',
+      // Server-set fields on most events; every fourth is stored as before they existed.
+      ...(i % 4 === 3
+        ? {}
+        : {
+            origin: (['operator', 'tenant', 'system'] as const)[i % 4],
+            ...(i % 4 === 1 ? { key_id: `key-${i}` } : {}),
+          }),
       ...(i % 2 === 0 ? { target_id: `t-${i}`, target_type: 'tenant', target_name: `Tenant ${i} «ü»` } : {}),
       ...(i % 3 === 0 ? { source_ip: `10.0.0.${i}`, user_agent: 'curl/8' } : {}),
       metadata: {
@@ -253,6 +274,9 @@ const arbitraryInput: fc.Arbitrary<AuditInput> = fc.record(
     action: fc.string({ minLength: 1, maxLength: 20 }),
     target_id: fc.string({ maxLength: 12 }),
     source_ip: fc.ipV4(),
+    origin: fc.constantFrom('operator', 'service', 'tenant', 'system'),
+    key_id: fc.uuid(),
+    nonce: fc.base64String({ minLength: 4, maxLength: 24 }),
     metadata: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
   },
   { requiredKeys: ['action'] },
@@ -496,5 +520,414 @@ describe('tampering is detected', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('origin and key_id are inside the hash', () => {
+  const legacy: AuditInput = { tenant_id: 't-1', action: 'tenant.created', actor_id: 'admin' };
+  const written: AuditInput = {
+    tenant_id: 't-1',
+    action: 'invoice.sent',
+    actor_id: 'k-1',
+    actor_type: 'api_key',
+    origin: 'tenant',
+    key_id: 'k-1',
+  };
+
+  it('a chain of events stored before and after origin existed verifies', () => {
+    const { events, head } = buildChain([legacy, written, legacy, written]);
+    expect(events[0]).not.toHaveProperty('origin');
+    expect(events[1]).toMatchObject({ origin: 'tenant', key_id: 'k-1' });
+    expect(verifyChain(events, head)).toEqual({ ok: true, checked: 4 });
+  });
+
+  it.each<[string, Record<string, unknown>, number]>([
+    ['origin changed to operator', { origin: 'operator' }, 1],
+    ['key_id changed', { key_id: 'k-2' }, 1],
+    ['origin removed', { origin: undefined }, 1],
+    ['key_id removed', { key_id: undefined }, 1],
+    ['origin added to a legacy event', { origin: 'operator' }, 0],
+  ])('%s: the event no longer verifies', (_name, change, at) => {
+    const { events, head } = buildChain([legacy, written, legacy]);
+    const target = events[at] as AuditEvent;
+    const tampered = JSON.parse(JSON.stringify({ ...target, ...change })) as AuditEvent;
+    expect(verifyChain(events.with(at, tampered), head)).toEqual({
+      ok: false,
+      checked: at,
+      event_id: target.id,
+      reason: 'altered event',
+    });
+  });
+});
+
+describe('what an append may say (audit-events.ts)', () => {
+  // Literal lists: a namespace or actor type dropped from the constants fails here.
+  const reserved = [
+    'tenant.activated',
+    'tenant.created',
+    'alias.added',
+    'api_key.created',
+    'entitlement.granted',
+    'catalog.updated',
+    'trial.started',
+    'keycloak.provisioned',
+    'webhook.disabled',
+    'audit.exported',
+    'tenant.anything-new',
+    'TENANT.ACTIVATED',
+    ' tenant.activated',
+    'Tenant.Activated\t',
+    'ten\u200bant.activated',
+    '\u200btenant.activated',
+    'ｔｅｎａｎｔ.activated',
+    'tenant.',
+  ];
+  const free = [
+    'invoice.sent',
+    'tenants.created',
+    'mytenant.activated',
+    'tenant',
+    'tenant-activated',
+    'tenant_activated',
+    'x.tenant.activated',
+    'apikey.created',
+    'keycloak',
+    'audits.read',
+  ];
+
+  it.each(reserved)(
+    '%j is in a registry namespace: 400 reserved_action naming action, from any origin',
+    (action) => {
+      expect(registryNamespaceOf(action)).toBeDefined();
+      for (const origin of ['operator', 'service', 'tenant', 'system'] as const) {
+        const error = (() => {
+          try {
+            assertAppendable({ action }, origin);
+          } catch (e) {
+            return e as DomainError;
+          }
+          return undefined;
+        })();
+        expect(error).toBeInstanceOf(ReservedActionError);
+        expect(error?.code).toBe('reserved_action');
+        expect(error?.message).toMatch(/^action: /);
+      }
+    },
+  );
+
+  it.each(free)('%j is a product action', (action) => {
+    expect(registryNamespaceOf(action)).toBeUndefined();
+    expect(() => assertAppendable({ action, actor_type: 'operator' }, 'operator')).not.toThrow();
+  });
+
+  it('names the namespace it fell in', () => {
+    expect(registryNamespaceOf('API_KEY.rolled')).toBe('api_key.');
+    expect(() => assertAppendable({ action: 'Alias.Removed' }, 'tenant')).toThrow("action: 'alias.*'");
+  });
+
+  const serverTypes = ['operator', 'service', 'api_key', 'system', 'public'];
+  it.each([...serverTypes, 'Operator', ' SYSTEM ', 'api\u200b_key', 'ｏｐｅｒａｔｏｒ'])(
+    'actor_type %j is refused from a tenant (400 reserved_actor_type naming actor_type), allowed to operators',
+    (actorType) => {
+      expect(isServerActorType(actorType)).toBe(true);
+      expect(() => assertAppendable({ action: 'invoice.sent', actor_type: actorType }, 'tenant')).toThrow(
+        ReservedActorTypeError,
+      );
+      expect(() => assertAppendable({ action: 'invoice.sent', actor_type: actorType }, 'tenant')).toThrow(
+        /^actor_type: /,
+      );
+      expect(() =>
+        assertAppendable({ action: 'invoice.sent', actor_type: actorType }, 'operator'),
+      ).not.toThrow();
+    },
+  );
+
+  it.each(['user', 'operators', 'admin', 'service-account', 'apikey', ''])(
+    'actor_type %j is the tenant’s to use',
+    (actorType) => {
+      expect(() =>
+        assertAppendable({ action: 'invoice.sent', actor_type: actorType }, 'tenant'),
+      ).not.toThrow();
+    },
+  );
+
+  it('the lists are what the registry uses', () => {
+    expect([...SERVER_ACTOR_TYPES].sort()).toEqual([...serverTypes].sort());
+    expect([...ORIGINS].sort()).toEqual(['operator', 'service', 'system', 'tenant']);
+    // Every registry action is itself refused as an append.
+    for (const action of REGISTRY_ACTIONS) expect(registryNamespaceOf(action)).toBeDefined();
+  });
+
+  it('the services record no action outside REGISTRY_ACTIONS (their source, scanned)', () => {
+    const root = fileURLToPath(new URL('../../shared/', import.meta.url));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('generated.ts'),
+    );
+    // String literals (the code's quotes; backticks in comments name fields, not actions).
+    const namespaced =
+      /'((?:tenant|alias|api_key|entitlement|catalog|trial|keycloak|webhook|audit)\.[a-z_]+)'/g;
+    const strays: string[] = [];
+    let found = 0;
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const m of text.matchAll(namespaced)) {
+        const name = m[1] as string;
+        found++;
+        if ((REGISTRY_ACTIONS as readonly string[]).includes(name)) continue;
+        // Names of log lines (never audit actions) are the only other ones allowed.
+        const before = text.slice(Math.max(0, (m.index ?? 0) - 12), m.index);
+        if (/(event: |background\()$/.test(before)) continue;
+        strays.push(`${file}: ${name}`);
+      }
+    }
+    expect(found).toBeGreaterThan(REGISTRY_ACTIONS.length);
+    expect(strays).toEqual([]);
+  });
+});
+
+describe('the tenant projection (audit-projection.ts)', () => {
+  // What the tenant profile withholds, written out: the projection must withhold the same.
+  const HIDDEN = ['sales_owner', 'erp_customer_id', 'stripe_cust_id', 'cancel_reason'];
+  const MARK = 'MARK-7f3e';
+
+  const sealed = (input: AuditInput): AuditEvent => sealEvent(input, undefined, new Date(START));
+  const text = (value: unknown) => JSON.stringify(value);
+
+  it('withholds what the profile withholds', () => {
+    expect([...PROFILE_WITHHELD].sort()).toEqual([...HIDDEN].sort());
+    const tenant = {
+      ...newTenant('00000000-0000-4000-8000-000000000001', { slug: 'acme', name: 'Acme' }, new Date(START)),
+      sales_owner: MARK,
+      erp_customer_id: MARK,
+      stripe_cust_id: MARK,
+      cancel_reason: MARK,
+    };
+    const profile = tenantProfileView(tenant);
+    for (const field of HIDDEN) expect(profile).not.toHaveProperty(field);
+    expect(text(profile)).not.toContain(MARK);
+    expect(profile).toMatchObject({ slug: 'acme', name: 'Acme', status: 'trial' });
+  });
+
+  /** Every hidden field, under its own name and the names the services use, and a request context. */
+  const poisoned = (action: string, origin?: AuditInput['origin']): AuditInput => ({
+    tenant_id: 't-1',
+    action,
+    actor_id: 'admin',
+    actor_type: 'operator',
+    ...(origin ? { origin } : {}),
+    source_ip: '203.0.113.9',
+    user_agent: `ops-console ${MARK}`,
+    nonce: `nonce-${MARK}`,
+    metadata: {
+      ...Object.fromEntries(HIDDEN.map((f) => [f, `${MARK}-${f}`])),
+      reason: `${MARK}-reason`,
+      fields: ['name', ...HIDDEN, 'settings'],
+      from: 'trial',
+      plan: 'pro',
+      request_id: `req-${MARK}`,
+      step: `${MARK}-step`,
+    },
+  });
+
+  it.each([...REGISTRY_ACTIONS])(
+    '%s shows no hidden field, no operator request context and no nonce',
+    (action) => {
+      for (const origin of ['operator', 'service', 'system', undefined] as const) {
+        const view = tenantAuditView(sealed(poisoned(action, origin)));
+        const shown = text(view);
+        expect(shown).not.toContain(MARK);
+        expect(shown).not.toContain('203.0.113.9');
+        for (const field of HIDDEN) expect(shown).not.toContain(field);
+        expect(view).not.toHaveProperty('nonce');
+        expect(view.redacted).toBe(true);
+        expect(view).toMatchObject({ action, tenant_id: 't-1', actor_id: 'admin' });
+      }
+    },
+  );
+
+  it('any metadata of any registry event: no hidden field name or value gets through (property)', () => {
+    const hiddenKey = fc.constantFrom(...HIDDEN, 'reason');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...REGISTRY_ACTIONS),
+        fc.dictionary(fc.oneof(hiddenKey, fc.string({ maxLength: 6 })), fc.jsonValue({ maxDepth: 2 })),
+        fc.constantFrom('operator', 'tenant', 'system', 'service'),
+        (action, metadata, origin) => {
+          const withMarks = {
+            ...metadata,
+            ...Object.fromEntries(HIDDEN.map((f) => [f, MARK])),
+            reason: MARK,
+          };
+          const view = tenantAuditView(sealed({ tenant_id: 't', action, origin, metadata: withMarks }));
+          const shown = text(view.metadata);
+          expect(shown).not.toContain(MARK);
+          for (const field of HIDDEN) expect(Object.keys(view.metadata ?? {})).not.toContain(field);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps what the tenant may see of each registry event', () => {
+    const view = (
+      action: string,
+      metadata: Record<string, unknown>,
+      origin: AuditInput['origin'] = 'operator',
+    ) => tenantAuditView(sealed({ tenant_id: 't', action, origin, metadata })).metadata;
+    expect(
+      view('tenant.activated', {
+        from: 'trial',
+        plan: 'pro',
+        contract_start: '2025-01-01',
+        contract_end: '2026-01-01',
+        erp_customer_id: 'E-1',
+        request_id: 'r-1',
+      }),
+    ).toEqual({ from: 'trial', plan: 'pro', contract_start: '2025-01-01', contract_end: '2026-01-01' });
+    expect(view('tenant.cancelled', { from: 'active', reason: 'late payer', at_period_end: true })).toEqual({
+      from: 'active',
+      at_period_end: true,
+    });
+    expect(
+      view('tenant.updated', { fields: ['erp_customer_id', 'name', 'sales_owner', 'settings'] }),
+    ).toEqual({
+      fields: ['name', 'settings'],
+    });
+    expect(view('tenant.updated', { fields: ['sales_owner'] })).toEqual({ fields: [] });
+    expect(view('tenant.created', { slug: 'acme', kind: 'customer', plan: 'starter' })).toEqual({
+      slug: 'acme',
+      kind: 'customer',
+      plan: 'starter',
+    });
+    expect(
+      view('keycloak.provision_failed', { step: 'invite', reason: 'http 500', organization_id: 'o-1' }),
+    ).toEqual({ organization_id: 'o-1' });
+    expect(view('alias.removed', { slug: 'old', quarantine_until: '2025-07-01T00:00:00.000Z' })).toEqual({
+      slug: 'old',
+      quarantine_until: '2025-07-01T00:00:00.000Z',
+    });
+    // A key the service did not declare stays the operators' until it is declared.
+    expect(view('alias.added', { slug: 'new', note: 'internal' })).toEqual({ slug: 'new' });
+  });
+
+  it("shows the request context of the tenant's own requests only", () => {
+    const event = (origin?: AuditInput['origin']): AuditEvent =>
+      sealed({
+        tenant_id: 't',
+        action: 'api_key.created',
+        origin,
+        key_id: 'k-1',
+        actor_id: 'k-1',
+        actor_type: 'api_key',
+        source_ip: '198.51.100.7',
+        user_agent: 'sdk/1',
+        metadata: { prefix: 'trk_x', scopes: ['audit:read'], expires_at: null, request_id: 'r-1' },
+      });
+    const stored = event('tenant');
+    const own = tenantAuditView(stored);
+    expect(own).toEqual(stored);
+    expect(own).not.toHaveProperty('redacted');
+    for (const origin of ['operator', 'service', 'system', undefined] as const) {
+      const other = tenantAuditView(event(origin));
+      expect(other).not.toHaveProperty('source_ip');
+      expect(other).not.toHaveProperty('user_agent');
+      expect(other.metadata).toEqual({ prefix: 'trk_x', scopes: ['audit:read'], expires_at: null });
+      expect(other.redacted).toBe(true);
+    }
+  });
+
+  it("shows a product's own event type as written, less an operator's request context", () => {
+    const metadata = { amount: 12, sales_owner: 'the product wrote this', nested: { deep: [1] } };
+    const byTenant = sealed({
+      tenant_id: 't',
+      action: 'invoice.sent',
+      origin: 'tenant',
+      key_id: 'k',
+      metadata,
+    });
+    expect(tenantAuditView(byTenant)).toEqual(byTenant);
+    const byOperator = sealed({
+      tenant_id: 't',
+      action: 'invoice.sent',
+      origin: 'operator',
+      source_ip: '10.1.1.1',
+      metadata,
+    });
+    const view = tenantAuditView(byOperator);
+    expect(view.metadata).toEqual(metadata);
+    expect(view).not.toHaveProperty('source_ip');
+    expect(view.redacted).toBe(true);
+  });
+
+  it('shows no metadata of an undeclared action in a registry namespace (forged before appends were checked)', () => {
+    const forged = sealed({
+      tenant_id: 't',
+      action: 'tenant.activated.v2',
+      actor_type: 'operator',
+      metadata: { note: 'x' },
+    });
+    expect(tenantAuditView(forged)).toMatchObject({ metadata: {}, redacted: true });
+  });
+
+  it('withholds fields outside the envelope, and never changes the stored event', () => {
+    const event = Object.freeze(
+      sealed({ tenant_id: 't', action: 'invoice.sent', origin: 'tenant', metadata: { a: 1 } }),
+    );
+    const odd = { ...event, approved_by: 'someone' } as AuditEvent;
+    expect(tenantAuditView(odd)).toEqual({ ...event, redacted: true });
+    const before = JSON.stringify(event);
+    tenantAuditView(event);
+    expect(JSON.stringify(event)).toBe(before);
+    expect(verifyChain([event], { last_id: event.id, hash: event.hash }).ok).toBe(true);
+  });
+
+  it('sealable: a nonce exactly where a tenant sees the event in part', () => {
+    const fixed = () => Buffer.alloc(16, 7);
+    const operatorOnTenant: AuditInput = {
+      tenant_id: 't',
+      action: 'tenant.updated',
+      origin: 'operator',
+      source_ip: '10.0.0.1',
+      metadata: { fields: ['name'] },
+    };
+    expect(sealable(operatorOnTenant, fixed)).toEqual({
+      ...operatorOnTenant,
+      nonce: Buffer.alloc(16, 7).toString('base64url'),
+    });
+    const hidden: AuditInput = {
+      tenant_id: 't',
+      action: 'tenant.cancelled',
+      origin: 'tenant',
+      metadata: { reason: 'x' },
+    };
+    expect(sealable(hidden, fixed)).toHaveProperty('nonce');
+    const ownProduct: AuditInput = { tenant_id: 't', action: 'invoice.sent', origin: 'tenant', key_id: 'k' };
+    expect(sealable(ownProduct, fixed)).toBe(ownProduct);
+    const global: AuditInput = { action: 'catalog.updated', origin: 'operator', source_ip: '10.0.0.1' };
+    expect(sealable(global, fixed)).toBe(global);
+    expect(sealable(operatorOnTenant).nonce).not.toBe(sealable(operatorOnTenant).nonce);
+  });
+
+  it('with the nonce, the shown hash cannot confirm a right guess of a withheld value', () => {
+    const input: AuditInput = {
+      tenant_id: 't',
+      action: 'tenant.updated',
+      actor_id: 'admin',
+      origin: 'operator',
+      metadata: { fields: ['sales_owner'], sales_owner_was: 'x' },
+    };
+    // What a tenant would try: the shown event with the true value put back, hashed again.
+    const guess = (event: AuditEvent) => {
+      const {
+        hash,
+        redacted: _r,
+        ...shown
+      } = tenantAuditView(event) as TenantAuditEvent & Record<string, unknown>;
+      return { hash, rebuilt: hashEvent({ ...shown, metadata: event.metadata } as Omit<AuditEvent, 'hash'>) };
+    };
+    const plain = guess(sealed(input));
+    expect(plain.rebuilt).toBe(plain.hash);
+    const blinded = guess(sealed(sealable(input)));
+    expect(blinded.rebuilt).not.toBe(blinded.hash);
   });
 });

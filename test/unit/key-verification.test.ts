@@ -53,7 +53,14 @@ async function setup(options: { limit?: number; concurrency?: number } = {}) {
   });
   const argon2 = jest.spyOn(hasher, 'verify');
   argon2.mockClear();
-  const service = new ApiKeyService(store as ApiKeyStore, tenants, hasher, clock, { prefix: 'trk', maxLifetimeDays: 365 }, cache);
+  const service = new ApiKeyService(
+    store as ApiKeyStore,
+    tenants,
+    hasher,
+    clock,
+    { prefix: 'trk', maxLifetimeDays: 365 },
+    cache,
+  );
   /** A stored live key of TENANT: its plaintext and id. */
   const addKey = async (extra: Partial<ApiKeyRecord> = {}) => {
     const id = randomUUID();

@@ -4,16 +4,29 @@ import type { AuditLog, AuditPage, AuditPageQuery, StoredChain } from '../../por
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, eventFromItem } from './audited-writer';
 import { TableReader } from './items';
-import { auditListKey, keys } from './keys';
+import { type AuditListKey, auditListPlan, keys } from './keys';
+
+/**
+ * Items a filtered listing (a combination without a partition of its own) may read per page
+ * before it answers with what it found and a cursor: a page's cost stays bounded.
+ */
+export const RESIDUAL_READ_BUDGET = 1000;
 
 /** The audit log over the table (keys and access patterns: docs/storage.md). */
 export class DynamoAuditLog implements AuditLog {
   private readonly reader: TableReader;
   private readonly writer: AuditedWriter;
+  private readonly readBudget: number;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(
+    db: DynamoDBClient,
+    tableName: string,
+    clock: Clock,
+    options: { readonly readBudget?: number } = {},
+  ) {
     this.reader = new TableReader(db, tableName);
     this.writer = new AuditedWriter(this.reader, clock);
+    this.readBudget = options.readBudget ?? RESIDUAL_READ_BUDGET;
   }
 
   /** An event that changes no other state: its transaction is the event, its head and its id. */
@@ -21,23 +34,71 @@ export class DynamoAuditLog implements AuditLog {
     return this.writer.commit(input, () => []);
   }
 
-  /** One Query on the combination's partition, an id range, `limit + 1` items at most. */
+  /**
+   * One Query on the combination's partition, an id range, `limit + 1` items at most. A
+   * combination without a partition of its own adds a FilterExpression (`auditListPlan`).
+   */
   async page(query: AuditPageQuery): Promise<AuditPage> {
-    const key = auditListKey(query);
+    const { key, residual } = auditListPlan(query);
+    const filters = Object.entries(residual);
+    if (filters.length > 0) return this.filteredPage(query, key, filters);
     const page = await this.reader.query({
-      ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-      ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
-      values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
-      ScanIndexForward: false,
+      ...idRange(query, key),
       // One more than asked: tells whether another page exists without an empty last page.
       Limit: query.limit + 1,
     });
-    return {
-      items: page.items.slice(0, query.limit).map(eventFromItem),
-      more: page.items.length > query.limit,
-      read: page.read,
+    const items = page.items.slice(0, query.limit).map(eventFromItem);
+    const last = items.at(-1);
+    return page.items.length > query.limit && last
+      ? { items, next: last.id, read: page.read }
+      : { items, read: page.read };
+  }
+
+  /**
+   * DynamoDB's Limit counts items read before the filter, so this reads on, in growing steps,
+   * until `limit + 1` match, the range ends, or the read budget is spent. Then the cursor is
+   * the lowest id read: the next page resumes below everything this one has looked at, so
+   * nothing is skipped or repeated, though a page may hold fewer than `limit` events.
+   */
+  private async filteredPage(
+    query: AuditPageQuery,
+    key: AuditListKey,
+    filters: readonly [string, string][],
+  ): Promise<AuditPage> {
+    const range = idRange(query, key);
+    const filter = {
+      ExpressionAttributeNames: {
+        ...range.ExpressionAttributeNames,
+        ...Object.fromEntries(filters.map(([name], i) => [`#f${i}`, name])),
+      },
+      values: { ...range.values, ...Object.fromEntries(filters.map(([, value], i) => [`:f${i}`, value])) },
+      FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
     };
+    const budget = Math.max(this.readBudget, query.limit + 1);
+    const matched: Record<string, unknown>[] = [];
+    let read = 0;
+    let step = query.limit + 1;
+    let start: Record<string, unknown> | undefined;
+    for (;;) {
+      const page = await this.reader.query({
+        ...range,
+        ...filter,
+        Limit: Math.min(step, budget - read),
+        ...(start ? { start } : {}),
+      });
+      read += page.read;
+      matched.push(...page.items);
+      if (matched.length > query.limit) {
+        const items = matched.slice(0, query.limit).map(eventFromItem);
+        return { items, next: (items.at(-1) as AuditEvent).id, read };
+      }
+      if (!page.last) return { items: matched.map(eventFromItem), read };
+      if (read >= budget) {
+        return { items: matched.map(eventFromItem), next: key.id(String(page.last[key.skName])), read };
+      }
+      start = page.last;
+      step *= 2;
+    }
   }
 
   /** Every event of a chain, oldest first, and its head (a walk: cost grows with the chain). */
@@ -66,4 +127,15 @@ export class DynamoAuditLog implements AuditLog {
   async tenantExists(id: string): Promise<boolean> {
     return (await this.reader.get(keys.tenant(id))) !== undefined;
   }
+}
+
+/** The Query of an id range of a listing's place, newest first. */
+function idRange(query: AuditPageQuery, key: AuditListKey) {
+  return {
+    ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+    ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
+    values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
+    ScanIndexForward: false,
+  };
 }

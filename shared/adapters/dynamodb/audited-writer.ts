@@ -4,6 +4,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
+import { sealable } from '../../domain/audit-projection';
 import { ConcurrentUpdateError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
 import { fromItem, type PlainWrite, type TableReader, toTransactItem } from './items';
@@ -25,7 +26,8 @@ const MAX_ATTEMPTS = 10;
 
 /**
  * The one way the store changes state: the writes of a change and its audit event, sealed onto
- * the event's hash chain, in a single TransactWriteItems. The chain head is a conditional write,
+ * the event's hash chain (with a nonce where a tenant sees it only in part: `sealable`), in a
+ * single TransactWriteItems. The chain head is a conditional write,
  * so two writers of one chain cannot fork it; the loser re-reads the head and tries again, as
  * does a transaction that lost a TransactionConflict.
  */
@@ -46,10 +48,11 @@ export class AuditedWriter {
     options: { readonly freshChain?: boolean } = {},
   ): Promise<AuditEvent> {
     const chain = chainOf(audit);
+    const input = sealable(audit);
     for (let attempt = 1; ; attempt++) {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
-      const event = sealEvent(audit, head, now);
+      const event = sealEvent(input, head, now);
       const guarded = [...build(now), ...this.eventWrites(chain, head, event)];
       try {
         await this.reader.db.send(

@@ -87,22 +87,31 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
 }
 
 /**
- * Audit listings. Every combination of the four filters is its own partition, so one Query with
- * a sort-key range (`since`/`until`/cursor on the id) serves it at a cost bounded by the page.
+ * Audit listings. Every combination of the four filters below is its own partition, so one Query
+ * with a sort-key range (`since`/`until`/cursor on the id) serves it at a cost bounded by the page.
  * Tenant only is the chain itself (table, `AUDIT#<tenant>` / `EVENT#<id>`); every other
  * combination has a sparse GSI: no filter GSI3, then mask + 2 for the mask of the filters
  * present (tenant 1, product 2, actor 4, action 8), so GSI4..GSI17. An event appears in the
  * index of each combination of the filters it carries. Free-form values (actor, action) are
  * hashed, so a `#` inside them cannot make two partitions collide.
+ *
+ * Who wrote an event (`origin`, `key_id`) would double that (DynamoDB allows 20 GSIs), so it
+ * has three partitions of its own: origin (GSI18), tenant + origin (GSI19) and the writing key
+ * (GSI20; a key belongs to one tenant and writes as origin `tenant`). Any other combination
+ * that includes them is served by one partition plus a filter on the rest (`auditListPlan`).
  */
 export const AUDIT_FILTERS = ['tenant_id', 'product', 'actor_id', 'action'] as const;
-export type AuditFilters = { readonly [F in (typeof AUDIT_FILTERS)[number]]?: string };
+export type AuditFilters = { readonly [F in (typeof AUDIT_FILTERS)[number]]?: string } & {
+  readonly origin?: string;
+  readonly key_id?: string;
+};
 
 const AUDIT_LABEL = { tenant_id: 'T', product: 'P', actor_id: 'U', action: 'A' } as const;
 const auditPart = (filter: (typeof AUDIT_FILTERS)[number], value: string): string =>
   filter === 'actor_id' || filter === 'action' ? createHash('sha256').update(value).digest('hex') : value;
 const auditMask = (filters: AuditFilters): number =>
   AUDIT_FILTERS.reduce((mask, f, bit) => (filters[f] === undefined ? mask : mask | (1 << bit)), 0);
+const idOfPadded = (sk: string): number => Number(sk);
 
 /** Where a filter combination lives: the key attribute names, the partition, the sort key of an id. */
 export interface AuditListKey {
@@ -111,43 +120,101 @@ export interface AuditListKey {
   readonly skName: string;
   readonly pk: string;
   readonly sk: (id: number) => string;
+  /** The id a sort key of this place names. */
+  readonly id: (sk: string) => number;
 }
 
+/** The partition of a combination of the four filters (origin and key ignored). */
 export function auditListKey(filters: AuditFilters): AuditListKey {
   const mask = auditMask(filters);
   if (mask === 1 && filters.tenant_id !== undefined) {
     const pk = keys.auditEvent(filters.tenant_id, 0).PK;
-    return { pkName: 'PK', skName: 'SK', pk, sk: (id) => keys.auditEvent(filters.tenant_id ?? '', id).SK };
+    return {
+      pkName: 'PK',
+      skName: 'SK',
+      pk,
+      sk: (id) => keys.auditEvent(filters.tenant_id ?? '', id).SK,
+      id: (sk) => Number(sk.slice(sk.indexOf('#') + 1)),
+    };
   }
-  const n = mask === 0 ? 3 : mask + 2;
   const parts = AUDIT_FILTERS.flatMap((f) => {
     const value = filters[f];
     return value === undefined ? [] : [`${AUDIT_LABEL[f]}=${auditPart(f, value)}`];
   });
-  return {
-    index: `GSI${n}`,
-    pkName: `GSI${n}PK`,
-    skName: `GSI${n}SK`,
-    pk: `AUDIT#${parts.length === 0 ? 'ALL' : parts.join('#')}`,
-    sk: padId,
-  };
+  return auditIndexKey(mask === 0 ? 3 : mask + 2, parts.length === 0 ? 'ALL' : parts.join('#'));
+}
+
+const auditIndexKey = (n: number, partition: string): AuditListKey => ({
+  index: `GSI${n}`,
+  pkName: `GSI${n}PK`,
+  skName: `GSI${n}SK`,
+  pk: `AUDIT#${partition}`,
+  sk: padId,
+  id: idOfPadded,
+});
+
+/** The events of one origin (GSI18), or of one origin on one tenant's chain (GSI19). */
+export function auditOriginKey(origin: string, tenantId?: string): AuditListKey {
+  return tenantId === undefined
+    ? auditIndexKey(18, `O=${origin}`)
+    : auditIndexKey(19, `T=${tenantId}#O=${origin}`);
+}
+
+/** The events one API key wrote (GSI20). Key ids are UUIDs: no `#`. */
+export function auditWriterKey(keyId: string): AuditListKey {
+  return auditIndexKey(20, `K=${keyId}`);
+}
+
+/**
+ * How a listing is served: the partition to Query, and the filters (attribute = value) that
+ * the Query's FilterExpression applies to what it reads there, if the combination has no
+ * partition of its own. The writing key is the narrowest partition (one key's writes), then
+ * origin with at most a tenant; with product, actor or action, their partition is the narrower
+ * (origin has four values) and origin is the filter.
+ */
+export interface AuditListPlan {
+  readonly key: AuditListKey;
+  readonly residual: Readonly<Record<string, string>>;
+}
+
+export function auditListPlan(filters: AuditFilters): AuditListPlan {
+  const present: Record<string, string> = {};
+  for (const f of [...AUDIT_FILTERS, 'origin', 'key_id'] as const) {
+    const value = filters[f];
+    if (value !== undefined) present[f] = value;
+  }
+  const { origin, key_id, ...rest } = present;
+  if (key_id !== undefined) {
+    const { key_id: _k, ...residual } = present;
+    return { key: auditWriterKey(key_id), residual };
+  }
+  if (origin === undefined) return { key: auditListKey(present), residual: {} };
+  const { tenant_id, ...others } = rest;
+  if (Object.keys(others).length === 0) return { key: auditOriginKey(origin, tenant_id), residual: {} };
+  return { key: auditListKey(rest), residual: { origin } };
 }
 
 /** The index attributes of an event: one partition per combination of the filters it carries. */
 export function auditIndexAttributes(event: AuditFilters & { readonly id: number }): Record<string, string> {
   const present = AUDIT_FILTERS.filter((f) => event[f] !== undefined);
   const out: Record<string, string> = {};
+  const place = (key: AuditListKey) => {
+    if (!key.index) return;
+    out[key.pkName] = key.pk;
+    out[key.skName] = key.sk(event.id);
+  };
   for (let subset = 0; subset < 1 << present.length; subset++) {
     const filters: Record<string, string> = {};
     present.forEach((f, bit) => {
       const value = event[f];
       if (subset & (1 << bit) && value !== undefined) filters[f] = value;
     });
-    const key = auditListKey(filters);
-    if (key.index) {
-      out[key.pkName] = key.pk;
-      out[key.skName] = key.sk(event.id);
-    }
+    place(auditListKey(filters));
   }
+  if (event.origin !== undefined) {
+    place(auditOriginKey(event.origin));
+    if (event.tenant_id !== undefined) place(auditOriginKey(event.origin, event.tenant_id));
+  }
+  if (event.key_id !== undefined) place(auditWriterKey(event.key_id));
   return out;
 }

@@ -28,10 +28,11 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 }
 
 /**
- * The generic indexes, GSI1..GSI17: 1 and 2 list tenants and slugs, 3..17 list audit events by
- * each combination of filters (keys.ts, `auditListKey`). The CDK stack declares the same.
+ * The generic indexes, GSI1..GSI20 (DynamoDB's default quota per table): 1 and 2 list tenants
+ * and slugs, 3..17 list audit events by each combination of filters, 18..20 by who wrote them
+ * (keys.ts, `auditListPlan`). The CDK stack declares the same.
  */
-export const GSI_NUMBERS: readonly number[] = Array.from({ length: 17 }, (_, i) => i + 1);
+export const GSI_NUMBERS: readonly number[] = Array.from({ length: 20 }, (_, i) => i + 1);
 
 /** DynamoDB's TTL attribute: idempotency records expire through it. */
 export const TTL_ATTRIBUTE = 'expires_at';

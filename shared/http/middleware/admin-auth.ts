@@ -59,8 +59,11 @@ export function refuseRepeatedCredential(ctx: EndpointContext): void {
   );
 }
 
-/** Operator and service planes: `Authorization: Bearer <admin token>`. */
-export function adminAuth(tokens: () => AdminTokens): middy.MiddlewareObj {
+/**
+ * Operator and service planes: `Authorization: Bearer <admin token>`. The actor is the plane's
+ * (origin and actor type `operator` or `service`), whatever the request says about itself.
+ */
+export function adminAuth(tokens: () => AdminTokens, plane: 'operator' | 'service'): middy.MiddlewareObj {
   return {
     before: async (request) => {
       const ctx = request.context as EndpointContext;
@@ -79,7 +82,8 @@ export function adminAuth(tokens: () => AdminTokens): middy.MiddlewareObj {
         return reject('invalid_credential', 'the credential is not valid');
       ctx.endpoint.actor = {
         actor_id: 'admin',
-        actor_type: 'operator',
+        actor_type: plane,
+        origin: plane,
         source_ip: ctx.endpoint.http.sourceIp,
         ...(ctx.endpoint.http.headers['user-agent']
           ? { user_agent: ctx.endpoint.http.headers['user-agent'].slice(0, 256) }

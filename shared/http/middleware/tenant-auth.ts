@@ -57,6 +57,8 @@ export function tenantAuth(
       ctx.endpoint.actor = {
         actor_id: apiKey.id,
         actor_type: 'api_key',
+        origin: 'tenant',
+        key_id: apiKey.id,
         source_ip: http.sourceIp,
         ...(http.headers['user-agent'] ? { user_agent: http.headers['user-agent'].slice(0, 256) } : {}),
         request_id: http.requestId,
