@@ -135,7 +135,9 @@ export function albRules(ops: readonly Operation[], allowedCidrs: readonly strin
       counts.some((n) => n > ALB_MAX_VALUES_PER_CONDITION) ||
       counts.reduce((a, b) => a + b, 0) > ALB_MAX_VALUES_PER_RULE
     ) {
-      throw new Error(`ALB rule for ${rule.operationId ?? rule.pathPatterns.join()} exceeds the ALB's match limits`);
+      throw new Error(
+        `ALB rule for ${rule.operationId ?? rule.pathPatterns.join()} exceeds the ALB's match limits`,
+      );
     }
   }
   return rules;

@@ -6,8 +6,8 @@ import { ALB_MAX_RULES, AlbRuleQuotaError, albRules, assertAlbRuleQuota } from '
 import {
   type IngressMode,
   RESERVED_SSM_PREFIX,
-  type Throttle,
   type TenantRegistryProps,
+  type Throttle,
 } from './tenant-registry';
 import { type TenantSelection, TenantSelectionError, tenantSelectionEnvironment } from './tenant-selection';
 
@@ -57,7 +57,9 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     try {
       return positive(key);
     } catch {
-      throw new StageConfigError(`context ${key} must be a positive integer or off: ${JSON.stringify(text(key))}`);
+      throw new StageConfigError(
+        `context ${key} must be a positive integer or off: ${JSON.stringify(text(key))}`,
+      );
     }
   };
 
@@ -88,8 +90,13 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
   }
   const allowPlainHttp = flag('allowPlainHttp');
   const albMaxRules = positive('albMaxRules');
-  if ((vpcId || certificateArn || allowPlainHttp !== undefined || albMaxRules !== undefined) && ingress !== 'alb') {
-    throw new StageConfigError('vpcId, certificateArn, allowPlainHttp and albMaxRules apply to ingress=alb only');
+  if (
+    (vpcId || certificateArn || allowPlainHttp !== undefined || albMaxRules !== undefined) &&
+    ingress !== 'alb'
+  ) {
+    throw new StageConfigError(
+      'vpcId, certificateArn, allowPlainHttp and albMaxRules apply to ingress=alb only',
+    );
   }
   if (ingress === 'alb' && !certificateArn && !allowPlainHttp) throw new StageConfigError(PLAIN_HTTP_MESSAGE);
   const ssmPrefix = text('ssmPrefix');
@@ -121,7 +128,8 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
       throw new StageConfigError(`give ${plane}RateLimit and ${plane}BurstLimit together`);
     }
     if (rateLimit !== undefined && burstLimit !== undefined) {
-      if (ingress !== 'apigateway') throw new StageConfigError(`${plane}RateLimit applies to ingress=apigateway only`);
+      if (ingress !== 'apigateway')
+        throw new StageConfigError(`${plane}RateLimit applies to ingress=apigateway only`);
       throttles[plane] = { rateLimit, burstLimit };
     }
   }
@@ -132,13 +140,18 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     clientSecretArn: text('keycloakClientSecretArn'),
   };
   const keycloakKmsKeyArn = text('keycloakClientSecretKmsKeyArn');
-  if (keycloakKmsKeyArn !== undefined && !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keycloakKmsKeyArn)) {
+  if (
+    keycloakKmsKeyArn !== undefined &&
+    !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keycloakKmsKeyArn)
+  ) {
     throw new StageConfigError(
       `keycloakClientSecretKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): ${JSON.stringify(keycloakKmsKeyArn)}`,
     );
   }
   if (keycloakKmsKeyArn !== undefined && keycloak.clientSecretArn === undefined) {
-    throw new StageConfigError('keycloakClientSecretKmsKeyArn needs the Keycloak settings (keycloakClientSecretArn, ...)');
+    throw new StageConfigError(
+      'keycloakClientSecretKmsKeyArn needs the Keycloak settings (keycloakClientSecretArn, ...)',
+    );
   }
   const keycloakGiven = Object.values(keycloak).filter((v) => v !== undefined).length;
   if (keycloakGiven > 0 && keycloakGiven < 4) {

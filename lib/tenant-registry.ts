@@ -1,4 +1,10 @@
-import { Duration, type aws_ec2 as ec2, type Environment, type aws_logs as logs, type Stack } from 'aws-cdk-lib';
+import {
+  Duration,
+  type Environment,
+  type aws_ec2 as ec2,
+  type aws_logs as logs,
+  type Stack,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Plane } from '../shared/contract/planes';
 import { type Operation, operations } from '../shared/contract/spec';
@@ -13,9 +19,9 @@ import { MonitoringStack } from './stacks/monitoring-stack';
 import { type TenantSelection, tenantSelectionEnvironment } from './tenant-selection';
 
 export { entryOf } from './constructs/endpoint-functions';
-export type { IngressMode } from './stacks/ingress-stack';
-export type { KeycloakProps } from './stacks/functions-stack';
 export type { Throttle } from './constructs/rest-api-ingress';
+export type { KeycloakProps } from './stacks/functions-stack';
+export type { IngressMode } from './stacks/ingress-stack';
 
 /** API Gateway method throttling per plane (requests per second, burst), when not configured. */
 export const DEFAULT_THROTTLES: Readonly<Record<Plane, Throttle>> = Object.freeze({
@@ -195,7 +201,9 @@ export class TenantRegistry {
       );
     }
     if (RESERVED_SSM_PREFIX.test(ssmPrefix)) {
-      throw new Error(`ssmPrefix may not start with aws or ssm (reserved by AWS): ${JSON.stringify(ssmPrefix)}`);
+      throw new Error(
+        `ssmPrefix may not start with aws or ssm (reserved by AWS): ${JSON.stringify(ssmPrefix)}`,
+      );
     }
     if (props.wafTenantRateLimit !== undefined && props.wafTenantRateLimit < 10) {
       throw new Error(`wafTenantRateLimit must be at least 10 (WAF's minimum): ${props.wafTenantRateLimit}`);
@@ -205,7 +213,10 @@ export class TenantRegistry {
     );
     const ops = props.operations ?? operations();
     const tenantEnvironment = tenantSelectionEnvironment(props.tenantSelection);
-    const common = { ...(props.env ? { env: props.env } : {}), ...(props.tags ? { tags: { ...props.tags } } : {}) };
+    const common = {
+      ...(props.env ? { env: props.env } : {}),
+      ...(props.tags ? { tags: { ...props.tags } } : {}),
+    };
     // Alarm names carry the stage and a `.`, which stage names cannot hold: `TenantRegistry-prod.*`
     // never matches another stage's alarms (the topic's aws:SourceArn condition).
     const alarmNamePrefix = `${id}.`;
@@ -250,7 +261,8 @@ export class TenantRegistry {
 
     const functionOf = (operationId: string) => {
       const fn =
-        this.operator.endpoints.byOperation.get(operationId) ?? this.tenant?.endpoints.byOperation.get(operationId);
+        this.operator.endpoints.byOperation.get(operationId) ??
+        this.tenant?.endpoints.byOperation.get(operationId);
       if (!fn) throw new Error(`no function for ${operationId}`);
       return fn.function;
     };
@@ -288,7 +300,9 @@ export class TenantRegistry {
       table: this.data.table,
       ingress: this.ingress.metrics,
       ...(this.ingress.wafBlocked ? { wafBlocked: this.ingress.wafBlocked } : {}),
-      ...(props.authRejectedThreshold === undefined ? {} : { authRejectedThreshold: props.authRejectedThreshold }),
+      ...(props.authRejectedThreshold === undefined
+        ? {}
+        : { authRejectedThreshold: props.authRejectedThreshold }),
       ...(props.tenantAuthRejectedThreshold === undefined
         ? {}
         : { tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold }),
@@ -316,7 +330,7 @@ export class TenantRegistry {
 function reserved(value: number | false | undefined, fallback: number): number | undefined {
   if (value === false) return undefined;
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`reserved concurrency must be a positive integer or false: ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`reserved concurrency must be a positive integer or false: ${n}`);
   return n;
 }
-

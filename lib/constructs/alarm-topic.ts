@@ -1,4 +1,10 @@
-import { ArnFormat, Stack, aws_iam as iam, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  aws_iam as iam,
+  Stack,
+  aws_sns as sns,
+  aws_sns_subscriptions as subscriptions,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 export interface AlarmTopicProps {

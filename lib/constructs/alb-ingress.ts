@@ -172,7 +172,9 @@ export class AlbIngress extends Construct {
         ...(r.methods ? [elbv2.ListenerCondition.httpRequestMethods([...r.methods])] : []),
         ...(r.sourceIps ? [elbv2.ListenerCondition.sourceIps([...r.sourceIps])] : []),
       ];
-      const operationRules = plan.filter((p) => p.operationId !== undefined && p.operationId === r.operationId).length;
+      const operationRules = plan.filter(
+        (p) => p.operationId !== undefined && p.operationId === r.operationId,
+      ).length;
       const n = (perOperation.get(r.operationId ?? '') ?? 0) + 1;
       perOperation.set(r.operationId ?? '', n);
       const id = r.operationId

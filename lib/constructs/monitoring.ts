@@ -70,7 +70,11 @@ export function addAuthRejectedFilter(fn: RegistryFunction, plane: Plane): logs.
   });
 }
 
-export function authRejectedMetric(group: RejectionGroup, stage: string, period: Duration): cloudwatch.Metric {
+export function authRejectedMetric(
+  group: RejectionGroup,
+  stage: string,
+  period: Duration,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRIC_NAMESPACE,
     metricName: AUTH_REJECTED_METRICS[group],
@@ -219,7 +223,8 @@ export class Monitoring extends Construct {
       period: Duration.minutes(5),
     });
     alarm('TableThrottles', {
-      alarmDescription: 'DynamoDB throttled reads or writes on the registry table. Runbook: docs/operations.md "TableThrottles".',
+      alarmDescription:
+        'DynamoDB throttled reads or writes on the registry table. Runbook: docs/operations.md "TableThrottles".',
       metric: tableThrottles,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

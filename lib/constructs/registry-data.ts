@@ -81,9 +81,7 @@ export class RegistryData extends Construct {
     );
     // Queries on the indexes; nothing else ever touches an index. Each index by name (the same
     // GSI_NUMBERS the table is declared with), not `index/*`: no wildcard to acknowledge.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: this.indexArns() }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: this.indexArns() }));
     if (access === 'write') {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [this.table.tableArn] }),

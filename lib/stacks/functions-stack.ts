@@ -6,9 +6,9 @@ import {
   aws_events_targets as eventTargets,
   aws_iam as iam,
   type aws_logs as logs,
-  aws_secretsmanager as secretsmanager,
   Stack,
   type StackProps,
+  aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Operation } from '../../shared/contract/spec';
@@ -78,7 +78,11 @@ export class FunctionsStack extends Stack {
     const create = this.endpoints.byOperation.get('createTenant')?.function;
     if (props.keycloak && create) {
       const { url, realm, clientId, clientSecretArn, clientSecretKmsKeyArn } = props.keycloak;
-      const secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'KeycloakClientSecret', clientSecretArn);
+      const secret = secretsmanager.Secret.fromSecretCompleteArn(
+        this,
+        'KeycloakClientSecret',
+        clientSecretArn,
+      );
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_URL', url);
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_REALM', realm);
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_ID', clientId);
@@ -102,7 +106,8 @@ export class FunctionsStack extends Stack {
     if (props.reconcileEvery) {
       const reconciler = new RegistryFunction(this, 'AliasReconciler', {
         entry: `${PROJECT_ROOT}bin/jobs/reconcile-aliases.ts`,
-        description: 'Tenant Registry alias reconciler: repairs drift between the table and the SSM alias map',
+        description:
+          'Tenant Registry alias reconciler: repairs drift between the table and the SSM alias map',
         timeout: Duration.minutes(5),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       });

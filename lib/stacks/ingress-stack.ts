@@ -74,7 +74,9 @@ export class IngressStack extends Stack {
         ...(props.wafTenantRateLimit === undefined ? {} : { wafTenantRateLimit: props.wafTenantRateLimit }),
         ...(props.defaultThrottle ? { defaultThrottle: props.defaultThrottle } : {}),
         ...(props.planeThrottles ? { planeThrottles: props.planeThrottles } : {}),
-        ...(props.apiGatewayCloudWatchRole === undefined ? {} : { cloudWatchRole: props.apiGatewayCloudWatchRole }),
+        ...(props.apiGatewayCloudWatchRole === undefined
+          ? {}
+          : { cloudWatchRole: props.apiGatewayCloudWatchRole }),
       });
       const api = restApi.api;
       this.restApi = restApi;

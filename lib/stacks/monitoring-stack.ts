@@ -1,4 +1,10 @@
-import { type aws_cloudwatch as cloudwatch, type aws_dynamodb as dynamodb, type aws_sns as sns, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  type aws_cloudwatch as cloudwatch,
+  type aws_dynamodb as dynamodb,
+  Stack,
+  type StackProps,
+  type aws_sns as sns,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type IngressMetrics, Monitoring } from '../constructs/monitoring';
 import type { RegistryFunction } from '../constructs/registry-function';
@@ -32,7 +38,9 @@ export class MonitoringStack extends Stack {
       table: props.table,
       ingress: props.ingress,
       ...(props.wafBlocked ? { wafBlocked: props.wafBlocked } : {}),
-      ...(props.authRejectedThreshold === undefined ? {} : { authRejectedThreshold: props.authRejectedThreshold }),
+      ...(props.authRejectedThreshold === undefined
+        ? {}
+        : { authRejectedThreshold: props.authRejectedThreshold }),
       ...(props.tenantAuthRejectedThreshold === undefined
         ? {}
         : { tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold }),

@@ -96,7 +96,11 @@ const EnvSchema = z.object({
     text('local'),
     z.transform((v, ctx) => {
       if (/^[a-z][a-z0-9-]{0,19}$/.test(v)) return v;
-      ctx.issues.push({ code: 'custom', message: 'must be 1-20 of a-z, 0-9 and -, starting with a letter', input: v });
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be 1-20 of a-z, 0-9 and -, starting with a letter',
+        input: v,
+      });
       return z.NEVER;
     }),
   ),

@@ -13,8 +13,10 @@ export const ENV = { account: '123456789012', region: 'eu-central-1' } as const;
 /** An ACM certificate ARN for the ALB modes (synthesis never resolves it). */
 export const CERTIFICATE_ARN =
   'arn:aws:acm:eu-central-1:123456789012:certificate/0b6f2d4e-8c1a-4f3b-9d2e-5a7c8e9f1b2d';
-export const KEYCLOAK_SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:keycloak-client-AbCdEf';
-export const KEYCLOAK_KMS_KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+export const KEYCLOAK_SECRET_ARN =
+  'arn:aws:secretsmanager:eu-central-1:123456789012:secret:keycloak-client-AbCdEf';
+export const KEYCLOAK_KMS_KEY_ARN =
+  'arn:aws:kms:eu-central-1:123456789012:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 
 /**
  * Every documented mode (docs/operations.md "Modes"): the infra tests synthesize each, hold every
@@ -136,7 +138,8 @@ function synthesizeNow(variant: Variant): Omit<Synthesized, 'template'> {
   const { app, registry } = synthesizeRegistry(VARIANTS[variant] as TenantRegistryProps);
   const assembly = app.synth();
   const stacks: Record<string, Record<string, any>> = {};
-  for (const stack of registry.stacks) stacks[stack.stackName] = assembly.getStackByName(stack.stackName).template;
+  for (const stack of registry.stacks)
+    stacks[stack.stackName] = assembly.getStackByName(stack.stackName).template;
   const findings: Finding[] = [];
   for (const stack of registry.stacks) {
     for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
