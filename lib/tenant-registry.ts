@@ -125,7 +125,10 @@ export interface TenantRegistryProps {
   /**
    * Reserved concurrency of verifyApiKey: capacity other products' key checks always have, and
    * a ceiling on what a flood of them can take. `false`: none. Reserved concurrency comes out of
-   * the account's unreserved pool, and Lambda keeps at least 100 of that pool unreserved.
+   * the account's unreserved pool, and Lambda refuses a reservation that leaves fewer than 100
+   * unreserved ("You can reserve up to the Unreserved account concurrency value that is shown,
+   * minus 100", Lambda developer guide, "Configuring reserved concurrency"): the defaults need an
+   * account with at least 220 unreserved (docs/operations.md).
    * @default DEFAULT_VERIFY_RESERVED_CONCURRENCY (20)
    */
   readonly verifyReservedConcurrency?: number | false;
