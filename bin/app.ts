@@ -1,20 +1,23 @@
 /**
- * The CDK app (`npx cdk synth`, `npx cdk deploy`). Stage configuration comes from CDK context
- * (`-c key=value`, or cdk.json); lib/stage-config.ts validates it and README "Deploy and
- * operate" lists every key:
+ * The CDK app (`npx cdk synth`, `npx cdk deploy --all`). Stage configuration comes from CDK
+ * context (`-c key=value`, or cdk.json); lib/stage-config.ts validates it and
+ * docs/operations.md lists every key:
  *
- *   npx cdk deploy -c stage=prod -c allowedCidrs=10.0.0.0/8,192.168.1.0/24 -c ingress=alb \
- *     -c waf=true -c apiEnabled=true -c alarmEmail=ops@example.com
+ *   npx cdk deploy --all -c stage=prod -c allowedCidrs=10.0.0.0/8,192.168.1.0/24 -c ingress=alb \
+ *     -c certificateArn=arn:aws:acm:... -c waf=true -c apiEnabled=true -c alarmEmail=ops@example.com
  *
  * The tenant plane's selection of `/tenant/...` (header, whether it is required, a default
  * tenant, the tenants allowed) comes from context too and reaches the tenant-plane functions:
  *
- *   npx cdk deploy -c stage=prod -c tenantHeader=X-Org-ID -c tenantRequired=false \
+ *   npx cdk deploy --all -c stage=prod -c tenantHeader=X-Org-ID -c tenantRequired=false \
  *     -c defaultTenant=acme -c allowedTenants=acme,globex
+ *
+ * A stage is five stacks (lib/tenant-registry.ts): `TenantRegistry-<stage>` (table, admin token,
+ * alarm topic) and `TenantRegistry-<stage>-{Operator,Tenant,Ingress,Monitoring}`.
  */
 import { App } from 'aws-cdk-lib';
 import { type StageConfig, stageConfig } from '../lib/stage-config';
-import { TenantRegistryStack } from '../lib/tenant-registry-stack';
+import { TenantRegistry } from '../lib/tenant-registry';
 
 const app = new App();
 let config: StageConfig;
@@ -25,7 +28,7 @@ try {
   process.exit(1);
 }
 
-new TenantRegistryStack(app, `TenantRegistry-${config.stage}`, {
+new TenantRegistry(app, `TenantRegistry-${config.stage}`, {
   ...config.props,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   tags: { application: 'tenant-registry', stage: config.stage },

@@ -1,19 +1,19 @@
-import { type Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { TenantRegistryStack } from './tenant-registry-stack';
+import type { TenantRegistry } from './tenant-registry';
 
 /**
  * Every cdk-nag finding the stack acknowledges, in one place, each with its rule id and why it
  * does not apply. test/infra runs the AwsSolutions and Serverless packs and expects nothing
  * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule.
  */
-export function addNagSuppressions(stack: TenantRegistryStack): void {
-  const functions = [...stack.endpoints.all, stack.reconciler, stack.data.rotation];
-  for (const fn of functions) {
+export function addNagSuppressions(registry: TenantRegistry): void {
+  const rotation = registry.data.data.rotation;
+  for (const fn of registry.functions) {
     acknowledge(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',
-      fn === stack.data.rotation
+      fn === rotation
         ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and secretsmanager:GetRandomPassword, which the CDK rotation schedule grants; none of them supports resource-level permissions. The secret itself is granted by ARN.'
         : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Lambda active tracing adds exactly these).',
     );
@@ -34,27 +34,29 @@ export function addNagSuppressions(stack: TenantRegistryStack): void {
     );
   }
 
-  const tableIndexes = `Resource::${nagString(stack, `${stack.table.tableArn}/index/*`)}`;
-  const aliases = `Resource::${nagString(stack, stack.data.aliasParameterArn('/*'))}`;
-  for (const fn of [...stack.endpoints.all, stack.reconciler]) {
-    acknowledge(
-      fn.role,
-      `AwsSolutions-IAM5[${tableIndexes}]`,
-      "Query on the registry table's own GSIs (generic GSI1/GSI2/...); only dynamodb:Query is granted on index/*, on this one table.",
-    );
+  const data = registry.data.data;
+  for (const fn of registry.functions.filter((f) => f !== rotation)) {
+    const stack = Stack.of(fn);
+    const aliases = `Resource::${nagString(stack, data.aliasParameterArn('/*'))}`;
     acknowledge(
       fn.role,
       `AwsSolutions-IAM5[${aliases}]`,
       'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.',
     );
   }
-  acknowledge(
-    stack.reconcileRule,
-    'Serverless-EventBusDLQ',
-    'The reconciler is idempotent: a missed scheduled run is repaired by the next one an hour later, and its failures raise the FunctionErrors alarm; a DLQ would hold nothing worth replaying.',
-  );
+  const reconcileRule = registry.operator.reconcileRule;
+  if (reconcileRule) {
+    acknowledge(
+      reconcileRule,
+      'Serverless-EventBusDLQ',
+      'The reconciler is idempotent: a missed scheduled run is repaired by the next one an hour later, and its failures raise the FunctionErrors alarm; a DLQ would hold nothing worth replaying.',
+    );
+  }
 
-  const email = stack.monitoring.topic.node.findAll().find((c) => c.node.id === stack.monitoring.alarmEmail);
+  const alarms = registry.data.alarms;
+  const email = alarms.emailSubscriptionId
+    ? alarms.topic.node.tryFindChild(alarms.emailSubscriptionId)
+    : undefined;
   if (email) {
     acknowledge(
       email,
@@ -63,7 +65,7 @@ export function addNagSuppressions(stack: TenantRegistryStack): void {
     );
   }
 
-  const api = stack.restApi;
+  const api = registry.ingress.restApi;
   if (api) {
     acknowledge(
       api.api,
@@ -95,7 +97,7 @@ export function addNagSuppressions(stack: TenantRegistryStack): void {
       );
     }
   }
-  const alb = stack.alb;
+  const alb = registry.ingress.alb;
   if (alb) {
     acknowledge(
       alb,

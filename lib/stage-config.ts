@@ -1,11 +1,20 @@
+import type { Plane } from '../shared/contract/planes';
+import { operations } from '../shared/contract/spec';
 import { parseCidrList } from './cidrs';
-import type { IngressMode, TenantRegistryStackProps } from './tenant-registry-stack';
+import { PLAIN_HTTP_MESSAGE } from './constructs/alb-ingress';
+import { ALB_MAX_RULES, AlbRuleQuotaError, albRules, assertAlbRuleQuota } from './routing';
+import {
+  type IngressMode,
+  RESERVED_SSM_PREFIX,
+  type TenantRegistryProps,
+  type Throttle,
+} from './tenant-registry';
 import { type TenantSelection, TenantSelectionError, tenantSelectionEnvironment } from './tenant-selection';
 
 export interface StageConfig {
   readonly stage: string;
   readonly allowedCidrs: readonly string[];
-  readonly props: TenantRegistryStackProps;
+  readonly props: TenantRegistryProps;
 }
 
 export class StageConfigError extends Error {
@@ -33,12 +42,25 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     if (v === 'false') return false;
     throw new StageConfigError(`context ${key} must be true or false: ${JSON.stringify(v)}`);
   };
-  const positive = (key: string): number | undefined => {
+  const positive = (key: string, min = 1): number | undefined => {
     const v = text(key);
     if (v === undefined) return undefined;
-    if (!/^\d{1,9}$/.test(v) || Number(v) < 1)
-      throw new StageConfigError(`context ${key} must be a positive integer: ${JSON.stringify(v)}`);
+    if (!/^\d{1,9}$/.test(v) || Number(v) < min)
+      throw new StageConfigError(
+        `context ${key} must be ${min === 1 ? 'a positive integer' : `an integer of at least ${min}`}: ${JSON.stringify(v)}`,
+      );
     return Number(v);
+  };
+  /** A positive integer, or `off` (false). */
+  const positiveOrOff = (key: string): number | false | undefined => {
+    if (text(key) === 'off') return false;
+    try {
+      return positive(key);
+    } catch {
+      throw new StageConfigError(
+        `context ${key} must be a positive integer or off: ${JSON.stringify(text(key))}`,
+      );
+    }
   };
 
   const stage = text('stage') ?? 'dev';
@@ -66,19 +88,71 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
       `certificateArn must be an ACM certificate ARN: ${JSON.stringify(certificateArn)}`,
     );
   }
-  if ((vpcId || certificateArn) && ingress !== 'alb') {
-    throw new StageConfigError('vpcId and certificateArn apply to ingress=alb only');
+  const allowPlainHttp = flag('allowPlainHttp');
+  const albMaxRules = positive('albMaxRules');
+  if (
+    (vpcId || certificateArn || allowPlainHttp !== undefined || albMaxRules !== undefined) &&
+    ingress !== 'alb'
+  ) {
+    throw new StageConfigError(
+      'vpcId, certificateArn, allowPlainHttp and albMaxRules apply to ingress=alb only',
+    );
   }
+  if (ingress === 'alb' && !certificateArn && !allowPlainHttp) throw new StageConfigError(PLAIN_HTTP_MESSAGE);
   const ssmPrefix = text('ssmPrefix');
+  if (ssmPrefix !== undefined && !/^(\/[A-Za-z0-9_.-]+)+$/.test(ssmPrefix)) {
+    throw new StageConfigError(
+      `ssmPrefix must be a parameter path like /tenant-registry/prod: ${JSON.stringify(ssmPrefix)}`,
+    );
+  }
+  if (ssmPrefix !== undefined && RESERVED_SSM_PREFIX.test(ssmPrefix)) {
+    throw new StageConfigError(
+      `ssmPrefix may not start with aws or ssm (names AWS reserves in Parameter Store): ${JSON.stringify(ssmPrefix)}`,
+    );
+  }
   const waf = flag('waf');
+  const wafTenantRateLimit = positive('wafTenantRateLimit', 10);
+  if (wafTenantRateLimit !== undefined && !waf) {
+    throw new StageConfigError('wafTenantRateLimit applies with waf=true only');
+  }
   const apiEnabled = flag('apiEnabled');
   const threshold = positive('authRejectedThreshold');
+  const tenantThreshold = positive('tenantAuthRejectedThreshold');
+  const verifyReserved = positiveOrOff('verifyReservedConcurrency');
+  const tenantReserved = positiveOrOff('tenantReservedConcurrency');
+  const throttles: Partial<Record<Plane, Throttle>> = {};
+  for (const plane of ['public', 'operator', 'service', 'tenant'] as const) {
+    const rateLimit = positive(`${plane}RateLimit`);
+    const burstLimit = positive(`${plane}BurstLimit`);
+    if ((rateLimit === undefined) !== (burstLimit === undefined)) {
+      throw new StageConfigError(`give ${plane}RateLimit and ${plane}BurstLimit together`);
+    }
+    if (rateLimit !== undefined && burstLimit !== undefined) {
+      if (ingress !== 'apigateway')
+        throw new StageConfigError(`${plane}RateLimit applies to ingress=apigateway only`);
+      throttles[plane] = { rateLimit, burstLimit };
+    }
+  }
   const keycloak = {
     url: text('keycloakUrl'),
     realm: text('keycloakRealm'),
     clientId: text('keycloakClientId'),
     clientSecretArn: text('keycloakClientSecretArn'),
   };
+  const keycloakKmsKeyArn = text('keycloakClientSecretKmsKeyArn');
+  if (
+    keycloakKmsKeyArn !== undefined &&
+    !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keycloakKmsKeyArn)
+  ) {
+    throw new StageConfigError(
+      `keycloakClientSecretKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): ${JSON.stringify(keycloakKmsKeyArn)}`,
+    );
+  }
+  if (keycloakKmsKeyArn !== undefined && keycloak.clientSecretArn === undefined) {
+    throw new StageConfigError(
+      'keycloakClientSecretKmsKeyArn needs the Keycloak settings (keycloakClientSecretArn, ...)',
+    );
+  }
   const keycloakGiven = Object.values(keycloak).filter((v) => v !== undefined).length;
   if (keycloakGiven > 0 && keycloakGiven < 4) {
     throw new StageConfigError(
@@ -117,17 +191,39 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     throw error;
   }
 
-  const props: TenantRegistryStackProps = {
+  // The rule quota, here rather than in the stack: synthesis bundles every function first (about
+  // two minutes), and a plan over the quota would only fail after that.
+  if (ingress === 'alb') {
+    try {
+      assertAlbRuleQuota(
+        albRules(operations(), allowedCidrs).length,
+        albMaxRules ?? ALB_MAX_RULES,
+        allowedCidrs.length,
+      );
+    } catch (error) {
+      if (error instanceof AlbRuleQuotaError) throw new StageConfigError(error.message);
+      throw error;
+    }
+  }
+
+  const props: TenantRegistryProps = {
     stage,
     ingress: ingress as IngressMode,
     allowedCidrs,
     ...(ssmPrefix ? { ssmPrefix } : {}),
     ...(waf === undefined ? {} : { waf }),
+    ...(wafTenantRateLimit === undefined ? {} : { wafTenantRateLimit }),
     ...(apiEnabled === undefined ? {} : { apiEnabled }),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(threshold === undefined ? {} : { authRejectedThreshold: threshold }),
+    ...(tenantThreshold === undefined ? {} : { tenantAuthRejectedThreshold: tenantThreshold }),
+    ...(verifyReserved === undefined ? {} : { verifyReservedConcurrency: verifyReserved }),
+    ...(tenantReserved === undefined ? {} : { tenantReservedConcurrency: tenantReserved }),
+    ...(Object.keys(throttles).length === 0 ? {} : { throttles }),
     ...(vpcId ? { vpcId } : {}),
     ...(certificateArn ? { certificateArn } : {}),
+    ...(allowPlainHttp === undefined ? {} : { allowPlainHttp }),
+    ...(albMaxRules === undefined ? {} : { albMaxRules }),
     ...(Object.keys(tenantSelection).length === 0 ? {} : { tenantSelection }),
     ...(keycloak.url && keycloak.realm && keycloak.clientId && keycloak.clientSecretArn
       ? {
@@ -136,6 +232,7 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
             realm: keycloak.realm,
             clientId: keycloak.clientId,
             clientSecretArn: keycloak.clientSecretArn,
+            ...(keycloakKmsKeyArn ? { clientSecretKmsKeyArn: keycloakKmsKeyArn } : {}),
           },
         }
       : {}),

@@ -12,16 +12,7 @@ import { Construct } from 'constructs';
 import type { Operation } from '../../shared/contract/spec';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import type { Cidr } from '../cidrs';
-import {
-  ALB_MAX_RULES,
-  ALB_MAX_VALUES_PER_CONDITION,
-  ALB_MAX_VALUES_PER_RULE,
-  albPathPattern,
-  albRuleOrder,
-  chunk,
-  isRestricted,
-  RESTRICTED_PLANE_PREFIXES,
-} from '../routing';
+import { ALB_MAX_RULES, albRules, assertAlbRuleQuota, RESTRICTED_PLANE_PREFIXES } from '../routing';
 import { AllowlistWaf } from './allowlist-waf';
 import { pascal } from './endpoint-functions';
 
@@ -35,19 +26,39 @@ export interface AlbIngressProps {
   readonly vpcId?: string;
   /** @default true */
   readonly internetFacing?: boolean;
-  /** An ACM certificate: the listener is HTTPS on 443. @default none: HTTP on 80 (put TLS in front) */
+  /** An ACM certificate: the listener is HTTPS on 443, and port 80 redirects to it. @default none */
   readonly certificateArn?: string;
+  /**
+   * Without a certificate, an internet-facing load balancer listens on plain HTTP:80, and admin
+   * tokens and API keys cross the internet in cleartext. Refused unless this is true: for tests
+   * and throwaway stages only.
+   * @default false
+   */
+  readonly allowPlainHttp?: boolean;
   /** A WAFv2 web ACL with the allowlist as an IP set, associated with the load balancer. @default false */
   readonly waf?: boolean;
+  /** With WAF: requests per source IP in 5 minutes on the tenant plane (and probes). @default no rate rule */
+  readonly wafTenantRateLimit?: number;
+  /** The account's quota of rules per load balancer. @default ALB_MAX_RULES (100) */
+  readonly maxRules?: number;
 }
+
+export class PlainHttpError extends Error {
+  override name = 'PlainHttpError';
+}
+
+/** Why an internet-facing ALB without a certificate is refused; the context parser says the same. */
+export const PLAIN_HTTP_MESSAGE =
+  'ingress=alb without certificateArn would serve admin tokens and API keys over plain HTTP:80 on the internet: pass -c certificateArn=<ACM certificate ARN> (port 80 then redirects to 443), or -c allowPlainHttp=true for a test stage only';
 
 /**
  * An Application Load Balancer whose listener rules route each operation (path pattern + HTTP
- * method) to its function; the public probes' and the tenant plane's rules match any source.
- * Rules of the operator and service planes also carry the allowlist as
- * `source-ip` conditions, split across as many rules as the ALB's per-rule limits need, so a
- * request from anywhere else matches no rule and gets the default action: the app's
- * unknown-route 404, byte for byte.
+ * methods: its own, HEAD with GET, OPTIONS on one operation per path) to its function; the public
+ * probes' and the tenant plane's rules match any source. Rules of the operator and service planes
+ * also carry the allowlist as `source-ip` conditions, split across as many rules as the ALB's
+ * per-rule limits need; after them a fixed-response rule answers every other `/v1/...` request
+ * with the app's unknown-route 404, byte for byte, as does the default action (`albRules()`).
+ * HTTPS on 443 with a certificate (80 redirects there); plain HTTP on 80 only when asked.
  */
 export class AlbIngress extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -56,11 +67,15 @@ export class AlbIngress extends Construct {
   /** `http(s)://<load balancer DNS name>`. */
   readonly url: string;
   readonly waf?: AllowlistWaf;
-  /** Listener rules in priority order, with the operation each routes. */
-  readonly rules: readonly { readonly operationId: string; readonly rule: elbv2.ApplicationListenerRule }[];
+  /** Listener rules in priority order, with the operation each routes (none: the unknown-route 404). */
+  readonly rules: readonly { readonly operationId?: string; readonly rule: elbv2.ApplicationListenerRule }[];
 
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
     super(scope, id);
+    const internetFacing = props.internetFacing ?? true;
+    if (!props.certificateArn && internetFacing && !props.allowPlainHttp) {
+      throw new PlainHttpError(PLAIN_HTTP_MESSAGE);
+    }
     if (props.vpc) {
       this.vpc = props.vpc;
     } else if (props.vpcId) {
@@ -75,14 +90,13 @@ export class AlbIngress extends Construct {
         destination: ec2.FlowLogDestination.toCloudWatchLogs(
           new logs.LogGroup(this, 'FlowLogGroup', {
             retention: logs.RetentionDays.ONE_MONTH,
-            removalPolicy: RemovalPolicy.DESTROY,
+            removalPolicy: RemovalPolicy.RETAIN,
           }),
         ),
       });
       this.vpc = vpc;
     }
 
-    const internetFacing = props.internetFacing ?? true;
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description:
@@ -109,10 +123,10 @@ export class AlbIngress extends Construct {
       contentType: 'application/json',
       messageBody: UNKNOWN_ROUTE_BODY,
     });
-    const port = props.certificateArn ? 443 : 80;
+    const https = props.certificateArn !== undefined;
     this.listener = this.loadBalancer.addListener('Listener', {
-      port,
-      protocol: props.certificateArn ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      port: https ? 443 : 80,
+      protocol: https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       ...(props.certificateArn
         ? {
             certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
@@ -124,61 +138,55 @@ export class AlbIngress extends Construct {
       // operator and service planes are restricted by the source-ip conditions of their rules.
       open: true,
     });
-
-    this.url = `${props.certificateArn ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
-
-    const rules: { operationId: string; rule: elbv2.ApplicationListenerRule }[] = [];
-    const sourceChunks = chunk(
-      props.allowedCidrs.map((c) => c.cidr),
-      ALB_MAX_VALUES_PER_CONDITION,
-    );
-    // Tenant-plane rules (`/*/profile`, `/*/catalog/request`, ..., from `/{tenant}/...`) carry
-    // no source-ip condition: that plane is open and authenticated by API key. albRuleOrder puts
-    // every operator or service rule (`/v1/...`, literal) before a tenant rule of as many
-    // segments, and a rule with more segments cannot match a shorter path, so a request from an
-    // allowlisted source always reaches its own operator function first.
-    // From outside the allowlist no operator or service rule can match at all (each carries the
-    // allowlist), so such a request only ever reaches a tenant rule or the default 404. One
-    // does: `POST /v1/catalog/request` from outside falls through to `/*/catalog/request`, the
-    // tenant function, with tenant `v1`. That is acceptable: `v1` is a reserved word, never a
-    // slug, and the tenant functions answer the unknown-route 404 for it (as for any tenant
-    // they cannot resolve), with the same body as the default action.
-    let priority = 1;
-    for (const op of albRuleOrder(props.operations)) {
-      const name = pascal(op.operationId);
-      const group = new elbv2.ApplicationTargetGroup(this, `${name}Target`, {
-        targets: [new targets.LambdaTarget(props.functionOf(op.operationId))],
+    if (https) {
+      this.loadBalancer.addListener('HttpRedirect', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+        open: true,
       });
-      const routing = [
-        elbv2.ListenerCondition.pathPatterns([albPathPattern(op.path)]),
-        elbv2.ListenerCondition.httpRequestMethods([op.method]),
-      ];
-      // Restricted and no allowlist: no rule, the default 404 answers.
-      const variants = isRestricted(op)
-        ? sourceChunks.map((ips) => [elbv2.ListenerCondition.sourceIps(ips)])
-        : [[]];
-      for (const [i, extra] of variants.entries()) {
-        const conditions = [...routing, ...extra];
-        const values = 2 + (isRestricted(op) ? (sourceChunks[i]?.length ?? 0) : 0);
-        if (values > ALB_MAX_VALUES_PER_RULE)
-          throw new Error(`rule for ${op.operationId} has ${values} values`);
-        const rule = new elbv2.ApplicationListenerRule(
-          this,
-          variants.length === 1 ? `${name}Rule` : `${name}Rule${i + 1}`,
-          {
-            listener: this.listener,
-            priority: priority++,
-            conditions,
-            action: elbv2.ListenerAction.forward([group]),
-          },
-        );
-        rules.push({ operationId: op.operationId, rule });
-      }
     }
-    if (rules.length > ALB_MAX_RULES) {
-      throw new Error(
-        `${rules.length} listener rules exceed the ALB quota of ${ALB_MAX_RULES}: shorten allowedCidrs (each 3 ranges cost one rule per operator/service operation) or ask AWS for a higher quota`,
-      );
+
+    this.url = `${https ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
+
+    const plan = albRules(
+      props.operations,
+      props.allowedCidrs.map((c) => c.cidr),
+    );
+    assertAlbRuleQuota(plan.length, props.maxRules ?? ALB_MAX_RULES, props.allowedCidrs.length);
+    const groups = new Map<string, elbv2.ApplicationTargetGroup>();
+    const groupOf = (operationId: string) => {
+      const known = groups.get(operationId);
+      if (known) return known;
+      const group = new elbv2.ApplicationTargetGroup(this, `${pascal(operationId)}Target`, {
+        targets: [new targets.LambdaTarget(props.functionOf(operationId))],
+      });
+      groups.set(operationId, group);
+      return group;
+    };
+    const rules: { operationId?: string; rule: elbv2.ApplicationListenerRule }[] = [];
+    const perOperation = new Map<string, number>();
+    for (const [index, r] of plan.entries()) {
+      const conditions = [
+        elbv2.ListenerCondition.pathPatterns([...r.pathPatterns]),
+        ...(r.methods ? [elbv2.ListenerCondition.httpRequestMethods([...r.methods])] : []),
+        ...(r.sourceIps ? [elbv2.ListenerCondition.sourceIps([...r.sourceIps])] : []),
+      ];
+      const operationRules = plan.filter(
+        (p) => p.operationId !== undefined && p.operationId === r.operationId,
+      ).length;
+      const n = (perOperation.get(r.operationId ?? '') ?? 0) + 1;
+      perOperation.set(r.operationId ?? '', n);
+      const id = r.operationId
+        ? `${pascal(r.operationId)}Rule${operationRules === 1 ? '' : n}`
+        : 'RestrictedPlanesNotFound';
+      const rule = new elbv2.ApplicationListenerRule(this, id, {
+        listener: this.listener,
+        priority: index + 1,
+        conditions,
+        action: r.operationId ? elbv2.ListenerAction.forward([groupOf(r.operationId)]) : notFound,
+      });
+      rules.push({ ...(r.operationId ? { operationId: r.operationId } : {}), rule });
     }
     this.rules = rules;
 
@@ -189,6 +197,7 @@ export class AlbIngress extends Construct {
         resourceArn: this.loadBalancer.loadBalancerArn,
         target: 'alb',
         metricPrefix: 'TenantRegistryAlb',
+        ...(props.wafTenantRateLimit === undefined ? {} : { tenantRateLimit: props.wafTenantRateLimit }),
       });
     }
   }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { kebab } from '../../shared/contract/planes';
 import type { Operation } from '../../shared/contract/spec';
 import { accessOf, OPERATION_SIZING, readsAdminSecret } from '../permissions';
+import { addAuthRejectedFilter } from './monitoring';
 import type { RegistryData } from './registry-data';
 import { RegistryFunction } from './registry-function';
 
@@ -22,6 +23,10 @@ export interface EndpointFunctionsProps {
   readonly data: RegistryData;
   /** Passed to every function as TENANT_REGISTRY_API_ENABLED. */
   readonly apiEnabled: boolean;
+  /** Passed to every function as TENANT_REGISTRY_STAGE (the `stage` of its auth.rejected lines). */
+  readonly stage: string;
+  /** Reserved concurrency of an operation's function. @default none for every operation */
+  readonly reservedConcurrency?: (op: Operation) => number | undefined;
   /**
    * Variables of the tenant-plane functions only (the tenant selection settings,
    * `tenantSelectionEnvironment()`). @default none
@@ -33,7 +38,10 @@ export interface EndpointFunctionsProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** One function per operation, each with exactly the grants its entry in OPERATION_ACCESS gives. */
+/**
+ * One function per operation, each with exactly the grants its entry in OPERATION_ACCESS gives,
+ * and the metric filter that counts its plane's rejected credentials.
+ */
 export class EndpointFunctions extends Construct {
   /** By operationId. */
   readonly byOperation: ReadonlyMap<string, RegistryFunction>;
@@ -44,6 +52,7 @@ export class EndpointFunctions extends Construct {
     for (const op of props.operations) {
       const access = accessOf(op.operationId);
       const sizing = OPERATION_SIZING[op.operationId] ?? {};
+      const reserved = props.reservedConcurrency?.(op);
       const fn = new RegistryFunction(this, pascal(op.operationId), {
         entry: entryOf(op.operationId),
         description: `Tenant Registry ${op.method} ${op.path} (${op.operationId})`,
@@ -52,9 +61,12 @@ export class EndpointFunctions extends Construct {
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         environment: {
           TENANT_REGISTRY_API_ENABLED: String(props.apiEnabled),
+          TENANT_REGISTRY_STAGE: props.stage,
           ...(op.plane === 'tenant' ? props.tenantEnvironment : {}),
         },
+        ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
       });
+      addAuthRejectedFilter(fn, op.plane);
       props.data.grantTable(fn.function, access.table);
       props.data.grantAliases(fn.function, access.aliases);
       if (readsAdminSecret(op.operationId, op.plane)) props.data.grantAdminTokenRead(fn.function);

@@ -3,50 +3,113 @@ import {
   aws_cloudwatch as cloudwatch,
   Duration,
   type aws_dynamodb as dynamodb,
-  type aws_logs as logs,
-  aws_logs as logsLib,
-  Stack,
-  aws_sns as sns,
-  aws_sns_subscriptions as subscriptions,
+  aws_logs as logs,
+  type aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { Plane } from '../../shared/contract/planes';
 import { chunk } from '../routing';
 import type { RegistryFunction } from './registry-function';
 
 /** The CloudWatch namespace of the registry's own metrics. */
 export const METRIC_NAMESPACE = 'TenantRegistry';
+/** Rejected operator and service credentials (admin token): the seed's alarm, pages at a low threshold. */
 export const AUTH_REJECTED_METRIC = 'AuthRejected';
+/** Rejected tenant-plane credentials (API keys): the plane faces the internet, scanners count here. */
+export const TENANT_AUTH_REJECTED_METRIC = 'TenantAuthRejected';
+/** Every registry metric carries the stage, so two stages in one account never count each other. */
+export const STAGE_DIMENSION = 'Stage';
+
+/** Which rejection metric a plane's rejections feed; the public plane rejects nothing. */
+export type RejectionGroup = 'admin' | 'tenant';
+
+export function rejectionGroupOf(plane: Plane): RejectionGroup | undefined {
+  if (plane === 'operator' || plane === 'service') return 'admin';
+  if (plane === 'tenant') return 'tenant';
+  return undefined;
+}
+
+const rejected = logs.FilterPattern.stringValue('$.event', '=', 'auth.rejected');
 /**
- * Matches the one structured line the auth middleware writes per rejected credential
- * (shared/http/middleware/admin-auth.ts, `logRejection`) and nothing else.
+ * Match the one structured line the auth middlewares write per rejected credential
+ * (shared/http/middleware/admin-auth.ts, `logRejection`: `event`, `plane`, `stage`, ...) of the
+ * group's planes, and nothing else.
  */
-export const AUTH_REJECTED_PATTERN = logsLib.FilterPattern.stringValue('$.event', '=', 'auth.rejected');
+export const AUTH_REJECTED_PATTERNS: Readonly<Record<RejectionGroup, logs.IFilterPattern>> = Object.freeze({
+  admin: logs.FilterPattern.all(
+    rejected,
+    logs.FilterPattern.any(
+      logs.FilterPattern.stringValue('$.plane', '=', 'operator'),
+      logs.FilterPattern.stringValue('$.plane', '=', 'service'),
+    ),
+  ),
+  tenant: logs.FilterPattern.all(rejected, logs.FilterPattern.stringValue('$.plane', '=', 'tenant')),
+});
+
+export const AUTH_REJECTED_METRICS: Readonly<Record<RejectionGroup, string>> = Object.freeze({
+  admin: AUTH_REJECTED_METRIC,
+  tenant: TENANT_AUTH_REJECTED_METRIC,
+});
+
+/**
+ * The metric filter counting a function's rejected credentials, beside its log group (the
+ * function's stack). The `Stage` dimension comes from the line's own `stage` field (a metric
+ * filter's dimension values are fields of the log event), which the stack sets through
+ * TENANT_REGISTRY_STAGE. None for the public plane.
+ */
+export function addAuthRejectedFilter(fn: RegistryFunction, plane: Plane): logs.MetricFilter | undefined {
+  const group = rejectionGroupOf(plane);
+  if (!group) return undefined;
+  return new logs.MetricFilter(fn, 'AuthRejectedFilter', {
+    logGroup: fn.logGroup,
+    filterPattern: AUTH_REJECTED_PATTERNS[group],
+    metricNamespace: METRIC_NAMESPACE,
+    metricName: AUTH_REJECTED_METRICS[group],
+    metricValue: '1',
+    dimensions: { [STAGE_DIMENSION]: '$.stage' },
+  });
+}
+
+export function authRejectedMetric(
+  group: RejectionGroup,
+  stage: string,
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: AUTH_REJECTED_METRICS[group],
+    dimensionsMap: { [STAGE_DIMENSION]: stage },
+    statistic: 'Sum',
+    period,
+  });
+}
 
 /** Alarm metric math may reference at most 10 metrics. */
 const MAX_METRICS_PER_ALARM = 10;
 
-export type IngressMetrics =
-  | {
-      readonly kind: 'apigateway';
-      readonly serverErrorRate: cloudwatch.IMetric;
-      readonly requests: cloudwatch.IMetric;
-    }
-  | {
-      readonly kind: 'alb';
-      readonly serverErrorRate: cloudwatch.IMetric;
-      readonly requests: cloudwatch.IMetric;
-    };
+export interface IngressMetrics {
+  readonly kind: 'apigateway' | 'alb';
+  readonly serverErrorRate: cloudwatch.IMetric;
+  readonly requests: cloudwatch.IMetric;
+}
 
 export interface MonitoringProps {
+  /** The stage: the `Stage` dimension of the registry's metrics. */
+  readonly stage: string;
+  /** The topic every alarm notifies (the data stack's). */
+  readonly topic: sns.ITopic;
+  /** Every alarm is named `<alarmNamePrefix><name>`: the topic lets only those publish. */
+  readonly alarmNamePrefix: string;
+  readonly dashboardName: string;
   readonly functions: readonly RegistryFunction[];
   readonly table: dynamodb.ITable;
   readonly ingress: IngressMetrics;
   /** The web ACL's BlockedRequests, when WAF is on. */
   readonly wafBlocked?: cloudwatch.IMetric;
-  /** Email that alarms notify. @default none: subscribe to the topic yourself */
-  readonly alarmEmail?: string;
-  /** Rejected credentials in one period that page. @default 10 */
+  /** Rejected operator/service credentials in one period that page. @default 10 */
   readonly authRejectedThreshold?: number;
+  /** Rejected tenant-plane credentials in one period that page. @default 500 */
+  readonly tenantAuthRejectedThreshold?: number;
   /** @default Duration.minutes(5) */
   readonly authRejectedPeriod?: Duration;
   /** 5xx share of requests (0..1) that pages. @default 0.05 */
@@ -56,65 +119,54 @@ export interface MonitoringProps {
 }
 
 /**
- * One metric filter pattern (`$.event = "auth.rejected"`) on every function's log group feeding
- * one metric, `TenantRegistry/AuthRejected`; alarms on it and on 5xx rate, function errors and
- * throttles, DynamoDB throttling and (with WAF) blocked requests, all to one SNS topic; and one
- * dashboard.
+ * The alarms, each named `<prefix><name>` and notifying the alarm topic: rejected operator and
+ * service credentials (the seed's alarm), rejected tenant-plane keys (own metric, higher
+ * threshold), 5xx rate, function errors and throttles, DynamoDB throttling and (with WAF) blocked
+ * requests; and one dashboard.
  */
 export class Monitoring extends Construct {
-  readonly topic: sns.Topic;
   readonly authRejected: cloudwatch.Metric;
+  readonly tenantAuthRejected: cloudwatch.Metric;
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
   readonly dashboard: cloudwatch.Dashboard;
-  /** The subscribed email, if any. */
-  readonly alarmEmail?: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Tenant Registry alarms (${Stack.of(this).stackName})`,
-      enforceSSL: true,
-    });
-    if (props.alarmEmail) this.alarmEmail = props.alarmEmail;
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    const notify = new actions.SnsAction(this.topic);
-
-    for (const [i, fn] of props.functions.entries()) {
-      new logsLib.MetricFilter(this, `AuthRejectedFilter${i}`, {
-        logGroup: fn.logGroup as logs.ILogGroup,
-        filterPattern: AUTH_REJECTED_PATTERN,
-        metricNamespace: METRIC_NAMESPACE,
-        metricName: AUTH_REJECTED_METRIC,
-        metricValue: '1',
-      });
-    }
+    const notify = new actions.SnsAction(props.topic);
     const period = props.authRejectedPeriod ?? Duration.minutes(5);
-    this.authRejected = new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: AUTH_REJECTED_METRIC,
-      statistic: 'Sum',
-      period,
-    });
+    this.authRejected = authRejectedMetric('admin', props.stage, period);
+    this.tenantAuthRejected = authRejectedMetric('tenant', props.stage, period);
 
     const alarms: Record<string, cloudwatch.Alarm> = {};
-    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, name, alarmProps);
+    const alarm = (name: string, alarmProps: Omit<cloudwatch.AlarmProps, 'alarmName'>) => {
+      const a = new cloudwatch.Alarm(this, `${name}Alarm`, {
+        ...alarmProps,
+        alarmName: `${props.alarmNamePrefix}${name}`,
+      });
       a.addAlarmAction(notify);
       alarms[name] = a;
       return a;
     };
 
-    alarm('AuthRejectedAlarm', {
-      alarmDescription:
-        'Rejected admin credentials (auth.rejected log lines) over the threshold: someone is trying tokens. Runbook: README "Deploy and operate".',
+    const minutes = period.toMinutes();
+    alarm('AuthRejected', {
+      alarmDescription: `Rejected operator or service credentials (admin token; auth.rejected lines of plane operator or service, metric ${METRIC_NAMESPACE}/${AUTH_REJECTED_METRIC}, ${STAGE_DIMENSION}=${props.stage}) at or over the threshold in ${minutes} minutes: these planes sit behind the allowlist, so someone allowed in is trying tokens. Runbook: docs/operations.md "AuthRejected".`,
       metric: this.authRejected,
       threshold: props.authRejectedThreshold ?? 10,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm('ServerErrorRateAlarm', {
-      alarmDescription: `5xx share of ${props.ingress.kind} requests over the threshold for 10 of 15 minutes.`,
+    alarm('TenantAuthRejected', {
+      alarmDescription: `Rejected tenant-plane API keys (auth.rejected lines of plane tenant, metric ${METRIC_NAMESPACE}/${TENANT_AUTH_REJECTED_METRIC}, ${STAGE_DIMENSION}=${props.stage}) at or over the threshold in ${minutes} minutes: the plane faces the internet and scanners are expected below it; above it, a key is being guessed or a client keeps using a revoked key. Runbook: docs/operations.md "TenantAuthRejected".`,
+      metric: this.tenantAuthRejected,
+      threshold: props.tenantAuthRejectedThreshold ?? 500,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('ServerErrorRate', {
+      alarmDescription: `5xx share of ${props.ingress.kind} requests over the threshold for 10 of 15 minutes. Runbook: docs/operations.md "ServerErrorRate".`,
       metric: props.ingress.serverErrorRate,
       threshold: props.serverErrorRateThreshold ?? 0.05,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -143,16 +195,16 @@ export class Monitoring extends Construct {
       const throttles = sum('Throttles');
       errorSums.push(errors);
       throttleSums.push(throttles);
-      alarm(`FunctionErrorsAlarm${i + 1}`, {
-        alarmDescription: `Unhandled errors in functions ${group.map((f) => f.node.id).join(', ')}.`,
+      alarm(`FunctionErrors${i + 1}`, {
+        alarmDescription: `Unhandled errors in functions ${group.map((f) => f.node.id).join(', ')}. Runbook: docs/operations.md "FunctionErrors".`,
         metric: errors,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm(`FunctionThrottlesAlarm${i + 1}`, {
-        alarmDescription: `Throttled invocations in functions ${group.map((f) => f.node.id).join(', ')} (account concurrency).`,
+      alarm(`FunctionThrottles${i + 1}`, {
+        alarmDescription: `Throttled invocations in functions ${group.map((f) => f.node.id).join(', ')} (reserved or account concurrency exhausted). Runbook: docs/operations.md "FunctionThrottles".`,
         metric: throttles,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -170,8 +222,9 @@ export class Monitoring extends Construct {
       label: 'DynamoDB throttle events',
       period: Duration.minutes(5),
     });
-    alarm('TableThrottlesAlarm', {
-      alarmDescription: 'DynamoDB throttled reads or writes on the registry table.',
+    alarm('TableThrottles', {
+      alarmDescription:
+        'DynamoDB throttled reads or writes on the registry table. Runbook: docs/operations.md "TableThrottles".',
       metric: tableThrottles,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -179,9 +232,9 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     if (props.wafBlocked) {
-      alarm('WafBlockedAlarm', {
+      alarm('WafBlocked', {
         alarmDescription:
-          'WAF blocked many requests: probing from outside the allowlist, bad inputs or oversized bodies.',
+          'WAF blocked many requests: probing from outside the allowlist, the tenant plane rate limit per IP, bad inputs or oversized bodies. Runbook: docs/operations.md "WafBlocked".',
         metric: props.wafBlocked,
         threshold: props.wafBlockedThreshold ?? 100,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -192,11 +245,16 @@ export class Monitoring extends Construct {
     this.alarms = alarms;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}`,
+      dashboardName: props.dashboardName,
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 24 })],
         [
-          new cloudwatch.GraphWidget({ title: 'Rejected credentials', left: [this.authRejected], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Rejected credentials',
+            left: [this.authRejected],
+            right: [this.tenantAuthRejected],
+            width: 8,
+          }),
           new cloudwatch.GraphWidget({ title: 'Requests', left: [props.ingress.requests], width: 8 }),
           new cloudwatch.GraphWidget({ title: '5xx share', left: [props.ingress.serverErrorRate], width: 8 }),
         ],

@@ -8,6 +8,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
 import {
   ALIAS_READ_ACTIONS,
   ALIAS_WRITE_ACTIONS,
@@ -62,6 +63,12 @@ export class RegistryData extends Construct {
     this.adminToken.addRotationSchedule('Rotation', {
       rotationLambda: this.rotation.function,
       automaticallyAfter: Duration.days(props.rotationDays ?? 90),
+      // CloudFormation's RotateImmediatelyOnUpdate defaults to true: creating or changing the
+      // schedule would rotate at once, and a second change soon after would retire the previous
+      // token (AWSPREVIOUS) before anyone moved to the new one. Off, a changed schedule only
+      // takes effect at the next rotation window (Secrets Manager then just tests the rotation
+      // function); rotating now stays a deliberate `aws secretsmanager rotate-secret`.
+      rotateImmediatelyOnUpdate: false,
     });
   }
 
@@ -72,10 +79,9 @@ export class RegistryData extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [this.table.tableArn] }),
     );
-    // Queries on the indexes; nothing else ever touches an index.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/*`] }),
-    );
+    // Queries on the indexes; nothing else ever touches an index. Each index by name (the same
+    // GSI_NUMBERS the table is declared with), not `index/*`: no wildcard to acknowledge.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: this.indexArns() }));
     if (access === 'write') {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [this.table.tableArn] }),
@@ -112,6 +118,11 @@ export class RegistryData extends Construct {
         resources: [this.adminToken.secretArn],
       }),
     );
+  }
+
+  /** The ARN of each of the table's GSIs. */
+  indexArns(): string[] {
+    return GSI_NUMBERS.map((n) => `${this.table.tableArn}/index/GSI${n}`);
   }
 
   /** `arn:...:parameter<prefix>/aliases<suffix>`. */

@@ -26,12 +26,18 @@ export interface RegistryFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Variables besides those the grants set. @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Reserved concurrency: the function's own share of the account's concurrency, and its ceiling.
+   * @default none: the function draws on the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
  * One Lambda of the registry: the shared bundling (lib/bundling.ts), nodejs22.x on arm64, active
- * tracing, its own log group (the auth.rejected metric filter attaches to it) and its own role
- * that starts with nothing but writing to that log group; grants add the rest.
+ * tracing, its own log group (the auth.rejected metric filter attaches to it; retained when the
+ * function or its stack goes, so the evidence stays) and its own role that starts with nothing
+ * but writing to that log group; grants add the rest.
  */
 export class RegistryFunction extends Construct {
   readonly function: lambda.Function;
@@ -42,7 +48,7 @@ export class RegistryFunction extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // No AWSLambdaBasicExecutionRole: that managed policy may write to any log group.
     this.role = new iam.Role(this, 'Role', {
@@ -65,6 +71,9 @@ export class RegistryFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...lambdaRuntimeEnvironment, ...props.environment },
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
     } satisfies lambda.FunctionOptions & Pick<lambda.FunctionProps, 'runtime'>;
     if (!Stack.of(this).bundlingRequired && !existsSync(props.entry)) {
       // Synthesis without bundling (tests: context `aws:cdk:bundling-stacks: []`) of an operation

@@ -1,17 +1,25 @@
 import {
   aws_apigateway as apigateway,
   aws_iam as iam,
-  type aws_lambda as lambda,
+  aws_lambda as lambda,
   aws_logs as logs,
   RemovalPolicy,
   Stack,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { type Plane, planeOf } from '../../shared/contract/planes';
 import type { Operation } from '../../shared/contract/spec';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import type { Cidr } from '../cidrs';
-import { RESTRICTED_PLANE_PREFIXES } from '../routing';
+import { albPathPattern, optionsOperations, RESTRICTED_PLANE_PREFIXES } from '../routing';
 import { AllowlistWaf } from './allowlist-waf';
+import { pascal } from './endpoint-functions';
+
+/** Steady-state requests per second and burst of a method (API Gateway method throttling). */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
 
 export interface RestApiIngressProps {
   readonly operations: readonly Operation[];
@@ -19,12 +27,22 @@ export interface RestApiIngressProps {
   readonly functionOf: (operationId: string) => lambda.IFunction;
   readonly allowedCidrs: readonly Cidr[];
   readonly stageName: string;
-  /** Steady-state requests per second of the stage. @default 50 */
-  readonly throttlingRateLimit?: number;
-  /** @default 100 */
-  readonly throttlingBurstLimit?: number;
+  /**
+   * The stage's default throttle: every method that `planeThrottles` does not set (the public
+   * probes unless set there). @default 10 requests per second, burst 20
+   */
+  readonly defaultThrottle?: Throttle;
+  /**
+   * Method throttling per plane: each method (HEAD and OPTIONS included) of the plane gets this
+   * limit, so a flood on one plane cannot take the capacity another plane's callers need (the
+   * account-wide API Gateway quota is shared by every stage and API).
+   * @default no per-plane setting: the stage default applies
+   */
+  readonly planeThrottles?: Readonly<Partial<Record<Plane, Throttle>>>;
   /** A WAFv2 web ACL with the allowlist as an IP set. @default false */
   readonly waf?: boolean;
+  /** With WAF: requests per source IP in 5 minutes on the tenant plane (and probes). @default no rate rule */
+  readonly wafTenantRateLimit?: number;
   /** Largest request body WAF lets through (when on). @default 65536 */
   readonly maxBodyBytes?: number;
   /**
@@ -37,10 +55,15 @@ export interface RestApiIngressProps {
 
 /**
  * API Gateway (REST) in front of the functions: one resource and method per operation of
- * openapi.yaml, each a Lambda proxy integration; a resource policy that denies the operator and
- * service planes to every source outside the allowlist; stage throttling, JSON access logs,
- * tracing; gateway responses that make an unknown route, or a denied one, look exactly like the
- * app's unknown route.
+ * openapi.yaml, each a Lambda proxy integration, plus `HEAD` on every `GET` (to the GET function)
+ * and `OPTIONS` on every path (to the function `optionsOperations` picks; the endpoint layer
+ * answers both); a resource policy that denies the operator and service planes to every source
+ * outside the allowlist; throttling per plane, JSON access logs, tracing; gateway responses that
+ * make an unknown route, or a denied one, look exactly like the app's unknown route.
+ *
+ * One Lambda permission per function, for its own path and any method (its operation, HEAD,
+ * OPTIONS) and stage (the console's test-invoke too), instead of CDK's two per method: the
+ * resource count grows by one per operation, not six.
  */
 export class RestApiIngress extends Construct {
   readonly api: apigateway.RestApi;
@@ -51,7 +74,7 @@ export class RestApiIngress extends Construct {
     super(scope, id);
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-api`,
@@ -62,13 +85,11 @@ export class RestApiIngress extends Construct {
       policy: resourcePolicy(props.allowedCidrs),
       deployOptions: {
         stageName: props.stageName,
-        throttlingRateLimit: props.throttlingRateLimit ?? 50,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        throttlingRateLimit: props.defaultThrottle?.rateLimit ?? 10,
+        throttlingBurstLimit: props.defaultThrottle?.burstLimit ?? 20,
+        methodOptions: planeMethodOptions(props.operations, props.planeThrottles ?? {}),
         tracingEnabled: true,
-        // Errors only and no data trace: execution logs must never hold a request's headers.
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        metricsEnabled: true,
+        ...METHOD_LOGGING,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
           caller: false,
@@ -89,11 +110,36 @@ export class RestApiIngress extends Construct {
     // static sibling, so `/v1/...` stays with the operator functions. It allows one variable
     // child per resource: checked here, or the deploy would fail halfway.
     assertOneVariablePerLevel(props.operations.map((op) => op.path));
+    const integrations = new Map<string, apigateway.Integration>();
+    const integrationOf = (op: Operation): apigateway.Integration => {
+      const known = integrations.get(op.operationId);
+      if (known) return known;
+      const fn = props.functionOf(op.operationId);
+      new lambda.CfnPermission(this, `Invoke${pascal(op.operationId)}`, {
+        action: 'lambda:InvokeFunction',
+        functionName: fn.functionArn,
+        principal: 'apigateway.amazonaws.com',
+        sourceArn: this.api.arnForExecuteApi('*', albPathPattern(op.path), '*'),
+      });
+      const integration = new apigateway.AwsIntegration({
+        proxy: true,
+        service: 'lambda',
+        path: `2015-03-31/functions/${fn.functionArn}/invocations`,
+      });
+      integrations.set(op.operationId, integration);
+      return integration;
+    };
     for (const op of props.operations) {
       const resource = this.api.root.resourceForPath(op.path);
-      resource.addMethod(op.method, new apigateway.LambdaIntegration(props.functionOf(op.operationId)), {
-        operationName: op.operationId,
-      });
+      resource.addMethod(op.method, integrationOf(op), { operationName: op.operationId });
+      if (op.method === 'GET') {
+        resource.addMethod('HEAD', integrationOf(op), { operationName: `${op.operationId}Head` });
+      }
+    }
+    for (const [path, op] of optionsOperations(props.operations)) {
+      this.api.root
+        .resourceForPath(path)
+        .addMethod('OPTIONS', integrationOf(op), { operationName: `${op.operationId}Options` });
     }
 
     const unknownRoute = { 'application/json': UNKNOWN_ROUTE_BODY };
@@ -155,6 +201,7 @@ export class RestApiIngress extends Construct {
         ],
         resourceArn: stage.stageArn,
         target: 'apigateway',
+        ...(props.wafTenantRateLimit === undefined ? {} : { tenantRateLimit: props.wafTenantRateLimit }),
         ...(props.maxBodyBytes === undefined ? {} : { maxBodyBytes: props.maxBodyBytes }),
         metricPrefix: 'TenantRegistryApi',
       });
@@ -205,6 +252,40 @@ export function resourcePolicy(allowedCidrs: readonly Cidr[]): iam.PolicyDocumen
       }),
     ],
   });
+}
+
+/** Errors only and no data trace: execution logs must never hold a request's headers. */
+const METHOD_LOGGING = {
+  loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+  dataTraceEnabled: false,
+  metricsEnabled: true,
+} as const satisfies apigateway.MethodDeploymentOptions;
+
+/**
+ * Method settings (`/<resource path>/<METHOD>`) giving every method of a plane, HEAD and OPTIONS
+ * included, that plane's throttle.
+ */
+export function planeMethodOptions(
+  ops: readonly Operation[],
+  throttles: Readonly<Partial<Record<Plane, Throttle>>>,
+): Record<string, apigateway.MethodDeploymentOptions> {
+  const options: Record<string, apigateway.MethodDeploymentOptions> = {};
+  const set = (path: string, method: string) => {
+    const throttle = throttles[planeOf(path)];
+    if (!throttle) return;
+    // A method setting replaces the stage's for that method: repeat logging and metrics.
+    options[`${path}/${method}`] = {
+      ...METHOD_LOGGING,
+      throttlingRateLimit: throttle.rateLimit,
+      throttlingBurstLimit: throttle.burstLimit,
+    };
+  };
+  for (const op of ops) {
+    set(op.path, op.method);
+    if (op.method === 'GET') set(op.path, 'HEAD');
+  }
+  for (const path of optionsOperations(ops).keys()) set(path, 'OPTIONS');
+  return options;
 }
 
 /**

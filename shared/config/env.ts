@@ -111,6 +111,19 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
+  /** The deployment stage (the stack sets it): the `stage` of auth.rejected lines, the alarms' `Stage` dimension. */
+  TENANT_REGISTRY_STAGE: z.pipe(
+    text('local'),
+    z.transform((v, ctx) => {
+      if (/^[a-z][a-z0-9-]{0,19}$/.test(v)) return v;
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be 1-20 of a-z, 0-9 and -, starting with a letter',
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
@@ -142,6 +155,7 @@ export type Config = Readonly<{
   keyVerifyConcurrency: number;
   maxBodyBytes: number;
   codeVersion: string | undefined;
+  stage: string;
   logLevel: LogLevel;
 }>;
 
@@ -203,6 +217,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
+    stage: e.TENANT_REGISTRY_STAGE,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
   };
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { TenantRegistryStack } from '../../lib/tenant-registry-stack';
+import { TenantRegistry } from '../../lib/tenant-registry';
 import { kebab } from '../../shared/contract/planes';
 import { CACHE_DIR, cdkContext, ENV, inputHash, ROOT } from './support/synth';
 import { resources, specOperations } from './support/template';
@@ -29,20 +29,20 @@ function bundledSynth(): Bundled {
   const outdir = mkdtempSync(join(tmpdir(), 'tenant-registry-synth-'));
   try {
     const app = new App({ outdir, context: cdkContext() });
-    const stack = new TenantRegistryStack(app, 'TenantRegistry-bundled', { env: ENV });
+    const registry = new TenantRegistry(app, 'TenantRegistry-bundled', { env: ENV });
     const assembly = app.synth();
-    const template = assembly.getStackByName(stack.stackName).template;
     const bundles: Record<string, number> = {};
-    for (const [, fn] of resources(template, 'AWS::Lambda::Function')) {
-      const asset = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
-      const index = join(outdir, `asset.${asset}`, 'index.mjs');
-      bundles[fn.Properties.Description] = existsSync(index) ? statSync(index).size : 0;
+    let functions = 0;
+    for (const stack of registry.stacks) {
+      const template = assembly.getStackByName(stack.stackName).template;
+      for (const [, fn] of resources(template, 'AWS::Lambda::Function')) {
+        functions++;
+        const asset = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+        const index = join(outdir, `asset.${asset}`, 'index.mjs');
+        bundles[fn.Properties.Description] = existsSync(index) ? statSync(index).size : 0;
+      }
     }
-    const result = {
-      bundles,
-      functions: resources(template, 'AWS::Lambda::Function').length,
-      missingEntries,
-    };
+    const result = { bundles, functions, missingEntries };
     mkdirSync(CACHE_DIR, { recursive: true });
     writeFileSync(file, JSON.stringify(result));
     return result;

@@ -1,7 +1,8 @@
 import { CidrError, parseCidr, parseCidrList } from '../../lib/cidrs';
-import { albPathPattern, albRuleOrder } from '../../lib/routing';
+import { PlainHttpError } from '../../lib/constructs/alb-ingress';
+import { ALB_MAX_RULES, albPathPattern, albRuleOrder, albRules } from '../../lib/routing';
 import { StageConfigError, stageConfig } from '../../lib/stage-config';
-import { synthesizeStack } from './support/synth';
+import { CERTIFICATE_ARN, synthesizeRegistry } from './support/synth';
 import { specOperations } from './support/template';
 
 const ctx = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -58,21 +59,101 @@ describe('stage configuration from context', () => {
         stage: 'prod',
         allowedCidrs: '10.0.0.0/8,192.168.1.0/24',
         ingress: 'alb',
+        certificateArn: CERTIFICATE_ARN,
         waf: 'true',
+        wafTenantRateLimit: '500',
         apiEnabled: 'true',
         alarmEmail: 'ops@example.com',
         authRejectedThreshold: '20',
+        tenantAuthRejectedThreshold: '800',
+        verifyReservedConcurrency: '50',
+        tenantReservedConcurrency: 'off',
+        albMaxRules: '150',
+        ssmPrefix: '/platform/registry',
+        keycloakUrl: 'https://id.example.com',
+        keycloakRealm: 'platform',
+        keycloakClientId: 'tenant-registry',
+        keycloakClientSecretArn: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:kc-AbCdEf',
+        keycloakClientSecretKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1a2b3c4d-5e6f',
       }),
     );
     expect(c.props).toEqual({
       stage: 'prod',
       ingress: 'alb',
+      certificateArn: CERTIFICATE_ARN,
       allowedCidrs: ['10.0.0.0/8', '192.168.1.0/24'],
       waf: true,
+      wafTenantRateLimit: 500,
       apiEnabled: true,
       alarmEmail: 'ops@example.com',
       authRejectedThreshold: 20,
+      tenantAuthRejectedThreshold: 800,
+      verifyReservedConcurrency: 50,
+      tenantReservedConcurrency: false,
+      albMaxRules: 150,
+      ssmPrefix: '/platform/registry',
+      keycloak: {
+        url: 'https://id.example.com',
+        realm: 'platform',
+        clientId: 'tenant-registry',
+        clientSecretArn: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:kc-AbCdEf',
+        clientSecretKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1a2b3c4d-5e6f',
+      },
     });
+  });
+
+  test('API Gateway throttles per plane, each rate with its burst', () => {
+    expect(
+      stageConfig(
+        ctx({ tenantRateLimit: '5', tenantBurstLimit: '10', serviceRateLimit: 300, serviceBurstLimit: 600 }),
+      ).props.throttles,
+    ).toEqual({ service: { rateLimit: 300, burstLimit: 600 }, tenant: { rateLimit: 5, burstLimit: 10 } });
+    expect(() => stageConfig(ctx({ tenantRateLimit: '5' }))).toThrow(
+      /tenantRateLimit and tenantBurstLimit together/,
+    );
+    expect(() =>
+      stageConfig(
+        ctx({
+          ingress: 'alb',
+          certificateArn: CERTIFICATE_ARN,
+          operatorRateLimit: '5',
+          operatorBurstLimit: '5',
+        }),
+      ),
+    ).toThrow(/operatorRateLimit applies to ingress=apigateway only/);
+  });
+
+  test('an internet-facing ALB without a certificate is refused unless allowPlainHttp=true (test stages)', () => {
+    expect(() => stageConfig(ctx({ ingress: 'alb' }))).toThrow(StageConfigError);
+    expect(() => stageConfig(ctx({ ingress: 'alb' }))).toThrow(
+      /plain HTTP:80 on the internet: pass -c certificateArn=.* or -c allowPlainHttp=true for a test stage only/,
+    );
+    expect(stageConfig(ctx({ ingress: 'alb', allowPlainHttp: 'true' })).props).toMatchObject({
+      ingress: 'alb',
+      allowPlainHttp: true,
+    });
+    expect(() => stageConfig(ctx({ allowPlainHttp: 'true' }))).toThrow(/apply to ingress=alb only/);
+    // The stack refuses it too, for callers that bypass the context.
+    expect(() => synthesizeRegistry({ ingress: 'alb' })).toThrow(PlainHttpError);
+  });
+
+  test('the ALB rule quota is checked by the context parser, before anything is bundled', () => {
+    // 5 ranges: rules for every operator/service operation, 1 to 3 ranges per rule.
+    const five = '10.0.0.0/16,10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16';
+    const needed = albRules(specOperations, five.split(',')).length;
+    expect(needed).toBeGreaterThan(ALB_MAX_RULES);
+    const values = { ingress: 'alb', certificateArn: CERTIFICATE_ARN, allowedCidrs: five };
+    expect(() => stageConfig(ctx(values))).toThrow(StageConfigError);
+    expect(() => stageConfig(ctx(values))).toThrow(
+      new RegExp(
+        `needs ${needed} listener rules for 5 allowlisted ranges, over the quota of 100 .* -c albMaxRules=`,
+      ),
+    );
+    expect(stageConfig(ctx({ ...values, albMaxRules: String(needed) })).props.albMaxRules).toBe(needed);
+    // Four ranges fit the default quota.
+    expect(() =>
+      stageConfig(ctx({ ...values, allowedCidrs: five.split(',').slice(0, 4).join(',') })),
+    ).not.toThrow();
   });
 
   test('tenant selection from -c strings, checked like the functions check it', () => {
@@ -124,8 +205,17 @@ describe('stage configuration from context', () => {
     [{ apiEnabled: '1' }, /apiEnabled must be true or false/],
     [{ alarmEmail: 'ops' }, /email/],
     [{ authRejectedThreshold: '0' }, /positive integer/],
-    [{ vpcId: 'vpc-1', ingress: 'alb' }, /vpcId/],
+    [{ vpcId: 'vpc-1', ingress: 'alb', allowPlainHttp: 'true' }, /vpcId/],
     [{ certificateArn: 'arn:aws:acm:eu-central-1:1:certificate/x' }, /alb only/],
+    [{ ssmPrefix: '/aws/registry' }, /may not start with aws or ssm/],
+    [{ ssmPrefix: '/SSM/registry' }, /may not start with aws or ssm/],
+    [{ ssmPrefix: 'registry' }, /parameter path/],
+    [{ wafTenantRateLimit: '500' }, /with waf=true only/],
+    [{ waf: 'true', wafTenantRateLimit: '9' }, /wafTenantRateLimit must be an integer of at least 10/],
+    [{ verifyReservedConcurrency: '0' }, /verifyReservedConcurrency must be a positive integer or off/],
+    [{ tenantReservedConcurrency: 'none' }, /tenantReservedConcurrency must be a positive integer or off/],
+    [{ tenantAuthRejectedThreshold: '-1' }, /positive integer/],
+    [{ keycloakClientSecretKmsKeyArn: 'alias/registry' }, /KMS key ARN/],
   ])('%j is refused with a clear error', (values, message) => {
     expect(() => stageConfig(ctx(values))).toThrow(message);
   });
@@ -138,13 +228,17 @@ describe('stage configuration from context', () => {
 
 describe('stack props are checked at construction', () => {
   test('a malformed CIDR or SSM prefix fails before anything is synthesized', () => {
-    expect(() => synthesizeStack({ allowedCidrs: ['10.0.0.0/40'] })).toThrow(/0-32/);
-    expect(() => synthesizeStack({ ssmPrefix: 'no slash' })).toThrow(/ssmPrefix/);
+    expect(() => synthesizeRegistry({ allowedCidrs: ['10.0.0.0/40'] })).toThrow(/0-32/);
+    expect(() => synthesizeRegistry({ ssmPrefix: 'no slash' })).toThrow(/ssmPrefix/);
   });
 
   test('too many ranges for the ALB rule quota is an error, not a half-routed listener', () => {
     const many = Array.from({ length: 12 }, (_, i) => `10.${i}.0.0/16`);
-    expect(() => synthesizeStack({ ingress: 'alb', allowedCidrs: many })).toThrow(/exceed the ALB quota/);
+    expect(() =>
+      synthesizeRegistry({ ingress: 'alb', certificateArn: CERTIFICATE_ARN, allowedCidrs: many }),
+    ).toThrow(/over the quota of 100 rules per load balancer/);
+    expect(() => synthesizeRegistry({ ssmPrefix: '/aws/x' })).toThrow(/aws or ssm/);
+    expect(() => synthesizeRegistry({ waf: true, wafTenantRateLimit: 5 })).toThrow(/at least 10/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { WAF_THROTTLED_BODY, WAF_TOO_LARGE_BODY } from '../../lib/constructs/allowlist-waf';
 import { assertOneVariablePerLevel } from '../../lib/constructs/rest-api-ingress';
 import {
   ALB_MAX_RULES,
@@ -5,8 +6,9 @@ import {
   ALB_MAX_VALUES_PER_RULE,
   isRestricted,
 } from '../../lib/routing';
+import { planeOf } from '../../shared/contract/planes';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
-import { synthesize, VARIANTS } from './support/synth';
+import { CERTIFICATE_ARN, synthesize, VARIANTS } from './support/synth';
 import { functionIdOf, render, resources, specOperations, type Tpl } from './support/template';
 
 /** An ALB path pattern or a resource-policy ARN pattern as a RegExp: `*` any run, `?` one character. */
@@ -36,16 +38,52 @@ describe('ingress apigateway', () => {
     }));
   }
 
-  test('one method per operation, at its path, proxying to its own function', () => {
+  const paths = [...new Set(specOperations.map((o) => o.path))];
+
+  test('one method per operation, at its path, proxying to its own function; HEAD on every GET to the GET function; OPTIONS on every path to one of its functions', () => {
     const found = methods(template);
-    expect(found).toHaveLength(specOperations.length);
+    const gets = specOperations.filter((o) => o.method === 'GET');
+    expect(found).toHaveLength(specOperations.length + gets.length + paths.length);
     for (const op of specOperations) {
       const m = found.find((x) => x.operation === op.operationId);
       expect(m).toMatchObject({ path: op.path, method: op.method });
       expect(m?.fn).toContain(`<${functionIdOf(template, op.operationId)}.Arn>`);
     }
+    for (const op of gets) {
+      const head = found.filter((x) => x.path === op.path && x.method === 'HEAD');
+      expect([op.path, head.map((h) => h.fn)]).toEqual([
+        op.path,
+        [expect.stringContaining(`<${functionIdOf(template, op.operationId)}.Arn>`)],
+      ]);
+    }
+    expect(found.filter((x) => x.method === 'HEAD')).toHaveLength(gets.length);
+    for (const path of paths) {
+      const options = found.filter((x) => x.path === path && x.method === 'OPTIONS');
+      const own = specOperations
+        .filter((o) => o.path === path)
+        .map((o) => `<${functionIdOf(template, o.operationId)}.Arn>`);
+      expect([path, options.length]).toEqual([path, 1]);
+      expect([path, own.some((fn) => options[0]?.fn.includes(fn))]).toEqual([path, true]);
+    }
     for (const [, m] of resources(template, 'AWS::ApiGateway::Method')) {
       expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
+    }
+  });
+
+  test('one Lambda permission per function: API Gateway, its own path, any method and stage', () => {
+    const perms = resources(template, 'AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Principal === 'apigateway.amazonaws.com');
+    expect(perms).toHaveLength(specOperations.length);
+    const [apiId] = resources(template, 'AWS::ApiGateway::RestApi')[0] ?? [];
+    for (const op of specOperations) {
+      const mine = perms.filter(
+        (p) => render(p.FunctionName) === `<${functionIdOf(template, op.operationId)}.Arn>`,
+      );
+      expect([op.operationId, mine.map((p) => render(p.SourceArn))]).toEqual([
+        op.operationId,
+        [`arn:aws:execute-api:eu-central-1:123456789012:<${apiId}>/*/*${op.path.replace(/\{[^}]+\}/g, '*')}`],
+      ]);
     }
   });
 
@@ -162,14 +200,43 @@ describe('ingress apigateway', () => {
       requestId: '$context.requestId',
       ip: '$context.identity.sourceIp',
     });
-    expect(p.MethodSettings).toEqual([
-      expect.objectContaining({
-        ThrottlingRateLimit: 50,
-        ThrottlingBurstLimit: 100,
-        LoggingLevel: 'ERROR',
-        DataTraceEnabled: false,
-      }),
-    ]);
+    // The stage default (the public probes, and anything unrouted): 10 rps, burst 20.
+    expect(p.MethodSettings[0]).toEqual({
+      ResourcePath: '/*',
+      HttpMethod: '*',
+      ThrottlingRateLimit: 10,
+      ThrottlingBurstLimit: 20,
+      LoggingLevel: 'ERROR',
+      DataTraceEnabled: false,
+      MetricsEnabled: true,
+    });
+  });
+
+  test('throttling per plane: every method of a plane, HEAD and OPTIONS included, has its plane limit', () => {
+    const [, stage] = resources(template, 'AWS::ApiGateway::Stage')[0] ?? [];
+    const settings = stage?.Properties.MethodSettings as Record<string, unknown>[];
+    const expected: Record<string, [number, number]> = {
+      operator: [20, 40],
+      service: [100, 200],
+      tenant: [50, 100],
+    };
+    const byMethod = new Map(settings.map((x) => [`${x.ResourcePath} ${x.HttpMethod}`, x]));
+    for (const m of methods(template)) {
+      const key = `${m.path.replace(/\//g, '~1').replace(/^~1/, '/~1')} ${m.method}`;
+      const plane = planeOf(m.path);
+      const setting = byMethod.get(key);
+      if (plane === 'public') {
+        expect([key, setting]).toEqual([key, undefined]);
+        continue;
+      }
+      expect([key, setting?.ThrottlingRateLimit, setting?.ThrottlingBurstLimit]).toEqual([
+        key,
+        ...(expected[plane] ?? []),
+      ]);
+      // A method setting replaces the stage's: logging and metrics are repeated.
+      expect(setting).toMatchObject({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true });
+    }
+    expect(settings).toHaveLength(1 + methods(template).filter((m) => planeOf(m.path) !== 'public').length);
   });
 
   test('WAF: default allow, IP sets of exactly the ranges, a block for the restricted paths outside them, body limit', () => {
@@ -186,7 +253,14 @@ describe('ingress apigateway', () => {
     const allowlist = acl.Rules.find(
       (r: { Name: string }) => r.Name === 'operator-and-service-planes-allowlist',
     );
-    expect(allowlist.Action).toEqual({ Block: {} });
+    // Blocked outsiders get the app's unknown-route 404, byte for byte (WAF's custom response).
+    expect(allowlist.Action).toEqual({
+      Block: { CustomResponse: { ResponseCode: 404, CustomResponseBodyKey: 'unknown-route' } },
+    });
+    expect(acl.CustomResponseBodies['unknown-route']).toEqual({
+      ContentType: 'APPLICATION_JSON',
+      Content: UNKNOWN_ROUTE_BODY,
+    });
     const [onPath, notFrom] = allowlist.Statement.AndStatement.Statements;
     expect(
       onPath.OrStatement.Statements.map(
@@ -200,6 +274,13 @@ describe('ingress apigateway', () => {
     ).toEqual(sets.map((s) => `<${s.id}.Arn>`));
     const body = acl.Rules.find((r: { Name: string }) => r.Name === 'body-size-limit');
     expect(body.Statement.SizeConstraintStatement).toMatchObject({ ComparisonOperator: 'GT', Size: 65536 });
+    expect(body.Action).toEqual({
+      Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'payload-too-large' } },
+    });
+    expect(JSON.parse(acl.CustomResponseBodies['payload-too-large'].Content)).toEqual(
+      JSON.parse(WAF_TOO_LARGE_BODY),
+    );
+    expectTenantRateRule(acl, ['/prod/v1/', '/v1/']);
     const [, assoc] = resources(template, 'AWS::WAFv2::WebACLAssociation')[0] ?? [];
     expect(render(assoc?.Properties.ResourceArn)).toMatch(/restapis\/<.*>\/stages\/<.*>/);
     expect(resources(defaults, 'AWS::WAFv2::WebACL')).toHaveLength(0);
@@ -213,8 +294,9 @@ describe('ingress alb', () => {
   type Rule = {
     priority: number;
     paths: string[];
-    methods: string[];
+    methods?: string[];
     sources?: string[];
+    /** The operation whose function it forwards to, or `404` for the fixed unknown-route response. */
     op: string;
     valueCount: number;
     maxPerCondition: number;
@@ -225,45 +307,77 @@ describe('ingress alb', () => {
       const p = r.Properties;
       const cond = (field: string, key: string): string[] | undefined =>
         p.Conditions.find((c: { Field: string }) => c.Field === field)?.[key]?.Values;
-      const tg = template.Resources[p.Actions[0].TargetGroupArn.Ref];
-      const fnId = tg.Properties.Targets[0].Id['Fn::GetAtt'][0];
+      const action = p.Actions[0];
+      let op = '404';
+      if (action.Type === 'forward') {
+        const tg = template.Resources[action.TargetGroupArn.Ref];
+        const fnId = tg.Properties.Targets[0].Id['Fn::GetAtt'][0];
+        op = fnToOp.get(fnId) ?? `unknown ${fnId}`;
+      } else {
+        expect(action).toEqual({
+          Type: 'fixed-response',
+          FixedResponseConfig: {
+            StatusCode: '404',
+            ContentType: 'application/json',
+            MessageBody: UNKNOWN_ROUTE_BODY,
+          },
+        });
+      }
       const values = p.Conditions.map(
         (c: Record<string, { Values?: string[] }>) =>
           Object.values(c).find((v) => typeof v === 'object')?.Values?.length ?? 0,
       );
+      const methods = cond('http-request-method', 'HttpRequestMethodConfig');
+      const sources = cond('source-ip', 'SourceIpConfig');
       return {
         priority: p.Priority,
         paths: cond('path-pattern', 'PathPatternConfig') ?? [],
-        methods: cond('http-request-method', 'HttpRequestMethodConfig') ?? [],
-        sources: cond('source-ip', 'SourceIpConfig'),
-        op: fnToOp.get(fnId) ?? `unknown ${fnId}`,
+        ...(methods ? { methods } : {}),
+        ...(sources ? { sources } : {}),
+        op,
         valueCount: values.reduce((a: number, b: number) => a + b, 0),
         maxPerCondition: Math.max(...values),
       };
     })
     .sort((a, b) => a.priority - b.priority);
 
-  test('every operation is routed; restricted ones once per group of 3 ranges, within the ALB limits', () => {
+  test('every operation is routed; restricted ones once per group of ranges, within the ALB limits', () => {
     expect(rules.length).toBeLessThanOrEqual(ALB_MAX_RULES);
+    for (const r of rules) {
+      expect([r.op, r.valueCount <= ALB_MAX_VALUES_PER_RULE]).toEqual([r.op, true]);
+      expect([r.op, r.maxPerCondition <= ALB_MAX_VALUES_PER_CONDITION]).toEqual([r.op, true]);
+    }
     for (const op of specOperations) {
       const mine = rules.filter((r) => r.op === op.operationId);
       if (!isRestricted(op)) {
         expect([op.operationId, mine.length, mine[0]?.sources]).toEqual([op.operationId, 1, undefined]);
         continue;
       }
-      expect([op.operationId, mine.length]).toEqual([
-        op.operationId,
-        Math.ceil(cidrs.length / ALB_MAX_VALUES_PER_CONDITION),
-      ]);
-      // Together the rules carry exactly the allowlist.
+      expect([op.operationId, mine.length >= Math.ceil(cidrs.length / ALB_MAX_VALUES_PER_CONDITION)]).toEqual(
+        [op.operationId, true],
+      );
+      // Together the rules carry exactly the allowlist, each range once.
       expect(mine.flatMap((r) => r.sources ?? []).sort()).toEqual([...cidrs].sort());
-      for (const r of mine) {
-        expect(r.methods).toEqual([op.method]);
-        expect(r.valueCount).toBeLessThanOrEqual(ALB_MAX_VALUES_PER_RULE);
-        expect(r.maxPerCondition).toBeLessThanOrEqual(ALB_MAX_VALUES_PER_CONDITION);
-      }
+      for (const r of mine) expect(r.methods).toEqual(mine[0]?.methods);
     }
     expect(new Set(rules.map((r) => r.priority)).size).toBe(rules.length);
+  });
+
+  test('methods: its own, HEAD with GET, and OPTIONS on exactly one operation per path', () => {
+    for (const op of specOperations) {
+      const methods = rules.find((r) => r.op === op.operationId)?.methods ?? [];
+      const own = methods.filter((m) => m !== 'OPTIONS');
+      expect([op.operationId, own]).toEqual([
+        op.operationId,
+        op.method === 'GET' ? ['GET', 'HEAD'] : [op.method],
+      ]);
+    }
+    for (const path of new Set(specOperations.map((o) => o.path))) {
+      const answering = specOperations.filter(
+        (o) => o.path === path && rules.find((r) => r.op === o.operationId)?.methods?.includes('OPTIONS'),
+      );
+      expect([path, answering.length]).toEqual([path, 1]);
+    }
   });
 
   /** What the listener does with a request: the first rule in priority order that matches. */
@@ -271,32 +385,41 @@ describe('ingress alb', () => {
     const rule = rules.find(
       (r) =>
         r.paths.some((p) => glob(p).test(path)) &&
-        r.methods.includes(method) &&
+        (r.methods === undefined || r.methods.includes(method)) &&
         (r.sources === undefined || r.sources.some((c) => inCidr(sourceIp, c))),
     );
     return rule?.op;
   }
 
-  test('each operation path reaches its own function from every allowlisted range, and nothing from elsewhere', () => {
-    const insiders = ['10.1.2.3', '172.16.5.4', '192.168.1.200', '198.51.100.9', '203.0.113.7'];
+  test('each operation path reaches its own function from every allowlisted range (HEAD and OPTIONS too), and nothing from elsewhere', () => {
+    const insiders = ['10.1.2.3', '172.16.5.4', '192.168.1.200', '203.0.113.7'];
     for (const op of specOperations) {
       const path = op.path.replace(/\{[^}]+\}/g, 'abc-123');
-      for (const ip of insiders)
+      for (const ip of insiders) {
         expect([op.operationId, ip, route(op.method, path, ip)]).toEqual([
           op.operationId,
           ip,
           op.operationId,
         ]);
-      const outsider = route(op.method, path, '203.0.113.8');
-      if (!isRestricted(op)) {
-        expect([op.operationId, outsider]).toEqual([op.operationId, op.operationId]);
-        continue;
+        if (op.method === 'GET')
+          expect([op.operationId, ip, route('HEAD', path, ip)]).toEqual([op.operationId, ip, op.operationId]);
+        const options = route('OPTIONS', path, ip);
+        expect([path, specOperations.some((o) => o.path === op.path && o.operationId === options)]).toEqual([
+          path,
+          true,
+        ]);
       }
-      // From outside, a restricted path reaches no function or (see the next test) a tenant one.
-      expect([op.operationId, outsider && planeOfOperation(outsider)]).toEqual([
-        op.operationId,
-        outsider === undefined ? undefined : 'tenant',
-      ]);
+      const outsider = route(op.method, path, '203.0.113.8');
+      // From outside, a restricted path reaches the unknown-route 404 rule, never a function.
+      expect([op.operationId, outsider]).toEqual([op.operationId, isRestricted(op) ? '404' : op.operationId]);
+      if (isRestricted(op)) {
+        for (const method of ['HEAD', 'OPTIONS', 'PUT'])
+          expect([op.operationId, method, route(method, path, '203.0.113.8')]).toEqual([
+            op.operationId,
+            method,
+            '404',
+          ]);
+      }
     }
     // Deeper paths are never swallowed by a shallower wildcard rule.
     expect(route('DELETE', '/v1/tenants/abc/aliases/acme', '10.0.0.1')).toBe('removeAlias');
@@ -305,6 +428,11 @@ describe('ingress alb', () => {
 
   test('tenant-plane and probe rules match any source; every operator and service rule carries the allowlist', () => {
     for (const r of rules) {
+      if (r.op === '404') {
+        expect(r).toMatchObject({ paths: ['/v1/*'] });
+        expect([r.methods, r.sources]).toEqual([undefined, undefined]);
+        continue;
+      }
       const plane = planeOfOperation(r.op);
       if (plane === 'tenant' || plane === 'public') {
         expect([r.op, r.sources]).toEqual([r.op, undefined]);
@@ -314,7 +442,7 @@ describe('ingress alb', () => {
       }
     }
     const tenantRules = rules.filter((r) => planeOfOperation(r.op) === 'tenant');
-    expect(tenantRules.map((r) => `${r.methods.join()} ${r.paths.join()}`).sort()).toEqual(
+    expect(tenantRules.map((r) => `${r.methods?.[0]} ${r.paths.join()}`).sort()).toEqual(
       specOperations
         .filter((o) => o.plane === 'tenant')
         .map((o) => `${o.method} ${o.path.replace(/\{[^}]+\}/g, '*')}`)
@@ -332,28 +460,40 @@ describe('ingress alb', () => {
     }
   });
 
-  test('from outside the allowlist no operator or service function is reachable; the one fall-through is to a tenant function, with the reserved name v1', () => {
+  test('from outside the allowlist no function at all answers a /v1/... path: the fixed unknown-route 404 rule comes after every operator rule and before every tenant rule', () => {
     const outsider = '203.0.113.8';
     const probes = specOperations.flatMap((o) =>
-      ['abc-123', 'v1', 'tenant', 'internal'].map(
-        (v) => [o.method, o.path.replace(/\{[^}]+\}/g, v)] as const,
+      ['abc-123', 'v1', 'tenant', 'internal'].flatMap((v) =>
+        [o.method, 'HEAD', 'OPTIONS'].map((m) => [m, o.path.replace(/\{[^}]+\}/g, v)] as const),
       ),
     );
     for (const [method, path] of probes) {
       const reached = route(method, path, outsider);
+      if (path.startsWith('/v1/')) {
+        expect([method, path, reached]).toEqual([method, path, '404']);
+        continue;
+      }
       if (reached === undefined) continue;
       const plane = planeOfOperation(reached);
       expect([method, path, plane === 'tenant' || plane === 'public']).toEqual([method, path, true]);
-      // A path under /v1 that lands on a tenant function names the tenant `v1`: reserved, so 404.
-      if (path.startsWith('/v1/')) expect([method, path, plane]).toEqual([method, path, 'tenant']);
     }
-    expect(route('POST', '/v1/catalog/request', outsider)).toBe('requestTenantProduct');
+    // Before the split of this rule an outsider's POST /v1/catalog/request reached the tenant
+    // function (tenant `v1`) and got its 401; now the 404, like any unknown route.
+    expect(route('POST', '/v1/catalog/request', outsider)).toBe('404');
     expect(route('POST', '/v1/catalog/request', '10.1.2.3')).toBe('requestProduct');
+    const notFound = rules.findIndex((r) => r.op === '404');
+    expect(rules.slice(0, notFound).every((r) => r.op !== '404' && isRestrictedOperation(r.op))).toBe(true);
+    expect(rules.slice(notFound + 1).every((r) => !isRestrictedOperation(r.op))).toBe(true);
   });
 
-  test('default action: the unknown-route 404 JSON', () => {
-    const [, listener] = resources(template, 'AWS::ElasticLoadBalancingV2::Listener')[0] ?? [];
-    expect(listener?.Properties.DefaultActions).toEqual([
+  test('HTTPS on 443 with the certificate, default action the unknown-route 404 JSON; 80 redirects to 443', () => {
+    const listeners = resources(template, 'AWS::ElasticLoadBalancingV2::Listener').map(
+      ([, l]) => l.Properties,
+    );
+    expect(listeners).toHaveLength(2);
+    const https = listeners.find((l) => l.Port === 443);
+    expect(https).toMatchObject({ Protocol: 'HTTPS', Certificates: [{ CertificateArn: CERTIFICATE_ARN }] });
+    expect(https?.DefaultActions).toEqual([
       {
         Type: 'fixed-response',
         FixedResponseConfig: {
@@ -363,12 +503,37 @@ describe('ingress alb', () => {
         },
       },
     ]);
+    expect(listeners.find((l) => l.Port === 80)).toMatchObject({
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+      ],
+    });
+    // Both ports open in the security group.
+    const [, sg] = resources(template, 'AWS::EC2::SecurityGroup')[0] ?? [];
+    expect(sg?.Properties.SecurityGroupIngress.map((i: { FromPort: number }) => i.FromPort).sort()).toEqual([
+      443, 80,
+    ]);
   });
 
-  test('WAF on the load balancer: IP set of the ranges, default allow, no body rule (ALB inspects 8 KiB)', () => {
+  test('plain HTTP only when asked (allowPlainHttp), and then no redirect', () => {
+    const plain = synthesize('albPlain').template;
+    const listeners = resources(plain, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties);
+    expect(listeners.map((l) => [l.Port, l.Protocol])).toEqual([[80, 'HTTP']]);
+  });
+
+  test('WAF on the load balancer: IP set of the ranges, default allow, the 404 custom response, the tenant rate rule, no body rule (ALB inspects 8 KiB)', () => {
     const [, acl] = resources(template, 'AWS::WAFv2::WebACL')[0] ?? [];
     expect(acl?.Properties.DefaultAction).toEqual({ Allow: {} });
     expect(acl?.Properties.Rules.map((r: { Name: string }) => r.Name)).not.toContain('body-size-limit');
+    const allowlist = acl?.Properties.Rules.find(
+      (r: { Name: string }) => r.Name === 'operator-and-service-planes-allowlist',
+    );
+    expect(allowlist.Action).toEqual({
+      Block: { CustomResponse: { ResponseCode: 404, CustomResponseBodyKey: 'unknown-route' } },
+    });
+    expect(acl?.Properties.CustomResponseBodies['unknown-route'].Content).toBe(UNKNOWN_ROUTE_BODY);
+    expectTenantRateRule(acl?.Properties, ['/v1/']);
     expect(resources(template, 'AWS::WAFv2::IPSet').map(([, s]) => s.Properties.Addresses)).toEqual([
       [...cidrs],
     ]);
@@ -385,6 +550,30 @@ describe('ingress alb', () => {
 
 function planeOfOperation(operationId: string): string | undefined {
   return specOperations.find((o) => o.operationId === operationId)?.plane;
+}
+
+function isRestrictedOperation(operationId: string): boolean {
+  const op = specOperations.find((o) => o.operationId === operationId);
+  return op !== undefined && isRestricted(op);
+}
+
+/** The rate-based rule: per source IP, 2000 per 5 minutes by default, on every path but the restricted ones, 429. */
+function expectTenantRateRule(acl: Tpl, restrictedPrefixes: string[]): void {
+  const rule = acl.Rules.find((r: { Name: string }) => r.Name === 'tenant-plane-rate-per-ip');
+  expect(rule.Action).toEqual({
+    Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'throttled' } },
+  });
+  expect(JSON.parse(acl.CustomResponseBodies.throttled.Content)).toEqual(JSON.parse(WAF_THROTTLED_BODY));
+  const rate = rule.Statement.RateBasedStatement;
+  expect(rate).toMatchObject({ Limit: 2000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+  const scoped = rate.ScopeDownStatement.NotStatement.Statement;
+  const prefixes = (scoped.OrStatement?.Statements ?? [scoped]).map(
+    (x: { ByteMatchStatement: { SearchString: string; PositionalConstraint: string } }) => [
+      x.ByteMatchStatement.PositionalConstraint,
+      x.ByteMatchStatement.SearchString,
+    ],
+  );
+  expect(prefixes).toEqual(restrictedPrefixes.map((p) => ['STARTS_WITH', p]));
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   TABLE_WRITE_ACTIONS,
 } from '../../lib/permissions';
 import { isRestricted, RESTRICTED_PLANE_PREFIXES } from '../../lib/routing';
+import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
 import { planeOf } from '../../shared/contract/planes';
 import { synthesize } from './support/synth';
 import { actionsOf, functionIdOf, render, specOperations, statementsOf } from './support/template';
@@ -105,10 +106,14 @@ describe('each function role holds exactly what its map entry grants', () => {
     if (access.table === 'write') expect(writes.sort()).toEqual([...TABLE_WRITE_ACTIONS].sort());
     expect('TENANT_REGISTRY_TABLE_NAME' in env).toBe(access.table !== 'none');
     for (const s of statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')))) {
-      for (const r of s.Resource) expect(render(r)).toMatch(/^<Table[0-9A-F]{8}\.Arn>(\/index\/\*)?$/);
-      // Only Query reaches the indexes.
-      if (s.Resource.some((r) => render(r).endsWith('/index/*')))
+      for (const r of s.Resource) expect(render(r)).toMatch(/^<TableCD117FA1\.Arn>(\/index\/GSI\d+)?$/);
+      // Only Query reaches the indexes, each named: no `index/*` wildcard.
+      if (s.Resource.some((r) => render(r).includes('/index/'))) {
         expect(s.Action).toEqual(['dynamodb:Query']);
+        expect(s.Resource.map(render).sort()).toEqual(
+          GSI_NUMBERS.map((n) => `<TableCD117FA1.Arn>/index/GSI${n}`).sort(),
+        );
+      }
     }
 
     const ssm = [...actions].filter((a) => a.startsWith('ssm:'));

@@ -2,7 +2,7 @@ import { lambdaEsbuildOptions, nodejsFunctionBundling } from '../../lib/bundling
 import { OPERATION_SIZING } from '../../lib/permissions';
 import { TenantSelectionError, tenantSelectionEnvironment } from '../../lib/tenant-selection';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
-import { synthesize, synthesizeStack } from './support/synth';
+import { synthesize, synthesizeRegistry } from './support/synth';
 import { functionIdOf, render, resources, specOperations } from './support/template';
 
 const { template } = synthesize('api');
@@ -43,6 +43,46 @@ describe('functions', () => {
     }
     for (const op of ['verifyApiKey', 'createApiKey']) {
       expect(template.Resources[functionIdOf(template, op)].Properties.MemorySize).toBe(1024);
+    }
+  });
+
+  test('every log group is retained: the auth.rejected evidence outlives a function, a stack, a teardown', () => {
+    const groups = resources(template, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(specOperations.length + 3);
+    for (const [id, g] of groups) {
+      expect([id, g.DeletionPolicy, g.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
+    }
+    // Each function writes to its own explicit log group, declared in the template.
+    for (const [, fn] of resources(template, 'AWS::Lambda::Function')) {
+      const group = fn.Properties.LoggingConfig.LogGroup.Ref;
+      expect(template.Resources[group]?.Type).toBe('AWS::Logs::LogGroup');
+    }
+  });
+
+  test('reserved concurrency: verifyApiKey and every tenant-plane function, nothing else; off when asked', () => {
+    const keycloak = synthesize('keycloak').template;
+    for (const op of specOperations) {
+      const reserved =
+        template.Resources[functionIdOf(template, op.operationId)].Properties.ReservedConcurrentExecutions;
+      const expected = op.operationId === 'verifyApiKey' ? 20 : op.plane === 'tenant' ? 10 : undefined;
+      expect([op.operationId, reserved]).toEqual([op.operationId, expected]);
+      expect(
+        keycloak.Resources[functionIdOf(keycloak, op.operationId)].Properties.ReservedConcurrentExecutions,
+      ).toBeUndefined();
+    }
+    expect(() => synthesizeRegistry({ tenantReservedConcurrency: 0 })).toThrow(/positive integer or false/);
+  });
+
+  test('the stage reaches every endpoint as TENANT_REGISTRY_STAGE (the Stage dimension of its rejections)', () => {
+    for (const op of specOperations) {
+      expect(
+        template.Resources[functionIdOf(template, op.operationId)].Properties.Environment.Variables
+          .TENANT_REGISTRY_STAGE,
+      ).toBe('prod');
+      expect(
+        defaults.Resources[functionIdOf(defaults, op.operationId)].Properties.Environment.Variables
+          .TENANT_REGISTRY_STAGE,
+      ).toBe('dev');
     }
   });
 
@@ -111,7 +151,9 @@ describe('tenant selection (`/tenant/...`)', () => {
     );
     expect(() => tenantSelectionEnvironment({ defaultTenant: 'Acme Corp' })).toThrow(/defaultTenant/);
     expect(() => tenantSelectionEnvironment({ allowedTenants: ['acme', 'v'] })).toThrow(/allowedTenants/);
-    expect(() => synthesizeStack({ tenantSelection: { header: 'X-Api-Key' } })).toThrow(TenantSelectionError);
+    expect(() => synthesizeRegistry({ tenantSelection: { header: 'X-Api-Key' } })).toThrow(
+      TenantSelectionError,
+    );
   });
 });
 
@@ -135,10 +177,8 @@ describe('the table', () => {
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
   });
 
-  test('keeps its logical id (construct id `Table`)', () => {
-    expect(resources(template, 'AWS::DynamoDB::Table').map(([id]) => id)).toEqual([
-      expect.stringMatching(/^Table[0-9A-F]{8}$/),
-    ]);
+  test('keeps its logical id (construct id `Table`, directly under the data stack)', () => {
+    expect(resources(template, 'AWS::DynamoDB::Table').map(([id]) => id)).toEqual(['TableCD117FA1']);
   });
 });
 
@@ -147,7 +187,7 @@ describe('the admin token', () => {
     const secrets = resources(template, 'AWS::SecretsManager::Secret');
     expect(secrets).toHaveLength(1);
     const [id, secret] = secrets[0] ?? [];
-    expect(id).toMatch(/^AdminToken[0-9A-F]{8}$/);
+    expect(id).toBe('AdminToken38B307E8');
     expect(secret?.Properties.GenerateSecretString).toEqual({
       PasswordLength: 48,
       ExcludePunctuation: true,
@@ -157,11 +197,13 @@ describe('the admin token', () => {
     expect(template.Resources[id ?? ''].DeletionPolicy).toBe('Retain');
   });
 
-  test('rotated every 90 days by the rotation function', () => {
+  test('rotated every 90 days by the rotation function, never at once when the schedule is created or changed', () => {
     const schedules = resources(template, 'AWS::SecretsManager::RotationSchedule');
     expect(schedules).toHaveLength(1);
     const p = schedules[0]?.[1].Properties;
     expect(p.RotationRules.ScheduleExpression).toBe('rate(90 days)');
+    // Unset, CloudFormation rotates immediately: a changed schedule would retire AWSPREVIOUS unannounced.
+    expect(p.RotateImmediatelyOnUpdate).toBe(false);
     const rotationFn = template.Resources[p.RotationLambdaARN['Fn::GetAtt'][0]];
     expect(rotationFn.Properties.Description).toMatch(/rotation/);
     expect(render(p.SecretId)).toBe(`<${resources(template, 'AWS::SecretsManager::Secret')[0]?.[0]}>`);

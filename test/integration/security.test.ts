@@ -69,6 +69,8 @@ describe.each(guarded)('$method $path', (route) => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       reason,
+      // The metric filters count operator/service and tenant rejections apart by this field.
+      plane: route.plane,
       route: `${route.method} ${route.path}`,
       source_ip: '127.0.0.1',
       request_id: res.body.request_id,

@@ -52,6 +52,7 @@ describe('parseConfig', () => {
       keyVerifyConcurrency: 1,
       maxBodyBytes: 65_536,
       codeVersion: undefined,
+      stage: 'local',
       logLevel: 'INFO',
     });
   });
@@ -65,6 +66,7 @@ describe('parseConfig', () => {
         'TENANT_REGISTRY_TABLE_NAME',
         'TENANT_REGISTRY_SSM_PREFIX',
         'TENANT_REGISTRY_CODE_VERSION',
+        'TENANT_REGISTRY_STAGE',
         'TENANT_REGISTRY_KEY_PREFIX',
         'TENANT_REGISTRY_KEY_CACHE_TTL_SECONDS',
         'TENANT_REGISTRY_KEY_CACHE_SIZE',
@@ -82,6 +84,7 @@ describe('parseConfig', () => {
       TENANT_REGISTRY_TABLE_NAME: 'tr-test',
       TENANT_REGISTRY_SSM_PREFIX: '/tr-test',
       TENANT_REGISTRY_CODE_VERSION: 'abc123',
+      TENANT_REGISTRY_STAGE: 'prod-eu',
       TENANT_REGISTRY_ALIAS_QUARANTINE_DAYS: '7',
     });
     expect(config).toMatchObject({
@@ -91,8 +94,10 @@ describe('parseConfig', () => {
       tableName: 'tr-test',
       ssmPrefix: '/tr-test',
       codeVersion: 'abc123',
+      stage: 'prod-eu',
       aliasQuarantineDays: 7,
     });
+    expect(() => parseConfig({ TENANT_REGISTRY_STAGE: 'Prod' })).toThrow(/TENANT_REGISTRY_STAGE/);
   });
 
   it('reads the tenant selection settings (seed 002)', () => {

@@ -1,4 +1,5 @@
 import type middy from '@middy/core';
+import { config } from '../../config/env';
 import { logger } from '../../observability/logger';
 import type { AdminTokens } from '../../services/admin-tokens';
 import type { EndpointContext } from '../context';
@@ -14,8 +15,10 @@ export type RejectionReason =
   | 'tenant_mismatch';
 
 /**
- * One structured line per rejected credential: what the stack's metric filter counts
- * (`event = auth.rejected`). It carries the reason and where it came from, never the credential.
+ * One structured line per rejected credential: what the stack's metric filters count
+ * (`event = auth.rejected`, split by `plane`: operator and service rejections page, tenant-plane
+ * ones are counted apart; `stage` is the metrics' Stage dimension). It carries the reason and
+ * where it came from, never the credential.
  */
 export function logRejection(
   ctx: EndpointContext,
@@ -25,6 +28,8 @@ export function logRejection(
   const { route, http } = ctx.endpoint;
   logger.warn('credential rejected', {
     event: 'auth.rejected',
+    plane: route.plane,
+    stage: config().stage,
     reason,
     route: `${route.method} ${route.path}`,
     source_ip: http.sourceIp,

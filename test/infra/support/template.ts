@@ -1,7 +1,13 @@
 import { operations } from '../../../shared/contract/spec';
 
 export type Tpl = Record<string, any>;
-export type Resource = { Type: string; Properties?: any; DependsOn?: unknown };
+export type Resource = {
+  Type: string;
+  Properties?: any;
+  DependsOn?: unknown;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 
 export function resources(template: Tpl, type: string): [string, Resource][] {
   return Object.entries(template.Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);

@@ -1,0 +1,124 @@
+import {
+  Arn,
+  ArnFormat,
+  Duration,
+  aws_events as events,
+  aws_events_targets as eventTargets,
+  aws_iam as iam,
+  type aws_logs as logs,
+  Stack,
+  type StackProps,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Operation } from '../../shared/contract/spec';
+import { EndpointFunctions } from '../constructs/endpoint-functions';
+import type { RegistryData } from '../constructs/registry-data';
+import { PROJECT_ROOT, RegistryFunction } from '../constructs/registry-function';
+
+export interface KeycloakProps {
+  /** Base URL users and the registry reach Keycloak at, e.g. https://id.example.com. */
+  readonly url: string;
+  readonly realm: string;
+  /** A confidential client allowed to manage organizations. */
+  readonly clientId: string;
+  /** The complete ARN of the Secrets Manager secret whose SecretString is the client's secret. */
+  readonly clientSecretArn: string;
+  /**
+   * The customer managed KMS key that encrypts that secret: createTenant may then use it to
+   * decrypt (kms:Decrypt), only through Secrets Manager. @default the AWS managed key (no grant needed)
+   */
+  readonly clientSecretKmsKeyArn?: string;
+}
+
+export interface FunctionsStackProps extends StackProps {
+  /** The operations whose functions this stack holds. */
+  readonly operations: readonly Operation[];
+  /** Where the functions' state lives (the data stack's). */
+  readonly data: RegistryData;
+  readonly stage: string;
+  readonly apiEnabled: boolean;
+  /** Variables of the tenant-plane functions (tenant selection). @default none */
+  readonly tenantEnvironment?: Readonly<Record<string, string>>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Reserved concurrency per operation. @default none */
+  readonly reservedConcurrency?: (op: Operation) => number | undefined;
+  /** Keycloak provisioning, for createTenant when this stack holds it. @default none */
+  readonly keycloak?: KeycloakProps;
+  /** Also holds the alias reconciler, run on this schedule. @default no reconciler */
+  readonly reconcileEvery?: Duration;
+}
+
+/**
+ * The functions of some planes (one stack per group of planes, so that each stack keeps room to
+ * grow under CloudFormation's resource limit), each with its grants on the data stack's table,
+ * parameters and secret, its retained log group and its auth.rejected metric filter.
+ */
+export class FunctionsStack extends Stack {
+  readonly endpoints: EndpointFunctions;
+  readonly reconciler?: RegistryFunction;
+  readonly reconcileRule?: events.Rule;
+
+  constructor(scope: Construct, id: string, props: FunctionsStackProps) {
+    super(scope, id, props);
+    this.endpoints = new EndpointFunctions(this, 'Functions', {
+      operations: props.operations,
+      data: props.data,
+      stage: props.stage,
+      apiEnabled: props.apiEnabled,
+      ...(props.tenantEnvironment ? { tenantEnvironment: props.tenantEnvironment } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.memorySize === undefined ? {} : { memorySize: props.memorySize }),
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+    });
+
+    const create = this.endpoints.byOperation.get('createTenant')?.function;
+    if (props.keycloak && create) {
+      const { url, realm, clientId, clientSecretArn, clientSecretKmsKeyArn } = props.keycloak;
+      const secret = secretsmanager.Secret.fromSecretCompleteArn(
+        this,
+        'KeycloakClientSecret',
+        clientSecretArn,
+      );
+      create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_URL', url);
+      create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_REALM', realm);
+      create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_ID', clientId);
+      create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_SECRET_ID', secret.secretArn);
+      secret.grantRead(create);
+      if (clientSecretKmsKeyArn) {
+        // A secret under a customer managed key: GetSecretValue also needs kms:Decrypt on that
+        // key. Only via Secrets Manager in the secret's region, so the grant cannot decrypt
+        // anything else the key protects directly.
+        const region = Arn.split(clientSecretArn, ArnFormat.COLON_RESOURCE_NAME).region ?? this.region;
+        create.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [clientSecretKmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
+
+    if (props.reconcileEvery) {
+      const reconciler = new RegistryFunction(this, 'AliasReconciler', {
+        entry: `${PROJECT_ROOT}bin/jobs/reconcile-aliases.ts`,
+        description:
+          'Tenant Registry alias reconciler: repairs drift between the table and the SSM alias map',
+        timeout: Duration.minutes(5),
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      });
+      props.data.grantTable(reconciler.function, 'read');
+      props.data.grantAliases(reconciler.function, 'reconcile');
+      this.reconciler = reconciler;
+      this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
+        description: 'Runs the Tenant Registry alias reconciler',
+        schedule: events.Schedule.rate(props.reconcileEvery),
+        targets: [new eventTargets.LambdaFunction(reconciler.function, { retryAttempts: 2 })],
+      });
+    }
+  }
+}
