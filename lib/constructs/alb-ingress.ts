@@ -160,6 +160,11 @@ export class AlbIngress extends Construct {
       if (known) return known;
       const group = new elbv2.ApplicationTargetGroup(this, `${pascal(operationId)}Target`, {
         targets: [new targets.LambdaTarget(props.functionOf(operationId))],
+        // `lambda.multi_value_headers.enabled`: without it the ALB hands the function only the
+        // last value of a repeated header or query parameter, so a repeated credential would be
+        // invisible and the last copy would silently win (ELB guide, "Multi-value headers").
+        targetType: elbv2.TargetType.LAMBDA,
+        multiValueHeadersEnabled: true,
       });
       groups.set(operationId, group);
       return group;

@@ -516,6 +516,17 @@ describe('ingress alb', () => {
     ]);
   });
 
+  test('every Lambda target group takes multi-value headers, so a repeated credential reaches the function', () => {
+    const groups = resources(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups.length).toBeGreaterThan(0);
+    for (const [, group] of groups) {
+      expect(group.Properties.TargetType).toBe('lambda');
+      expect(group.Properties.TargetGroupAttributes).toEqual(
+        expect.arrayContaining([{ Key: 'lambda.multi_value_headers.enabled', Value: 'true' }]),
+      );
+    }
+  });
+
   test('plain HTTP only when asked (allowPlainHttp), and then no redirect', () => {
     const plain = synthesize('albPlain').template;
     const listeners = resources(plain, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties);
