@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { serve } from '../bin/local/server';
 import { apiKeys } from '../shared/app';
@@ -41,6 +42,9 @@ export interface FloodFigures {
     readonly floodRate: number;
     readonly floodStatuses: Readonly<Record<string, number>>;
     readonly argon2Runs: number;
+    /** The machine's 1-minute load average after the flood, and its cores: the figure's context. */
+    readonly load: number;
+    readonly cores: number;
   };
   readonly f2: {
     readonly rejection: number;
@@ -159,6 +163,7 @@ export async function floodFigures(
       if (flooding) stats = await flood.off();
     }
     const floodArgon2 = argon2.count() - argon2Before;
+    const load = loadavg()[0] ?? Number.NaN;
     await flood.close();
     flood = undefined;
 
@@ -213,6 +218,8 @@ export async function floodFigures(
         floodRate: stats.requests / (stats.activeMs / 1000),
         floodStatuses: stats.statuses,
         argon2Runs: floodArgon2,
+        load,
+        cores: availableParallelism(),
       },
       f2: {
         rejection: p50(cpu.rejection),
@@ -251,7 +258,8 @@ export function printFlood(f: FloodFigures): void {
   );
   console.log(
     `F1  (${f1.rounds} + ${f1.rounds} requests in alternating blocks of ${f1.block}; flood: ${f1.floodRequests} ` +
-      `requests at ${fmt(f1.floodRate, 0)}/s, ${statuses}; argon2 runs during the flood: ${f1.argon2Runs})`,
+      `requests at ${fmt(f1.floodRate, 0)}/s, ${statuses}; argon2 runs during the flood: ${f1.argon2Runs}; ` +
+      `load average ${fmt(f1.load, 1)} on ${f1.cores} cores)`,
   );
   console.log(
     `F2  ${'server CPU per random-key rejection / per argon2 rejection'.padEnd(58)} ` +
