@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { setPriority } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { serve } from '../bin/local/server';
 import { apiKeys } from '../shared/app';
@@ -16,8 +16,8 @@ import { fmt, percentile, startBenchStack } from './stack';
  *
  *   F1  p50 of GET /{tenant}/profile with a cached key while 4 clients send random well-formed
  *       keys (random ids, valid checksums) / the same p50 without them, in alternating blocks
- *       on the same server (goal <= 1.5). The clients run in another process at a lower CPU
- *       priority: attackers' CPU is other machines', not the server's.
+ *       on the same server (goal <= 1.5). The clients run in another process (their CPU still
+ *       competes with the server's on this machine, as it would not from other machines).
  *   F2  server process CPU (process.cpuUsage, user + system) per random-key rejection / per
  *       wrong-secret rejection that runs argon2 (a known id, its budget raised so every one
  *       runs it), the same route and answer (401), alternating batches (goal <= 0.05). The
@@ -42,6 +42,9 @@ export interface FloodFigures {
     readonly floodRate: number;
     readonly floodStatuses: Readonly<Record<string, number>>;
     readonly argon2Runs: number;
+    /** The machine's 1-minute load average after the flood, and its cores: the figure's context. */
+    readonly load: number;
+    readonly cores: number;
   };
   readonly f2: {
     readonly rejection: number;
@@ -81,9 +84,6 @@ class Flood {
     const child = fork(new URL('./flood-client.ts', import.meta.url), [String(port), path, String(clients)], {
       execArgv: ['--import', 'tsx'],
     });
-    // The attackers' CPU stands for other machines': on this shared 2-core box they run at a
-    // lower priority, so they load the server with requests, not with their own work.
-    if (child.pid !== undefined) setPriority(child.pid, 10);
     const flood = new Flood(child);
     await flood.next((m) => m === 'ready');
     return flood;
@@ -163,6 +163,7 @@ export async function floodFigures(
       if (flooding) stats = await flood.off();
     }
     const floodArgon2 = argon2.count() - argon2Before;
+    const load = loadavg()[0] ?? Number.NaN;
     await flood.close();
     flood = undefined;
 
@@ -217,6 +218,8 @@ export async function floodFigures(
         floodRate: stats.requests / (stats.activeMs / 1000),
         floodStatuses: stats.statuses,
         argon2Runs: floodArgon2,
+        load,
+        cores: availableParallelism(),
       },
       f2: {
         rejection: p50(cpu.rejection),
@@ -255,7 +258,8 @@ export function printFlood(f: FloodFigures): void {
   );
   console.log(
     `F1  (${f1.rounds} + ${f1.rounds} requests in alternating blocks of ${f1.block}; flood: ${f1.floodRequests} ` +
-      `requests at ${fmt(f1.floodRate, 0)}/s, ${statuses}; argon2 runs during the flood: ${f1.argon2Runs})`,
+      `requests at ${fmt(f1.floodRate, 0)}/s, ${statuses}; argon2 runs during the flood: ${f1.argon2Runs}; ` +
+      `load average ${fmt(f1.load, 1)} on ${f1.cores} cores)`,
   );
   console.log(
     `F2  ${'server CPU per random-key rejection / per argon2 rejection'.padEnd(58)} ` +
