@@ -59,6 +59,11 @@ describe('docs/operations.md quotes the templates', () => {
       api.alarms,
       defaults.alarms,
     ]);
+    expect(quoted(operationsDoc, /templates hold (\d+) alarms with WAF, (\d+) without/)).toEqual([
+      api.alarms,
+      defaults.alarms,
+    ]);
+    expect(quoted(operationsDoc, /10 per alarm; (\d+) functions/)).toEqual([defaults.functions.length]);
     expect(quoted(operationsDoc, /API Gateway mode (\d+) alarm metrics with WAF and (\d+) without/)).toEqual([
       api.alarmMetrics,
       defaults.alarmMetrics,
