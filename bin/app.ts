@@ -1,7 +1,7 @@
 /**
  * The CDK app (`npx cdk synth`, `npx cdk deploy --all`). Stage configuration comes from CDK
  * context (`-c key=value`, or cdk.json); lib/stage-config.ts validates it and
- * docs/operations.md lists every key:
+ * docs/configuration.md lists every key:
  *
  *   npx cdk deploy --all -c stage=prod -c allowedCidrs=10.0.0.0/8,192.168.1.0/24 -c ingress=alb \
  *     -c certificateArn=arn:aws:acm:... -c waf=true -c apiEnabled=true -c alarmEmail=ops@example.com

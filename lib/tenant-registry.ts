@@ -128,7 +128,7 @@ export interface TenantRegistryProps {
    * the account's unreserved pool, and Lambda refuses a reservation that leaves fewer than 100
    * unreserved ("You can reserve up to the Unreserved account concurrency value that is shown,
    * minus 100", Lambda developer guide, "Configuring reserved concurrency"): the defaults need an
-   * account with at least 220 unreserved (docs/operations.md).
+   * account with at least 230 unreserved (docs/operations.md).
    * @default DEFAULT_VERIFY_RESERVED_CONCURRENCY (20)
    */
   readonly verifyReservedConcurrency?: number | false;

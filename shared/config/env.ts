@@ -4,7 +4,7 @@ import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
 /**
  * The environment, parsed once against a schema. Nothing else reads `process.env`.
- * Every variable is documented in the README ("Environment").
+ * Every variable is documented in docs/configuration.md (test/contract/docs.test.ts checks it).
  */
 
 const flag = z.pipe(

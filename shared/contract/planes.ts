@@ -1,6 +1,6 @@
 /**
- * Which plane a path belongs to decides its credential and its network exposure (see the
- * README). Derived from the path alone, so the spec, the stack and the code cannot disagree.
+ * Which plane a path belongs to decides its credential and its network exposure (see
+ * docs/api.md). Derived from the path alone, so the spec, the stack and the code cannot disagree.
  */
 export type Plane = 'public' | 'operator' | 'service' | 'tenant';
 

@@ -29,7 +29,7 @@ describe('room to grow: every documented mode, every stack under the budget', ()
 
   test(`no stack holds more than ${MAX_RESOURCES_PER_STACK} resources`, () => {
     const largest = [...counts].sort((a, b) => b.resources - a.resources)[0];
-    // The figure the README and docs/operations.md quote; printed so a run shows the headroom.
+    // The figures docs/operations.md quotes (test/infra/docs.test.ts compares them); printed so a run shows the headroom.
     console.log(
       `resources per stack (budget ${MAX_RESOURCES_PER_STACK}, CloudFormation's limit 500):\n${variants
         .map(
