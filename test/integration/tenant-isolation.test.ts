@@ -645,4 +645,4 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   expect(tally.unexpected).toEqual([]);
   expect(tally.leaks).toEqual([]);
   expect(writes).toEqual([]);
-}, 300_000);
+}, 600_000);
