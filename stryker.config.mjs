@@ -1,0 +1,56 @@
+/**
+ * `npm run mutate`: mutation testing of the security core (Stryker). Not part of `npm test` or
+ * CI: it takes a while. `npm run mutate -- --mutate shared/domain/slug.ts` works on one file.
+ * Equivalent mutants (no test can tell them apart from the original) are disabled in the source
+ * with a `// Stryker disable next-line <mutator>: <reason>` comment next to the code.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  mutate: [
+    'shared/domain/api-key.ts',
+    'shared/domain/audit.ts',
+    'shared/domain/tenant.ts',
+    'shared/domain/slug.ts',
+    'shared/domain/tenant-selection.ts',
+    'shared/services/tenant-access.ts',
+    'shared/http/merge.ts',
+  ],
+  testRunner: 'jest',
+  // The tests are native ESM (as in `npm test`).
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    config: {
+      // The unit tests of these modules and the integration files that drive them through the
+      // real handlers (without the slow argon2-bound key matrix of api-keys.test.ts).
+      testMatch: [
+        '<rootDir>/test/unit/api-key.test.ts',
+        '<rootDir>/test/unit/audit.test.ts',
+        '<rootDir>/test/unit/tenant.test.ts',
+        '<rootDir>/test/unit/slug.test.ts',
+        '<rootDir>/test/unit/tenant-selection.test.ts',
+        '<rootDir>/test/unit/tenant-access.test.ts',
+        '<rootDir>/test/unit/merge.test.ts',
+      ],
+      // Jest runs once per mutant in the same process: one DynamoDB Local per test-runner
+      // process instead of one per run.
+      globalSetup: '<rootDir>/test/support/stryker-global-setup.ts',
+      globalTeardown: undefined,
+    },
+  },
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  // The machine is shared: one test runner. Raise it with `--concurrency N` on a free machine.
+  concurrency: 1,
+  timeoutMS: 30000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false },
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['cdk.out', '.data', '.bench', 'coverage', 'dist', 'reports'],
+  thresholds: { high: 90, low: 90, break: null },
+};
