@@ -498,3 +498,125 @@ describe('tampering is detected', () => {
     );
   });
 });
+
+describe('verifyChain says why and where', () => {
+  const input = (n: number): AuditInput => ({ tenant_id: 't-9', action: 'tenant.updated', metadata: { n } });
+  /** An event sealed by hand: any id, linked to `prev`, with a correct own hash. */
+  const sealedAs = (id: number, prev: string, n: number): AuditEvent => {
+    const unsealed = {
+      ...input(n),
+      id,
+      created_at: new Date(Math.floor(id / 1000)).toISOString(),
+      prev_hash: prev,
+    };
+    return { ...unsealed, hash: hashEvent(unsealed) };
+  };
+  const headOf = (event: AuditEvent): ChainHead => ({ last_id: event.id, hash: event.hash });
+  const { events, head } = buildChain([input(1), input(2), input(3), input(4)], seededRandom(9));
+  const [e0, e1, e2, e3] = events as [AuditEvent, AuditEvent, AuditEvent, AuditEvent];
+
+  it('ids going backwards are out of order, even when every hash links', () => {
+    const back = sealedAs(e1.id - 1, e1.hash, 5);
+    expect(verifyChain([e0, e1, back], headOf(back))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: back.id,
+      reason: 'out of order',
+    });
+  });
+
+  it('a repeated id is out of order, even when every hash links', () => {
+    const same = sealedAs(e1.id, e1.hash, 5);
+    expect(verifyChain([e0, e1, same], headOf(same))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e1.id,
+      reason: 'out of order',
+    });
+  });
+
+  it('a first event with an id of 0 or below is out of order', () => {
+    for (const id of [0, -1]) {
+      const first = sealedAs(id, GENESIS_HASH, 1);
+      expect(verifyChain([first], headOf(first))).toMatchObject({
+        ok: false,
+        checked: 0,
+        reason: 'out of order',
+      });
+    }
+    const one = sealedAs(1, GENESIS_HASH, 1);
+    expect(verifyChain([one], headOf(one))).toEqual({ ok: true, checked: 1 });
+  });
+
+  it('a resealed event that does not link to its predecessor is a broken link at that event', () => {
+    const unlinked = sealedAs(e2.id, e0.hash, 3);
+    expect(verifyChain([e0, e1, unlinked, e3], head)).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e2.id,
+      reason: 'broken link',
+    });
+    const offGenesis = sealedAs(e0.id, 'f'.repeat(64), 1);
+    expect(verifyChain([offGenesis], headOf(offGenesis))).toMatchObject({
+      checked: 0,
+      event_id: e0.id,
+      reason: 'broken link',
+    });
+  });
+
+  it('a changed event that keeps its old hash is altered, counted after the events before it', () => {
+    const changedEvent = { ...e3, metadata: { n: 99 } };
+    expect(verifyChain([e0, e1, e2, changedEvent], head)).toEqual({
+      ok: false,
+      checked: 3,
+      event_id: e3.id,
+      reason: 'altered event',
+    });
+  });
+
+  it('an event stored under another id than its own is refused before anything else, naming the stored id', () => {
+    const ids = events.map((e) => e.id);
+    expect(verifyChain(events, head, ids)).toEqual({ ok: true, checked: 4 });
+    expect(verifyChain(events, head, ids.slice(0, 2))).toEqual({ ok: true, checked: 4 });
+    expect(verifyChain(events, head, ids.with(2, e2.id + 1))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e2.id + 1,
+      reason: 'stored under another id',
+    });
+  });
+
+  it('a head that does not match: the head’s id, or null without a head, after checking every event', () => {
+    expect(verifyChain(events, undefined)).toEqual({
+      ok: false,
+      checked: 4,
+      event_id: null,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain(events, headOf(e2))).toEqual({
+      ok: false,
+      checked: 4,
+      event_id: e2.id,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain(events, { last_id: e3.id, hash: e2.hash })).toMatchObject({ ok: false, checked: 4 });
+    expect(verifyChain(events, { last_id: e2.id, hash: e3.hash })).toMatchObject({ ok: false, checked: 4 });
+    expect(verifyChain([], { last_id: 5, hash: GENESIS_HASH })).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: 5,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain([], { last_id: 0, hash: GENESIS_HASH })).toEqual({ ok: true, checked: 0 });
+  });
+
+  it('sealing links to the head and takes an id above it', () => {
+    const next = sealEvent(input(5), headOf(e3), new Date(START));
+    expect(next.prev_hash).toBe(e3.hash);
+    expect(next.id).toBe(e3.id + 1);
+    expect(next.created_at).toBe(new Date(Math.floor(next.id / 1000)).toISOString());
+    expect(verifyChain([...events, next], headOf(next))).toEqual({ ok: true, checked: 5 });
+    expect(GENESIS_HASH).toBe('0000000000000000000000000000000000000000000000000000000000000000');
+    expect(chainOf({ tenant_id: undefined })).toBe('global');
+  });
+});
