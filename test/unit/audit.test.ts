@@ -424,20 +424,30 @@ describe('tampering is detected', () => {
     console.log(`audit chain tampering cases checked: ${total} ${JSON.stringify(counts)}`);
   });
 
-  const chains: Array<[string, Chain]> = [
-    ['a tenant chain of 12', buildChain(sampleInputs(seededRandom(42), 12, 't-42'), seededRandom(43))],
-    ['the global chain of 6', buildChain(sampleInputs(seededRandom(7), 6), seededRandom(8))],
+  const chains: Array<[string, () => Chain]> = [
+    ['a tenant chain of 12', () => buildChain(sampleInputs(seededRandom(42), 12, 't-42'), seededRandom(43))],
+    ['the global chain of 6', () => buildChain(sampleInputs(seededRandom(7), 6), seededRandom(8))],
   ];
 
-  describe.each(chains)('%s', (_name, chain) => {
-    const cases = tamperings(chain);
+  describe.each(chains)('%s', (_name, build) => {
+    // Built by the first test that needs them, not while Jest collects the tests: code run at
+    // collection time counts for no test, and `npm run mutate` then re-runs every test for it.
+    let built: { chain: Chain; cases: TamperCase[] } | undefined;
+    const fixture = () => {
+      if (!built) {
+        const chain = build();
+        built = { chain, cases: tamperings(chain) };
+      }
+      return built;
+    };
 
     it('is itself valid', () => {
+      const { chain } = fixture();
       expect(verifyChain(chain.events, chain.head).ok).toBe(true);
     });
 
     it.each(['changed', 'deleted', 'reordered', 'inserted', 'head'] as const)('every %s case', (kind) => {
-      const ofKind = cases.filter((c) => c.kind === kind);
+      const ofKind = fixture().cases.filter((c) => c.kind === kind);
       expect(ofKind.length).toBeGreaterThan(0);
       const missed = ofKind.filter((c) => verifyChain(c.events, c.head).ok).map((c) => c.name);
       expect(missed).toEqual([]);
@@ -445,6 +455,7 @@ describe('tampering is detected', () => {
     });
 
     it('names the altered event for a changed field', () => {
+      const { chain } = fixture();
       const target = chain.events[2] as AuditEvent;
       const tampered = withPath(target, ['metadata', 'nested', 'at', 'day'], 999);
       const result = verifyChain(chain.events.with(2, tampered), chain.head);
@@ -452,6 +463,7 @@ describe('tampering is detected', () => {
     });
 
     it('reports a deleted last event as a head mismatch', () => {
+      const { chain } = fixture();
       const result = verifyChain(chain.events.slice(0, -1), chain.head);
       expect(result).toMatchObject({ ok: false, reason: 'head does not match the last event' });
     });
@@ -512,10 +524,15 @@ describe('verifyChain says why and where', () => {
     return { ...unsealed, hash: hashEvent(unsealed) };
   };
   const headOf = (event: AuditEvent): ChainHead => ({ last_id: event.id, hash: event.hash });
-  const { events, head } = buildChain([input(1), input(2), input(3), input(4)], seededRandom(9));
-  const [e0, e1, e2, e3] = events as [AuditEvent, AuditEvent, AuditEvent, AuditEvent];
+  /** Four events, sealed inside each test (see `fixture` above). */
+  const four = () => {
+    const { events, head } = buildChain([input(1), input(2), input(3), input(4)], seededRandom(9));
+    const [e0, e1, e2, e3] = events as [AuditEvent, AuditEvent, AuditEvent, AuditEvent];
+    return { events, head, e0, e1, e2, e3 };
+  };
 
   it('ids going backwards are out of order, even when every hash links', () => {
+    const { e0, e1 } = four();
     const back = sealedAs(e1.id - 1, e1.hash, 5);
     expect(verifyChain([e0, e1, back], headOf(back))).toEqual({
       ok: false,
@@ -526,6 +543,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('a repeated id is out of order, even when every hash links', () => {
+    const { e0, e1 } = four();
     const same = sealedAs(e1.id, e1.hash, 5);
     expect(verifyChain([e0, e1, same], headOf(same))).toEqual({
       ok: false,
@@ -549,6 +567,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('a resealed event that does not link to its predecessor is a broken link at that event', () => {
+    const { head, e0, e1, e2, e3 } = four();
     const unlinked = sealedAs(e2.id, e0.hash, 3);
     expect(verifyChain([e0, e1, unlinked, e3], head)).toEqual({
       ok: false,
@@ -565,6 +584,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('a changed event that keeps its old hash is altered, counted after the events before it', () => {
+    const { head, e0, e1, e2, e3 } = four();
     const changedEvent = { ...e3, metadata: { n: 99 } };
     expect(verifyChain([e0, e1, e2, changedEvent], head)).toEqual({
       ok: false,
@@ -575,6 +595,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('an event stored under another id than its own is refused before anything else, naming the stored id', () => {
+    const { events, head, e2 } = four();
     const ids = events.map((e) => e.id);
     expect(verifyChain(events, head, ids)).toEqual({ ok: true, checked: 4 });
     expect(verifyChain(events, head, ids.slice(0, 2))).toEqual({ ok: true, checked: 4 });
@@ -587,6 +608,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('a head that does not match: the head’s id, or null without a head, after checking every event', () => {
+    const { events, e2, e3 } = four();
     expect(verifyChain(events, undefined)).toEqual({
       ok: false,
       checked: 4,
@@ -611,6 +633,7 @@ describe('verifyChain says why and where', () => {
   });
 
   it('sealing links to the head and takes an id above it', () => {
+    const { events, e3 } = four();
     const next = sealEvent(input(5), headOf(e3), new Date(START));
     expect(next.prev_hash).toBe(e3.hash);
     expect(next.id).toBe(e3.id + 1);
