@@ -22,8 +22,13 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     config: {
-      // The unit tests of these modules and the integration files that drive them through the
-      // real handlers (without the slow argon2-bound key matrix of api-keys.test.ts).
+      // The unit tests of these modules, and the tenant plane's rules one by one through the real
+      // handlers over DynamoDB Local (tenant-plane.test.ts). Each mutant re-runs the tests that
+      // reach it, so the heavier integration files (the key matrix, the isolation matrix, the fuzz
+      // suite) would multiply the run time for few extra kills.
+      // Every folder a test reaches the mutated files through, so `findRelatedTests` follows
+      // the imports (test -> shared/app -> shared/services/...), not only direct ones.
+      roots: ['<rootDir>/test', '<rootDir>/shared', '<rootDir>/bin', '<rootDir>/functions'],
       testMatch: [
         '<rootDir>/test/unit/api-key.test.ts',
         '<rootDir>/test/unit/audit.test.ts',
@@ -32,6 +37,7 @@ export default {
         '<rootDir>/test/unit/tenant-selection.test.ts',
         '<rootDir>/test/unit/tenant-access.test.ts',
         '<rootDir>/test/unit/merge.test.ts',
+        '<rootDir>/test/integration/tenant-plane.test.ts',
       ],
       // Jest runs once per mutant in the same process: one DynamoDB Local per test-runner
       // process instead of one per run.
