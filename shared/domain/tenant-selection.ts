@@ -48,8 +48,7 @@ export { isUuid as isTenantUuid };
 
 /** Trimmed and lower-cased: `ACME` and `acme` name the same tenant; empty means absent. */
 function normalise(value: string | undefined): string | undefined {
-  const v = value?.trim().toLowerCase();
-  return v === undefined || v === '' ? undefined : v;
+  return value?.trim().toLowerCase() || undefined;
 }
 
 export function selectTenant(input: SelectionInput, settings: SelectionSettings): Selection {
