@@ -1,10 +1,25 @@
 /**
  * `npm run mutate`: mutation testing of the security core (Stryker). Not part of `npm test` or
- * CI: it takes a while. `npm run mutate -- --mutate shared/domain/slug.ts` works on one file.
+ * CI: it takes a while. `npm run mutate -- --mutate shared/domain/slug.ts` works on one file;
+ * `npm run mutate:unit` leaves out the integration file (much faster: each integration test
+ * reaches most mutants, and every mutant re-runs the tests that reach it).
  * Equivalent mutants (no test can tell them apart from the original) are disabled in the source
  * with a `// Stryker disable next-line <mutator>: <reason>` comment next to the code.
- * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
+
+/** The unit tests of the mutated modules. */
+const UNIT = ['api-key', 'audit', 'tenant', 'slug', 'tenant-selection', 'tenant-access', 'merge'].map(
+  (name) => `<rootDir>/test/unit/${name}.test.ts`,
+);
+
+/**
+ * The tenant plane's rules one by one through the real handlers over DynamoDB Local. The heavier
+ * integration files (the key matrix, the isolation matrix, the fuzz suite) would multiply the
+ * run time for few extra kills.
+ */
+const INTEGRATION = ['<rootDir>/test/integration/tenant-plane.test.ts'];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate: [
     'shared/domain/api-key.ts',
@@ -22,23 +37,10 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     config: {
-      // The unit tests of these modules, and the tenant plane's rules one by one through the real
-      // handlers over DynamoDB Local (tenant-plane.test.ts). Each mutant re-runs the tests that
-      // reach it, so the heavier integration files (the key matrix, the isolation matrix, the fuzz
-      // suite) would multiply the run time for few extra kills.
       // Every folder a test reaches the mutated files through, so `findRelatedTests` follows
       // the imports (test -> shared/app -> shared/services/...), not only direct ones.
       roots: ['<rootDir>/test', '<rootDir>/shared', '<rootDir>/bin', '<rootDir>/functions'],
-      testMatch: [
-        '<rootDir>/test/unit/api-key.test.ts',
-        '<rootDir>/test/unit/audit.test.ts',
-        '<rootDir>/test/unit/tenant.test.ts',
-        '<rootDir>/test/unit/slug.test.ts',
-        '<rootDir>/test/unit/tenant-selection.test.ts',
-        '<rootDir>/test/unit/tenant-access.test.ts',
-        '<rootDir>/test/unit/merge.test.ts',
-        '<rootDir>/test/integration/tenant-plane.test.ts',
-      ],
+      testMatch: process.env.MUTATE_UNIT_ONLY === '1' ? UNIT : [...UNIT, ...INTEGRATION],
       // Jest runs once per mutant in the same process: one DynamoDB Local per test-runner
       // process instead of one per run.
       globalSetup: '<rootDir>/test/support/stryker-global-setup.ts',
