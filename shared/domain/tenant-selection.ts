@@ -57,8 +57,7 @@ function foldCase(value: string): string {
 
 /** A header or query value is also trimmed, and empty means absent; a path segment is not trimmed. */
 function normalise(value: string | undefined): string | undefined {
-  const v = value === undefined ? undefined : foldCase(value.trim());
-  return v === undefined || v === '' ? undefined : v;
+  return foldCase(value?.trim() ?? '') || undefined;
 }
 
 export function selectTenant(input: SelectionInput, settings: SelectionSettings): Selection {

@@ -91,10 +91,9 @@ export class TenantAccess {
     }
     const name = selection.kind === 'named' ? selection.name : undefined;
     const tenantId = name === undefined ? key.tenant_id : await this.idOf(name);
-    if (selection.kind === 'named' && selection.alsoNamed.length > 0) {
-      const others = await Promise.all(selection.alsoNamed.map((n) => this.idOf(n)));
-      if (others.some((id) => id === undefined || id !== tenantId)) throw conflict(this.settings.header);
-    }
+    const alsoNamed = selection.kind === 'named' ? selection.alsoNamed : [];
+    const others = await Promise.all(alsoNamed.map((n) => this.idOf(n)));
+    if (others.some((id) => id === undefined || id !== tenantId)) throw conflict(this.settings.header);
     if (!(await this.isAllowed(tenantId))) {
       throw new DomainError('tenant_not_allowed', 'this deployment does not serve the named tenant');
     }

@@ -49,6 +49,12 @@ const withoutRequestId = (body: Record<string, unknown>) => {
 
 beforeAll(async () => {
   stack = await startStack();
+});
+// The shared tenants are made before the first test that runs, not in beforeAll: what a test's
+// hooks run counts as that test's (`npm run mutate` then re-runs only the tests that reach a
+// mutant, rather than every test for code run in beforeAll).
+beforeEach(async () => {
+  if (acme) return;
   acme = await tenantWithKey('acme');
   corp = await tenantWithKey('acme-corp');
   expect(

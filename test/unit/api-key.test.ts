@@ -10,6 +10,7 @@ import {
   keyUnusable,
   MAX_KEY_LENGTH,
   parseKey,
+  SCOPES,
   uuidToIdPart,
 } from '../../shared/domain/api-key';
 import { DEFAULT_ARGON2_PARAMS, KeyHasher, OWASP_FLOOR_PARAMS, paramsOf } from '../../shared/domain/key-hash';
@@ -133,6 +134,143 @@ describe('key format', () => {
       keyUnusable({ ...key, revoked_at: '2030-01-01T01:00:00.000Z' }, new Date('2030-01-01T12:00:00Z')),
     ).toBe('revoked');
     expect(apiKeyView({ ...key, secret_hash: 'h' } as typeof key)).not.toHaveProperty('secret_hash');
+  });
+});
+
+/** CRC32 as hex, written out here so the tests do not take the checksum from the code under test. */
+function crc32hex(text: string): string {
+  let c = ~0;
+  for (const byte of Buffer.from(text)) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return (~c >>> 0).toString(16).padStart(8, '0');
+}
+
+const ID = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
+const ID_PART = 'bxwtPkpbTG2OfwEjRWeJqw';
+const SECRET_0_31 = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+const BYTES_0_31 = Uint8Array.from({ length: 32 }, (_, i) => i);
+
+describe('key format, literally', () => {
+  test('a known id and secret make a known key, and it parses back', () => {
+    const key = `trk_${ID_PART}_${SECRET_0_31}_9e26ccb9`;
+    expect(formatKey('trk', ID, BYTES_0_31)).toBe(key);
+    expect(parseKey(key)).toEqual({ prefix: 'trk', id: ID, secret: SECRET_0_31 });
+    expect(displayPrefix('trk', ID)).toBe('trk_bxwtPkpb');
+    expect(uuidToIdPart('00000000-0000-0000-0000-000000000000')).toBe('A'.repeat(22));
+    expect(uuidToIdPart('ffffffff-ffff-ffff-ffff-ffffffffffff')).toBe(`${'_'.repeat(21)}w`);
+  });
+
+  test('a checksum with leading zeros keeps its 8 digits', () => {
+    const key = `trk_${ID_PART}_${'lpaW'.repeat(10)}lpY_00befdf1`;
+    expect(formatKey('trk', ID, new Uint8Array(32).fill(150))).toBe(key);
+    expect(parseKey(key)?.id).toBe(ID);
+  });
+
+  test('prefixes of 2 to 16 characters, digits after the first, all round-trip; 16 makes the longest key', () => {
+    for (const prefix of ['ab', 'a1', 'z9', 'k'.repeat(15), 'abcdefghijklmnop', 'q0123456789abcde']) {
+      const key = formatKey(prefix, ID, BYTES_0_31);
+      expect(key.startsWith(`${prefix}_${ID_PART}_`)).toBe(true);
+      expect(parseKey(key)).toEqual({ prefix, id: ID, secret: SECRET_0_31 });
+    }
+    const longest = `abcdefghijklmnop_${ID_PART}_${SECRET_0_31}_b2ff0653`;
+    expect(longest).toHaveLength(92);
+    expect(parseKey(longest)?.prefix).toBe('abcdefghijklmnop');
+    expect(MAX_KEY_LENGTH).toBe(92);
+  });
+
+  test('a prefix of 1 or 17 characters, or one starting with a digit, never parses, even with a valid checksum', () => {
+    for (const prefix of ['a', 'abcdefghijklmnopq', '1ab', 'aB', 'a-b']) {
+      const body = `${prefix}_${ID_PART}_${SECRET_0_31}`;
+      expect(parseKey(`${body}_${crc32hex(body)}`)).toBeUndefined();
+    }
+  });
+
+  test('the whole input must be the key: nothing before or after it, even with a matching checksum', () => {
+    const body = `trk_${ID_PART}_${SECRET_0_31}`;
+    for (const junk of ['_', '-', ' ', '0', '.']) {
+      // A checksum over everything before it: only the anchors refuse these.
+      expect(parseKey(`${junk}${body}_${crc32hex(`${junk}${body}`)}`)).toBeUndefined();
+      // Everything before the last 9 characters is checksummed; a trailing character shifts them.
+      expect(parseKey(`${body}_${crc32hex(`${body}_`)}${junk}`)).toBeUndefined();
+    }
+  });
+
+  test('the id and the secret must be exactly 22 and 43 characters', () => {
+    for (const body of [
+      `trk_${ID_PART}A_${SECRET_0_31}`,
+      `trk_${ID_PART.slice(1)}_${SECRET_0_31}`,
+      `trk_${ID_PART}_${SECRET_0_31}A`,
+      `trk_${ID_PART}_${SECRET_0_31.slice(1)}`,
+      `trk_${ID_PART}_${SECRET_0_31.slice(0, 40)}+/=`,
+    ])
+      expect(parseKey(`${body}_${crc32hex(body)}`)).toBeUndefined();
+  });
+
+  test('a secret with stray low bits in its last character is refused, though it decodes to the same bytes', () => {
+    // 32 bytes in 43 characters leave 2 spare bits: '9', '-' and '_' decode like the canonical '8'.
+    const canonical = `trk_${ID_PART}_${SECRET_0_31}`;
+    expect(parseKey(`${canonical}_${crc32hex(canonical)}`)).toBeDefined();
+    for (const last of ['9', '-', '_']) {
+      const secret = `${SECRET_0_31.slice(0, -1)}${last}`;
+      expect(Buffer.from(secret, 'base64url')).toEqual(Buffer.from(SECRET_0_31, 'base64url'));
+      const body = `trk_${ID_PART}_${secret}`;
+      expect(parseKey(`${body}_${crc32hex(body)}`)).toBeUndefined();
+    }
+  });
+
+  test('an id with stray low bits in its last character is refused, though it decodes to the same bytes', () => {
+    // 16 bytes in 22 characters leave 4 spare bits: 'x' to '_' decode like the canonical 'w'.
+    for (const last of ['x', 'y', '_']) {
+      const idPart = `${ID_PART.slice(0, -1)}${last}`;
+      expect(Buffer.from(idPart, 'base64url')).toEqual(Buffer.from(ID_PART, 'base64url'));
+      const body = `trk_${idPart}_${SECRET_0_31}`;
+      expect(parseKey(`${body}_${crc32hex(body)}`)).toBeUndefined();
+    }
+  });
+
+  test('formatKey refuses what would make a key that cannot parse, saying why', () => {
+    expect(() => formatKey('TRK', ID, BYTES_0_31)).toThrow('invalid key prefix');
+    expect(() => formatKey('trk', ID, new Uint8Array(31))).toThrow('a key secret is 32 bytes');
+    expect(() => formatKey('trk', ID, new Uint8Array(33))).toThrow('a key secret is 32 bytes');
+    expect(() => formatKey('trk', ID.toUpperCase(), BYTES_0_31)).toThrow('not a lowercase UUID');
+    expect(() => displayPrefix('trk', 'not-a-uuid')).toThrow('not a lowercase UUID');
+  });
+
+  test('the scopes and the default read scopes, as the API documents them', () => {
+    expect(SCOPES).toEqual([
+      'profile:read',
+      'entitlements:read',
+      'audit:read',
+      'audit:write',
+      'catalog:request',
+      'keys:manage',
+      'swagger:read',
+    ]);
+    expect(DEFAULT_SCOPES).toEqual(['profile:read', 'entitlements:read', 'audit:read', 'swagger:read']);
+  });
+
+  test('usability: revoked wins over expired; a key without expiry never expires; usable until the expiry instant', () => {
+    const key = {
+      id: ID,
+      tenant_id: ID,
+      name: 'k',
+      scopes: ['profile:read' as const],
+      prefix: 'trk_x',
+      created_at: '2030-01-01T00:00:00.000Z',
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+    };
+    expect(keyUnusable(key, new Date('9999-12-31T00:00:00Z'))).toBeUndefined();
+    const expiring = { ...key, expires_at: '2030-01-02T00:00:00.000Z' };
+    expect(keyUnusable(expiring, new Date('2030-01-01T23:59:59.999Z'))).toBeUndefined();
+    expect(keyUnusable(expiring, new Date('2030-01-02T00:00:00.001Z'))).toBe('expired');
+    expect(
+      keyUnusable({ ...expiring, revoked_at: '2030-01-01T00:00:00.000Z' }, new Date('2031-01-01T00:00:00Z')),
+    ).toBe('revoked');
+    expect(apiKeyView({ ...key, secret_hash: 'h' } as typeof key)).toEqual(key);
   });
 });
 

@@ -448,20 +448,30 @@ describe('tampering is detected', () => {
     console.log(`audit chain tampering cases checked: ${total} ${JSON.stringify(counts)}`);
   });
 
-  const chains: Array<[string, Chain]> = [
-    ['a tenant chain of 12', buildChain(sampleInputs(seededRandom(42), 12, 't-42'), seededRandom(43))],
-    ['the global chain of 6', buildChain(sampleInputs(seededRandom(7), 6), seededRandom(8))],
+  const chains: Array<[string, () => Chain]> = [
+    ['a tenant chain of 12', () => buildChain(sampleInputs(seededRandom(42), 12, 't-42'), seededRandom(43))],
+    ['the global chain of 6', () => buildChain(sampleInputs(seededRandom(7), 6), seededRandom(8))],
   ];
 
-  describe.each(chains)('%s', (_name, chain) => {
-    const cases = tamperings(chain);
+  describe.each(chains)('%s', (_name, build) => {
+    // Built by the first test that needs them, not while Jest collects the tests: code run at
+    // collection time counts for no test, and `npm run mutate` then re-runs every test for it.
+    let built: { chain: Chain; cases: TamperCase[] } | undefined;
+    const fixture = () => {
+      if (!built) {
+        const chain = build();
+        built = { chain, cases: tamperings(chain) };
+      }
+      return built;
+    };
 
     it('is itself valid', () => {
+      const { chain } = fixture();
       expect(verifyChain(chain.events, chain.head).ok).toBe(true);
     });
 
     it.each(['changed', 'deleted', 'reordered', 'inserted', 'head'] as const)('every %s case', (kind) => {
-      const ofKind = cases.filter((c) => c.kind === kind);
+      const ofKind = fixture().cases.filter((c) => c.kind === kind);
       expect(ofKind.length).toBeGreaterThan(0);
       const missed = ofKind.filter((c) => verifyChain(c.events, c.head).ok).map((c) => c.name);
       expect(missed).toEqual([]);
@@ -469,6 +479,7 @@ describe('tampering is detected', () => {
     });
 
     it('names the altered event for a changed field', () => {
+      const { chain } = fixture();
       const target = chain.events[2] as AuditEvent;
       const tampered = withPath(target, ['metadata', 'nested', 'at', 'day'], 999);
       const result = verifyChain(chain.events.with(2, tampered), chain.head);
@@ -476,6 +487,7 @@ describe('tampering is detected', () => {
     });
 
     it('reports a deleted last event as a head mismatch', () => {
+      const { chain } = fixture();
       const result = verifyChain(chain.events.slice(0, -1), chain.head);
       expect(result).toMatchObject({ ok: false, reason: 'head does not match the last event' });
     });
@@ -929,5 +941,138 @@ describe('the tenant projection (audit-projection.ts)', () => {
     expect(plain.rebuilt).toBe(plain.hash);
     const blinded = guess(sealed(sealable(input)));
     expect(blinded.rebuilt).not.toBe(blinded.hash);
+  });
+});
+
+describe('verifyChain says why and where', () => {
+  const input = (n: number): AuditInput => ({ tenant_id: 't-9', action: 'tenant.updated', metadata: { n } });
+  /** An event sealed by hand: any id, linked to `prev`, with a correct own hash. */
+  const sealedAs = (id: number, prev: string, n: number): AuditEvent => {
+    const unsealed = {
+      ...input(n),
+      id,
+      created_at: new Date(Math.floor(id / 1000)).toISOString(),
+      prev_hash: prev,
+    };
+    return { ...unsealed, hash: hashEvent(unsealed) };
+  };
+  const headOf = (event: AuditEvent): ChainHead => ({ last_id: event.id, hash: event.hash });
+  /** Four events, sealed inside each test (see `fixture` above). */
+  const four = () => {
+    const { events, head } = buildChain([input(1), input(2), input(3), input(4)], seededRandom(9));
+    const [e0, e1, e2, e3] = events as [AuditEvent, AuditEvent, AuditEvent, AuditEvent];
+    return { events, head, e0, e1, e2, e3 };
+  };
+
+  it('ids going backwards are out of order, even when every hash links', () => {
+    const { e0, e1 } = four();
+    const back = sealedAs(e1.id - 1, e1.hash, 5);
+    expect(verifyChain([e0, e1, back], headOf(back))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: back.id,
+      reason: 'out of order',
+    });
+  });
+
+  it('a repeated id is out of order, even when every hash links', () => {
+    const { e0, e1 } = four();
+    const same = sealedAs(e1.id, e1.hash, 5);
+    expect(verifyChain([e0, e1, same], headOf(same))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e1.id,
+      reason: 'out of order',
+    });
+  });
+
+  it('a first event with an id of 0 or below is out of order', () => {
+    for (const id of [0, -1]) {
+      const first = sealedAs(id, GENESIS_HASH, 1);
+      expect(verifyChain([first], headOf(first))).toMatchObject({
+        ok: false,
+        checked: 0,
+        reason: 'out of order',
+      });
+    }
+    const one = sealedAs(1, GENESIS_HASH, 1);
+    expect(verifyChain([one], headOf(one))).toEqual({ ok: true, checked: 1 });
+  });
+
+  it('a resealed event that does not link to its predecessor is a broken link at that event', () => {
+    const { head, e0, e1, e2, e3 } = four();
+    const unlinked = sealedAs(e2.id, e0.hash, 3);
+    expect(verifyChain([e0, e1, unlinked, e3], head)).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e2.id,
+      reason: 'broken link',
+    });
+    const offGenesis = sealedAs(e0.id, 'f'.repeat(64), 1);
+    expect(verifyChain([offGenesis], headOf(offGenesis))).toMatchObject({
+      checked: 0,
+      event_id: e0.id,
+      reason: 'broken link',
+    });
+  });
+
+  it('a changed event that keeps its old hash is altered, counted after the events before it', () => {
+    const { head, e0, e1, e2, e3 } = four();
+    const changedEvent = { ...e3, metadata: { n: 99 } };
+    expect(verifyChain([e0, e1, e2, changedEvent], head)).toEqual({
+      ok: false,
+      checked: 3,
+      event_id: e3.id,
+      reason: 'altered event',
+    });
+  });
+
+  it('an event stored under another id than its own is refused before anything else, naming the stored id', () => {
+    const { events, head, e2 } = four();
+    const ids = events.map((e) => e.id);
+    expect(verifyChain(events, head, ids)).toEqual({ ok: true, checked: 4 });
+    expect(verifyChain(events, head, ids.slice(0, 2))).toEqual({ ok: true, checked: 4 });
+    expect(verifyChain(events, head, ids.with(2, e2.id + 1))).toEqual({
+      ok: false,
+      checked: 2,
+      event_id: e2.id + 1,
+      reason: 'stored under another id',
+    });
+  });
+
+  it('a head that does not match: the head’s id, or null without a head, after checking every event', () => {
+    const { events, e2, e3 } = four();
+    expect(verifyChain(events, undefined)).toEqual({
+      ok: false,
+      checked: 4,
+      event_id: null,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain(events, headOf(e2))).toEqual({
+      ok: false,
+      checked: 4,
+      event_id: e2.id,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain(events, { last_id: e3.id, hash: e2.hash })).toMatchObject({ ok: false, checked: 4 });
+    expect(verifyChain(events, { last_id: e2.id, hash: e3.hash })).toMatchObject({ ok: false, checked: 4 });
+    expect(verifyChain([], { last_id: 5, hash: GENESIS_HASH })).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: 5,
+      reason: 'head does not match the last event',
+    });
+    expect(verifyChain([], { last_id: 0, hash: GENESIS_HASH })).toEqual({ ok: true, checked: 0 });
+  });
+
+  it('sealing links to the head and takes an id above it', () => {
+    const { events, e3 } = four();
+    const next = sealEvent(input(5), headOf(e3), new Date(START));
+    expect(next.prev_hash).toBe(e3.hash);
+    expect(next.id).toBe(e3.id + 1);
+    expect(next.created_at).toBe(new Date(Math.floor(next.id / 1000)).toISOString());
+    expect(verifyChain([...events, next], headOf(next))).toEqual({ ok: true, checked: 5 });
+    expect(GENESIS_HASH).toBe('0000000000000000000000000000000000000000000000000000000000000000');
+    expect(chainOf({ tenant_id: undefined })).toBe('global');
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   describeSlugProblem,
   isSlug,
+  isUuid,
   RESERVED_SLUGS,
   SLUG_PATTERN,
   slugProblem,
@@ -99,6 +100,99 @@ describe('reserved slugs', () => {
   it('rejects uppercase spellings of reserved words as format problems', () => {
     expect(slugProblem('TENANT')).toBe('format');
     expect(slugProblem('Api')).toBe('format');
+  });
+});
+
+describe('reserved words, written out (not read from RESERVED_SLUGS)', () => {
+  // The router's own words and those a tenant must never own; each is 3+ characters, so only
+  // the reserved list refuses it.
+  it.each([
+    'tenant',
+    'tenants',
+    'healthz',
+    'readyz',
+    'livez',
+    'version',
+    'swagger',
+    'openapi',
+    'internal',
+    'api',
+    'docs',
+    'admin',
+    'health',
+    'status',
+    'metrics',
+    'static',
+    'assets',
+    'well-known',
+  ])('%j is reserved, and the message says so', (word) => {
+    expect(slugProblem(word)).toBe('reserved');
+    expect(isSlug(word)).toBe(false);
+    expect(describeSlugProblem(word, 'reserved')).toBe(`'${word}' is a reserved word and cannot be a slug`);
+  });
+
+  it('near-misses of reserved words are ordinary slugs', () => {
+    for (const word of ['admins', 'tenantx', 'api-v1', 'docs2', 'xhealthz', 'well-knownx', 'statu'])
+      expect(slugProblem(word)).toBeUndefined();
+  });
+
+  it('the format message names the length, the UUID message the UUID rule, neither a reserved word', () => {
+    const message = describeSlugProblem('admin', 'format');
+    expect(message).toMatch(/3-40 characters/);
+    expect(message).not.toMatch(/reserved/);
+    const uuid = describeSlugProblem('0a1b2c3d-0000-4000-8000-00000000000a', 'uuid');
+    expect(uuid).toMatch(/shaped like a UUID/);
+    expect(uuid).not.toMatch(/reserved/);
+  });
+});
+
+describe('UUIDs: never slugs', () => {
+  const uuid = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
+
+  it('a lowercase UUID is a UUID and a UUID problem as a slug', () => {
+    for (const value of [
+      uuid,
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    ]) {
+      expect(isUuid(value)).toBe(true);
+      expect(slugProblem(value)).toBe('uuid');
+    }
+  });
+
+  it.each([
+    ['6F1C2D3E-4A5B-4C6D-8E7F-0123456789AB', 'upper case'],
+    [` ${uuid}`, 'leading space'],
+    [`${uuid} `, 'trailing space'],
+    [`{${uuid}}`, 'braces'],
+    [`0${uuid}`, 'a leading extra digit'],
+    [`${uuid}0`, 'a trailing extra digit'],
+    ['6f1c2d3-4a5b-4c6d-8e7f-0123456789ab', 'first group 7'],
+    ['6f1c2d3e0-4a5b-4c6d-8e7f-0123456789ab', 'first group 9'],
+    ['6f1c2d3e-4a5-4c6d-8e7f-0123456789ab', 'second group 3'],
+    ['6f1c2d3e-4a5b0-4c6d-8e7f-0123456789ab', 'second group 5'],
+    ['6f1c2d3e-4a5b-4c6-8e7f-0123456789ab', 'third group 3'],
+    ['6f1c2d3e-4a5b-4c6d0-8e7f-0123456789ab', 'third group 5'],
+    ['6f1c2d3e-4a5b-4c6d-8e7-0123456789ab', 'fourth group 3'],
+    ['6f1c2d3e-4a5b-4c6d-8e7f0-0123456789ab', 'fourth group 5'],
+    ['6f1c2d3e-4a5b-4c6d-8e7f-0123456789a', 'last group 11'],
+    ['6f1c2d3e-4a5b-4c6d-8e7f-0123456789abc', 'last group 13'],
+    ['6f1c2d3g-4a5b-4c6d-8e7f-0123456789ab', 'g in the first group'],
+    ['6f1c2d3e-4a5g-4c6d-8e7f-0123456789ab', 'g in the second group'],
+    ['6f1c2d3e-4a5b-4c6g-8e7f-0123456789ab', 'g in the third group'],
+    ['6f1c2d3e-4a5b-4c6d-8e7g-0123456789ab', 'g in the fourth group'],
+    ['6f1c2d3e-4a5b-4c6d-8e7f-0123456789ag', 'g in the last group'],
+    ['6f1c2d3e_4a5b-4c6d-8e7f-0123456789ab', 'an underscore for a dash'],
+    ['6f1c2d3e-4a5b-4c6d-8e7f-01234567-89a', 'a dash moved'],
+  ])('%j is not a UUID (%s)', (value) => {
+    expect(isUuid(value)).toBe(false);
+  });
+
+  it('a UUID-shaped slug candidate is refused as a UUID, not as a reserved word', () => {
+    expect(slugProblem('0a1b2c3d-0000-4000-8000-00000000000a')).toBe('uuid');
+    expect(isSlug('0a1b2c3d-0000-4000-8000-00000000000a')).toBe(false);
+    // One group longer: not a UUID, so an ordinary slug.
+    expect(slugProblem('0a1b2c3d-0000-4000-8000-00000000000ab')).toBeUndefined();
   });
 });
 

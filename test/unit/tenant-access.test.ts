@@ -25,9 +25,12 @@ const tenant = (id: string, slug: string, status: Tenant['status'] = 'active') =
     aliases: [{ slug, primary: true, created_at: '2026-01-01T00:00:00.000Z' }],
   }) as unknown as Tenant;
 
-function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
+function setup(
+  options: { allowed?: string[]; tenants?: Tenant[]; required?: boolean; defaultTenant?: string } = {},
+) {
   const reads: string[] = [];
   const forgotten: string[] = [];
+  const resolved: string[] = [];
   const keys = new Map([
     ['key-of-a', key(A, ['profile:read', 'audit:write'])],
     ['key-of-b', key(B)],
@@ -43,7 +46,13 @@ function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
   );
   const access = new TenantAccess(
     { authenticate: async (k: unknown) => keys.get(k as string) },
-    { resolve: async (slug: string) => slugs.get(slug), forget: (slug: string) => void forgotten.push(slug) },
+    {
+      resolve: async (slug: string) => {
+        resolved.push(slug);
+        return slugs.get(slug);
+      },
+      forget: (slug: string) => void forgotten.push(slug),
+    },
     {
       getTenant: async (id: string) => {
         reads.push(id);
@@ -52,31 +61,38 @@ function setup(options: { allowed?: string[]; tenants?: Tenant[] } = {}) {
     },
     {
       header: 'X-Tenant-ID',
-      required: true,
-      defaultTenant: undefined,
+      required: options.required ?? true,
+      defaultTenant: options.defaultTenant,
       allowedTenants: options.allowed ?? [],
     },
   );
   const admit = (
     k: string,
     path: string,
-    extra: { header?: string; query?: string; writes?: boolean } = {},
+    extra: { header?: string; query?: string; writes?: boolean; scope?: Scope } = {},
   ) =>
     access.admit({
       key: k,
-      scope: 'profile:read',
+      scope: extra.scope ?? 'profile:read',
       writes: extra.writes ?? false,
       path,
       header: extra.header,
       query: extra.query,
     });
-  return { admit, reads, forgotten };
+  return { admit, reads, forgotten, resolved };
 }
 
 const code = (p: Promise<unknown>) =>
   p.then(
     () => 'admitted',
     (e: { code: string }) => e.code,
+  );
+
+/** What the caller is told: the error's code and message (the HTTP layer sends both). */
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'admitted', message: '' }),
+    (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
   );
 
 describe('TenantAccess', () => {
@@ -141,5 +157,128 @@ describe('TenantAccess', () => {
     expect(await code(frozen.admit('key-of-a', 'acme'))).toBe('admitted');
     expect(await code(frozen.admit('key-of-a', 'acme', { writes: true }))).toBe('tenant_frozen');
     expect(await code(frozen.admit('key-of-b', 'acme-corp'))).toBe('unauthorized');
+  });
+});
+
+describe('TenantAccess: what callers are told', () => {
+  test('a key without the operation’s scope: 403 scope_missing naming the scope, and no tenant is read', async () => {
+    const { admit, reads } = setup();
+    // key-of-b holds profile:read only; key-of-a also holds audit:write.
+    expect(await refusal(admit('key-of-b', 'acme-corp', { scope: 'audit:read' }))).toEqual({
+      code: 'scope_missing',
+      message: 'the API key lacks the scope audit:read',
+    });
+    expect(await code(admit('key-of-b', 'acme-corp', { scope: 'keys:manage' }))).toBe('scope_missing');
+    expect(await code(admit('key-of-a', 'acme', { scope: 'keys:manage' }))).toBe('scope_missing');
+    expect(reads).toEqual([]);
+    expect(await code(admit('key-of-a', 'acme', { scope: 'audit:write' }))).toBe('admitted');
+    expect(reads).toEqual([A]);
+  });
+
+  test('the scope is checked after the tenant match: another tenant’s name is 403 forbidden, not scope_missing', async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-b', 'acme', { scope: 'audit:read' }))).toBe('forbidden');
+  });
+
+  test('an unknown key: 401 unauthorized, reason invalid_credential, no key id', async () => {
+    const error = await setup()
+      .admit('stolen', 'acme')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialRejectedError);
+    expect(error).toMatchObject({
+      code: 'unauthorized',
+      reason: 'invalid_credential',
+      message: 'the API key is not valid',
+    });
+    expect((error as CredentialRejectedError).keyId).toBeUndefined();
+  });
+
+  test('another tenant: 403 forbidden, reason tenant_mismatch, with the caller’s key id for the log', async () => {
+    const error = await setup()
+      .admit('key-of-a', 'acme-corp')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'forbidden',
+      reason: 'tenant_mismatch',
+      keyId: `key-${A}`,
+      message: 'the API key does not belong to the tenant named in the request',
+    });
+  });
+
+  test('naming errors say what to send, naming the header', async () => {
+    const { admit } = setup();
+    const missing = await refusal(admit('key-of-a', 'tenant'));
+    expect(missing.code).toBe('tenant_required');
+    expect(missing.message).toMatch(/X-Tenant-ID header or the tenant_id query parameter/);
+    const malformed = await refusal(admit('key-of-a', 'tenant', { header: 'no spaces allowed' }));
+    expect(malformed).toEqual({
+      code: 'invalid_input',
+      message: 'the X-Tenant-ID header must be a tenant slug or UUID',
+    });
+    expect(await refusal(admit('key-of-a', 'v1'))).toEqual({ code: 'not_found', message: 'no such route' });
+    const conflict = await refusal(admit('key-of-a', 'acme', { query: 'acme-corp' }));
+    expect(conflict.code).toBe('tenant_conflict');
+    expect(conflict.message).toMatch(/the path and the X-Tenant-ID header or tenant_id query parameter/);
+  });
+
+  test('a path and a header naming the same tenant (slug, alias or UUID) agree', async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'acme', { header: A }))).toBe('admitted');
+    expect(await code(admit('key-of-a', A, { header: 'acme', query: 'acme' }))).toBe('admitted');
+    expect(await code(admit('key-of-a', 'acme', { header: 'acme', query: 'acme-corp' }))).toBe(
+      'tenant_conflict',
+    );
+  });
+
+  test('allowed tenants: 403 tenant_not_allowed with a message that names no tenant', async () => {
+    const { admit } = setup({ allowed: ['acme'] });
+    const refused = await refusal(admit('key-of-b', 'acme-corp'));
+    expect(refused).toEqual({
+      code: 'tenant_not_allowed',
+      message: 'this deployment does not serve the named tenant',
+    });
+  });
+
+  test('allowed tenants given by UUID are never looked up as slugs', async () => {
+    const { admit, resolved } = setup({ allowed: [B, 'acme'] });
+    expect(await code(admit('key-of-b', B))).toBe('admitted');
+    expect(await code(admit('key-of-a', A))).toBe('admitted');
+    expect(resolved).toEqual(['acme']);
+  });
+
+  test('a frozen tenant: writes are 403 tenant_frozen, saying it can still read', async () => {
+    const { admit } = setup({ tenants: [tenant(A, 'acme', 'frozen')] });
+    expect(await refusal(admit('key-of-a', 'acme', { writes: true }))).toEqual({
+      code: 'tenant_frozen',
+      message: 'the tenant is frozen: it can read but not change anything',
+    });
+  });
+
+  test('a tenant that is gone (the key outlived it) is 401 like an archived one', async () => {
+    const { admit } = setup({ tenants: [tenant(B, 'acme-corp')] });
+    expect(await code(admit('key-of-a', 'acme'))).toBe('unauthorized');
+  });
+
+  test('nothing named and nothing required: the key’s own tenant, by its primary slug', async () => {
+    const { admit, resolved } = setup({ required: false });
+    const caller = await admit('key-of-b', 'tenant');
+    expect(caller.tenant.id).toBe(B);
+    expect(caller.key.id).toBe(`key-${B}`);
+    expect(caller.name).toBe('acme-corp');
+    expect(resolved).toEqual([]);
+  });
+
+  test('nothing named and a default tenant: the default, checked like any named tenant', async () => {
+    const { admit } = setup({ required: false, defaultTenant: 'acme' });
+    const caller = await admit('key-of-a', 'tenant');
+    expect(caller.tenant.id).toBe(A);
+    expect(caller.name).toBe('acme');
+    expect(await code(admit('key-of-b', 'tenant'))).toBe('forbidden');
+  });
+
+  test('the name the request used is kept: alias, slug or UUID, as sent', async () => {
+    const { admit } = setup();
+    expect((await admit('key-of-a', 'tenant', { header: ' ACME ' })).name).toBe('acme');
+    expect((await admit('key-of-a', 'tenant', { query: A })).name).toBe(A);
   });
 });

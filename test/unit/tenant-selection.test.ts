@@ -113,3 +113,83 @@ describe('selectTenant', () => {
     expect(isTenantName('a1')).toBe(false);
   });
 });
+
+describe('selectTenant: blanks, order and messages', () => {
+  const none = { header: undefined, query: undefined };
+
+  test('a blank header or query is absent: the other form, else nothing named', () => {
+    const sel = (header?: string, query?: string) =>
+      selectTenant({ path: 'tenant', header, query }, settings);
+    expect(sel('   ', 'acme')).toEqual({ kind: 'named', name: 'acme', alsoNamed: [] });
+    expect(sel('acme', ' \t ')).toEqual({ kind: 'named', name: 'acme', alsoNamed: [] });
+    expect(sel(' ', ' ').kind).toBe('missing');
+    expect(selectTenant({ path: 'acme', header: '  ', query: '' }, settings)).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: [],
+    });
+  });
+
+  test('a malformed header or query is reported before the path is looked at', () => {
+    expect(selectTenant({ path: 'v1', header: 'a b', query: undefined }, settings)).toEqual({
+      kind: 'malformed',
+      message: 'the X-Tenant-ID header must be a tenant slug or UUID',
+    });
+    expect(selectTenant({ path: 'acme', header: 'acme', query: 'admin' }, settings)).toEqual({
+      kind: 'malformed',
+      message: 'the tenant_id query parameter must be a tenant slug or UUID',
+    });
+  });
+
+  test('the selected form: a header or query naming a tenant wins over the default tenant', () => {
+    const open = { ...settings, required: false, defaultTenant: 'fallback' };
+    expect(selectTenant({ path: 'tenant', header: 'acme', query: undefined }, open)).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: [],
+    });
+    expect(selectTenant({ path: 'tenant', header: undefined, query: ID }, open)).toEqual({
+      kind: 'named',
+      name: ID,
+      alsoNamed: [],
+    });
+    expect(selectTenant({ path: 'tenant', ...none }, open)).toEqual({
+      kind: 'named',
+      name: 'fallback',
+      alsoNamed: [],
+    });
+  });
+
+  test('required wins over a configured default: nothing named is missing', () => {
+    expect(selectTenant({ path: 'tenant', ...none }, { ...settings, defaultTenant: 'acme' }).kind).toBe(
+      'missing',
+    );
+  });
+
+  test('the missing message names the configured header, the query parameter and what they take', () => {
+    const missing = selectTenant({ path: 'tenant', ...none }, settings);
+    expect(missing).toEqual({
+      kind: 'missing',
+      message:
+        "name the tenant with the X-Tenant-ID header or the tenant_id query parameter (a slug or the tenant's UUID)",
+    });
+  });
+
+  test('the path form with only a query, or only a header: that one must agree', () => {
+    expect(selectTenant({ path: ID, header: undefined, query: 'acme' }, settings)).toEqual({
+      kind: 'named',
+      name: ID,
+      alsoNamed: ['acme'],
+    });
+    expect(selectTenant({ path: 'acme', header: 'acme-eu', query: undefined }, settings)).toEqual({
+      kind: 'named',
+      name: 'acme',
+      alsoNamed: ['acme-eu'],
+    });
+  });
+
+  test('"tenant" is the only selecting segment; "tenants" and other reserved words are no route', () => {
+    for (const path of ['tenants', 'admin', 'healthz', 'tenant-'])
+      expect(selectTenant({ path, ...none }, settings)).toEqual({ kind: 'no-route' });
+  });
+});

@@ -5,16 +5,19 @@ import {
   activate,
   activeAliases,
   addAlias,
+  aliasView,
   applyPatch,
   cancel,
   MAX_ALIAS_HISTORY,
   newTenant,
   removeAlias,
   retire,
+  TENANT_KINDS,
   TENANT_STATUSES,
   type Tenant,
   type TenantStatus,
   TRIAL_DAYS,
+  tenantProfileView,
   tenantView,
 } from '../../shared/domain/tenant';
 
@@ -202,7 +205,8 @@ describe('lifecycle transitions', () => {
 });
 
 describe('archived is terminal', () => {
-  const archived = frozenCopy(retire(tenantIn('active'), QUARANTINE, T1));
+  // Made inside each test: code run while Jest collects tests counts for none of them.
+  const archived = () => frozenCopy(retire(tenantIn('active'), QUARANTINE, T1));
   const everyOperation: Array<[string, (t: Tenant) => Tenant]> = [
     ['activate', operations.activate],
     ['cancel', operations.cancel],
@@ -215,7 +219,8 @@ describe('archived is terminal', () => {
   ];
 
   it.each(everyOperation)('%s throws InvalidTransitionError', (_name, operation) => {
-    expect(() => operation(archived)).toThrow(InvalidTransitionError);
+    const tenant = archived();
+    expect(() => operation(tenant)).toThrow(InvalidTransitionError);
   });
 });
 
@@ -382,5 +387,141 @@ describe('tenantView', () => {
     expect(view.aliases).toEqual(['acme', 'acme-us']);
     const { aliases: _aliases, ...rest } = t;
     expect(view).toEqual({ ...rest, aliases: ['acme', 'acme-us'] });
+  });
+});
+
+describe('what callers are told', () => {
+  it('the statuses and kinds, as the API documents them', () => {
+    expect(TENANT_STATUSES).toEqual(['demo', 'trial', 'active', 'frozen', 'archived']);
+    expect(TENANT_KINDS).toEqual(['customer', 'demo']);
+  });
+
+  it('an archived tenant: invalid_transition naming what cannot be done', () => {
+    const archived = retire(tenantIn('active'), QUARANTINE, T1);
+    const cases: Array<[string, () => unknown]> = [
+      ['tenant is archived and cannot be activated', () => activate(archived, {}, T1)],
+      ['tenant is archived and cannot be cancelled', () => cancel(archived, {}, T1)],
+      ['tenant is archived and cannot be retired', () => retire(archived, QUARANTINE, T1)],
+      ['tenant is archived and cannot be changed', () => applyPatch(archived, {}, T1)],
+      ['tenant is archived and cannot be given aliases', () => addAlias(archived, 'acme-new', T1)],
+      ['tenant is archived and cannot be changed', () => removeAlias(archived, 'acme', QUARANTINE, T1)],
+    ];
+    for (const [message, operation] of cases) {
+      expect(operation).toThrow(InvalidTransitionError);
+      expect(operation).toThrow(message);
+    }
+  });
+
+  it('activating an active tenant or cancelling a frozen one says it already is', () => {
+    expect(() => activate(tenantIn('active'), {}, T1)).toThrow('tenant is already active');
+    expect(() => cancel(tenantIn('frozen'), {}, T1)).toThrow('tenant is already frozen');
+  });
+});
+
+describe('tenantProfileView: what a tenant sees of itself', () => {
+  it('hides the operators’ sales, billing and cancellation notes and keeps everything else', () => {
+    const t: Tenant = {
+      ...tenantIn('frozen'),
+      sales_owner: 'sam',
+      erp_customer_id: 'E-1',
+      stripe_cust_id: 'cus_1',
+      cancel_reason: 'too expensive',
+      cancel_at_period_end: true,
+      settings: { locale: 'de' },
+    };
+    const profile = tenantProfileView(t);
+    for (const hidden of ['sales_owner', 'erp_customer_id', 'stripe_cust_id', 'cancel_reason'])
+      expect(profile).not.toHaveProperty(hidden);
+    expect(profile).toEqual({
+      id: 't-1',
+      slug: 'acme',
+      name: 'Acme',
+      status: 'frozen',
+      kind: 'customer',
+      plan: 'starter',
+      trial_ends_at: '2025-03-15T10:00:00.000Z',
+      contract_start: null,
+      contract_end: null,
+      cancel_at_period_end: true,
+      active_components: [],
+      active_record_types: [],
+      settings: { locale: 'de' },
+      aliases: ['acme'],
+      created_at: T0.toISOString(),
+      updated_at: T0.toISOString(),
+      version: 1,
+    });
+  });
+});
+
+describe('aliasView', () => {
+  it('shows every field of the alias record, as a copy', () => {
+    const alias: AliasRecord = {
+      slug: 'acme-eu',
+      primary: false,
+      created_at: T0.toISOString(),
+      retired_at: T1.toISOString(),
+      quarantine_until: QUARANTINE.toISOString(),
+    };
+    const view = aliasView(alias);
+    expect(view).toEqual({ ...alias });
+    expect(view).not.toBe(alias);
+  });
+});
+
+describe('retired alias history: the quarantine boundary', () => {
+  it('an alias whose quarantine ends at this very moment is out of quarantine and may be dropped', () => {
+    const history = Array.from({ length: MAX_ALIAS_HISTORY }, (_, i) => ({
+      slug: `old-${i}`,
+      primary: false,
+      created_at: T0.toISOString(),
+      retired_at: T0.toISOString(),
+      quarantine_until: i === 0 ? T1.toISOString() : new Date(T1.getTime() + DAY).toISOString(),
+    }));
+    const t = tenantIn('active', {
+      aliases: [
+        { slug: 'acme', primary: true, created_at: T0.toISOString() },
+        ...history,
+        { slug: 'leaving', primary: false, created_at: T0.toISOString() },
+      ],
+    });
+    const after = removeAlias(t, 'leaving', QUARANTINE, T1);
+    expect(after.aliases.some((a) => a.slug === 'old-0')).toBe(false);
+    expect(after.aliases.filter((a) => a.retired_at !== undefined)).toHaveLength(MAX_ALIAS_HISTORY);
+  });
+
+  it('a retired alias without a quarantine end counts as out of quarantine', () => {
+    const history = Array.from({ length: MAX_ALIAS_HISTORY }, (_, i) => ({
+      slug: `old-${i}`,
+      primary: false,
+      created_at: T0.toISOString(),
+      retired_at: T0.toISOString(),
+      ...(i === 3 ? {} : { quarantine_until: new Date(T1.getTime() + DAY).toISOString() }),
+    }));
+    const t = tenantIn('active', {
+      aliases: [
+        { slug: 'acme', primary: true, created_at: T0.toISOString() },
+        ...history,
+        { slug: 'leaving', primary: false, created_at: T0.toISOString() },
+      ],
+    });
+    const after = removeAlias(t, 'leaving', QUARANTINE, T1);
+    expect(after.aliases.map((a) => a.slug)).not.toContain('old-3');
+    expect(after.aliases.map((a) => a.slug)).toContain('old-0');
+  });
+
+  it('removing an alias again restarts its quarantine and keeps one record', () => {
+    const once = removeAlias(addAlias(tenantIn('active'), 'acme-eu', T0), 'acme-eu', QUARANTINE, T0);
+    const later = new Date(QUARANTINE.getTime() + DAY);
+    const twice = removeAlias(once, 'acme-eu', later, T1);
+    expect(twice.aliases.filter((a) => a.slug === 'acme-eu')).toEqual([
+      {
+        slug: 'acme-eu',
+        primary: false,
+        created_at: T0.toISOString(),
+        retired_at: T1.toISOString(),
+        quarantine_until: later.toISOString(),
+      },
+    ]);
   });
 });
