@@ -948,6 +948,27 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
     }
   },
   "responses": {
+    "BadRequest": {
+      "description": "The request is malformed or fails validation (`invalid_input`, the message names the\nfield, parameter or header). Besides each operation's own rules: a body that is not\nUTF-8, a key sent twice in one JSON object, a NUL in a body string or key or in a query\nvalue, a query parameter sent twice, the tenant header or `Idempotency-Key` sent twice,\na malformed `If-Match`.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "invalid_input"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
     "Conflict": {
       "description": "Concurrent writers kept the change from committing (`conflict`); read again and retry.",
       "content": {
