@@ -41,6 +41,9 @@ export function renderTenantOpenApi(): string {
   const pending = [JSON.stringify(paths)];
   for (const scheme of ['tenantBearer', 'tenantApiKey'])
     pending.push(`"#/components/securitySchemes/${scheme}"`);
+  // Components' `paths` may use the document's own (`#/components/responses/BadRequest`), which
+  // stays there although the tenant plane's operations answer the wider `TenantBadRequest`.
+  for (const name of ['BadRequest']) pending.push(`"#/components/responses/${name}"`);
   while (pending.length > 0) {
     for (const [, kind, name] of (pending.pop() ?? '').matchAll(/"#\/components\/(\w+)\/(\w+)"/g)) {
       if (!kind || !name || components[kind]?.[name] !== undefined) continue;

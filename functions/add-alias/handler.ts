@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { aliases } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { endpoint } from '../../shared/http/endpoint';
+import { pathOf, reply } from '../../shared/http/responses';
 import { slug, tenantIdParams } from '../../shared/http/schemas';
 
 export const handler = endpoint(
@@ -12,5 +13,8 @@ export const handler = endpoint(
     body: z.strictObject({ slug }),
     status: 201,
   },
-  async ({ params, body, actor }) => aliases().add(params.id, body.slug, actor),
+  async ({ params, body, actor }) => {
+    const alias = await aliases().add(params.id, body.slug, actor);
+    return reply(alias, { location: pathOf(contract.removeAlias, { id: params.id, slug: alias.slug }) });
+  },
 );

@@ -2,7 +2,7 @@ import { aliases, organizations } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
-import { reply } from '../../shared/http/responses';
+import { etagOf, pathOf, reply } from '../../shared/http/responses';
 import { CreateTenantBody } from './schema';
 
 export const handler = endpoint(
@@ -17,11 +17,16 @@ export const handler = endpoint(
     const created = await aliases().createTenant(body, actor, {
       ...(idempotency ? { idempotency } : {}),
       organizations: organizations(),
+      // Headers included: a replay answers them again.
       respond: (tenant, inviteUrl) => ({
         status: 201,
         body: { tenant: tenantView(tenant), ...(inviteUrl ? { invite_url: inviteUrl } : {}) },
+        headers: { etag: etagOf(tenant.version), location: pathOf(contract.getTenant, { id: tenant.id }) },
       }),
     });
-    return reply(created.body, { status: created.status });
+    return reply(created.body, {
+      status: created.status,
+      ...(created.headers ? { headers: created.headers } : {}),
+    });
   },
 );

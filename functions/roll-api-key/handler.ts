@@ -3,6 +3,7 @@ import { apiKeys } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { PLAINTEXT_WARNING, RollApiKeyBody } from '../../shared/http/api-key-schemas';
 import { endpoint } from '../../shared/http/endpoint';
+import { pathOf, reply } from '../../shared/http/responses';
 import { uuid } from '../../shared/http/schemas';
 
 export const handler = endpoint(
@@ -14,8 +15,11 @@ export const handler = endpoint(
     bodyRequired: false,
     status: 201,
   },
-  async ({ params, body, actor }) => ({
-    ...(await apiKeys().roll(params.id, body, actor)),
-    warning: PLAINTEXT_WARNING,
-  }),
+  async ({ params, body, actor }) => {
+    const rolled = await apiKeys().roll(params.id, body, actor);
+    return reply(
+      { ...rolled, warning: PLAINTEXT_WARNING },
+      { location: pathOf(contract.revokeApiKey, { id: rolled.api_key.id }) },
+    );
+  },
 );

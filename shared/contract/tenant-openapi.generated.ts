@@ -39,7 +39,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
@@ -49,6 +49,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -96,7 +102,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
@@ -106,6 +112,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -175,25 +187,31 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenWrite"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
         },
         "409": {
-          "$ref": "#/components/responses/Conflict"
+          "$ref": "#/components/responses/InactiveTenantConflict"
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -239,7 +257,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Trial entitlement created.",
+          "description": "Trial entitlement created. No `Location`, the tenant plane has no URL for one entitlement (`GET /{tenant}/entitlements` lists them all).",
           "content": {
             "application/json": {
               "schema": {
@@ -249,25 +267,31 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenWrite"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
         },
         "409": {
-          "$ref": "#/components/responses/Conflict"
+          "$ref": "#/components/responses/TrialConflict"
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -363,9 +387,11 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "cursor",
+          "description": "The `next_cursor` of the previous page, as for `listAuditEvents`.",
           "schema": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 9007199254740991
           }
         }
       ],
@@ -388,7 +414,9 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                     }
                   },
                   "next_cursor": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 9007199254740991
                   }
                 }
               }
@@ -396,7 +424,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
@@ -406,6 +434,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     },
@@ -440,7 +474,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Created.",
+          "description": "Created. No `Location`, no URL names one event; list them with `listTenantAuditEvents`.",
           "content": {
             "application/json": {
               "schema": {
@@ -450,22 +484,53 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path and the tenant header or `tenant_id` name different tenants.\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
+          "content": {
+            "application/json": {
+              "schema": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/Error"
+                  }
+                ],
+                "properties": {
+                  "error": {
+                    "enum": [
+                      "invalid_input",
+                      "tenant_required",
+                      "tenant_conflict",
+                      "reserved_action",
+                      "reserved_actor_type"
+                    ]
+                  }
+                }
+              }
+            }
+          }
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenWrite"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -536,7 +601,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
@@ -546,6 +611,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     },
@@ -580,7 +651,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Created.",
+          "description": "Created. `Location` is the key's URL, where it is revoked and (with `/roll`) rolled; keys are listed, never read one by one.",
+          "headers": {
+            "Location": {
+              "$ref": "#/components/headers/Location"
+            }
+          },
           "content": {
             "application/json": {
               "schema": {
@@ -590,25 +666,31 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenGrant"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
         },
         "409": {
-          "$ref": "#/components/responses/Conflict"
+          "$ref": "#/components/responses/InactiveTenantConflict"
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -648,16 +730,25 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           "description": "Revoked."
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenWrite"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -705,7 +796,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Rolled.",
+          "description": "Rolled. `Location` is the new key's URL (as on create).",
+          "headers": {
+            "Location": {
+              "$ref": "#/components/headers/Location"
+            }
+          },
           "content": {
             "application/json": {
               "schema": {
@@ -715,25 +811,31 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
         },
         "403": {
-          "$ref": "#/components/responses/Forbidden"
+          "$ref": "#/components/responses/ForbiddenGrant"
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
         },
         "409": {
-          "$ref": "#/components/responses/Conflict"
+          "$ref": "#/components/responses/KeyRollConflict"
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -763,8 +865,11 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           "description": "The document.",
           "headers": {
             "ETag": {
+              "description": "A fingerprint of everything the document was built from.",
+              "required": true,
               "schema": {
-                "type": "string"
+                "type": "string",
+                "pattern": "^\"[A-Za-z0-9_-]{27}\"$"
               }
             }
           },
@@ -794,7 +899,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "$ref": "#/components/responses/BadRequest"
+          "$ref": "#/components/responses/TenantBadRequest"
         },
         "401": {
           "$ref": "#/components/responses/TenantUnauthorized"
@@ -804,6 +909,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "404": {
           "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
         }
       }
     }
@@ -813,9 +924,26 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
 export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
   "headers": {
     "ETag": {
-      "description": "The tenant's version, for If-Match.",
+      "description": "The tenant's version, for If-Match (`\"v3\"`); the version the body shows.",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "pattern": "^\"v[1-9][0-9]{0,15}\"$"
+      }
+    },
+    "Location": {
+      "description": "The created resource's URL, as a reference relative to the request's URL (RFC 9110\nallows one), so that it holds behind whatever path the ingress puts in front of this\nAPI (an API Gateway stage, a base path): `POST /v1/tenants` answers `tenants/<id>`,\n`POST /v1/api-keys/<id>/roll` answers `../<new id>`.\n",
+      "required": true,
       "schema": {
         "type": "string"
+      }
+    },
+    "WWWAuthenticate": {
+      "description": "The scheme to authenticate with.",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "const": "Bearer"
       }
     }
   },
@@ -825,74 +953,336 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "invalid_input"
+                ]
+              }
+            }
           }
         }
       }
     },
     "Conflict": {
-      "description": "Unique violation, invalid transition, a concurrent change, or a key that is revoked or expired (`api_key_unusable`).",
+      "description": "Concurrent writers kept the change from committing (`conflict`); read again and retry.",
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "conflict"
+                ]
+              }
+            }
           }
         }
       }
     },
     "Forbidden": {
-      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), the\nkey lacks the scope (`scope_missing`), the tenant is frozen and the request writes\n(`tenant_frozen`), or a new or rolled key would get a scope the caller lacks (`scope_not_held`).\n",
+      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), or\nthe key lacks the scope (`scope_missing`).\n",
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "forbidden",
+                  "tenant_not_allowed",
+                  "scope_missing"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "ForbiddenGrant": {
+      "description": "As `ForbiddenWrite`, or the new key would get a scope the calling key does not hold\n(`scope_not_held`).\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "forbidden",
+                  "tenant_not_allowed",
+                  "scope_missing",
+                  "tenant_frozen",
+                  "scope_not_held"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "ForbiddenWrite": {
+      "description": "As `Forbidden`, or the tenant is frozen and the request writes (`tenant_frozen`).",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "forbidden",
+                  "tenant_not_allowed",
+                  "scope_missing",
+                  "tenant_frozen"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "InactiveTenantConflict": {
+      "description": "Refused as things stand:\n- `tenant_inactive`: the tenant is archived.\n- `conflict`: concurrent writers kept the change from committing; read again and retry.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "tenant_inactive",
+                  "conflict"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "InternalError": {
+      "description": "Anything unexpected (`internal`). The body says nothing more (`internal error`); the\ndetails go to the log, under the same `request_id`.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "internal"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "KeyRollConflict": {
+      "description": "Refused as things stand:\n- `api_key_unusable`: the key is revoked or expired.\n- `tenant_inactive`: the key's tenant is archived.\n- `conflict`: the key was revoked or rolled by another request meanwhile, or concurrent writers kept the change from committing; read again.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "api_key_unusable",
+                  "tenant_inactive",
+                  "conflict"
+                ]
+              }
+            }
           }
         }
       }
     },
     "NotFound": {
-      "description": "No such resource, or the API is off (then the body is that of an unknown route).",
+      "description": "No such resource (`not_found`), or the API is off (then the body is that of an unknown route).",
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "not_found"
+                ]
+              }
+            }
           }
         }
       }
     },
     "PayloadTooLarge": {
-      "description": "The body is larger than the limit (64 KiB by default).",
+      "description": "The body is larger than the limit (64 KiB by default; `payload_too_large`).",
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "payload_too_large"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "ServiceUnavailable": {
+      "description": "A dependency (DynamoDB, Parameter Store, Secrets Manager) throttled, failed or could not\nbe reached, after the SDK's own retries (`service_unavailable`): retry later. A create or\nchange may have committed before its answer was lost: retry a create with the same\n`Idempotency-Key`, a change with `If-Match`, and read before deciding otherwise.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "service_unavailable"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "TenantBadRequest": {
+      "description": "As `BadRequest` (`invalid_input`), and how the request names its tenant: none named\nwhere one is required (`tenant_required`, the message says what to send), or the path\nand the tenant header or `tenant_id` naming different tenants (`tenant_conflict`).\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "invalid_input",
+                  "tenant_required",
+                  "tenant_conflict"
+                ]
+              }
+            }
           }
         }
       }
     },
     "TenantUnauthorized": {
-      "description": "No tenant API key, or not a valid one (malformed, unknown, revoked, expired, of an archived tenant, or the admin token), or `Authorization` or `X-Api-Key` sent more than once.",
+      "description": "No tenant API key, or not a valid one (malformed, unknown, revoked, expired, of an archived tenant, or the admin token), or `Authorization` or `X-Api-Key` sent more than once (`unauthorized`).",
       "headers": {
         "WWW-Authenticate": {
-          "schema": {
-            "type": "string"
-          }
+          "$ref": "#/components/headers/WWWAuthenticate"
         }
       },
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "unauthorized"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "TrialConflict": {
+      "description": "Refused as things stand:\n- `tenant_inactive`: the tenant is frozen or archived.\n- `trial_unavailable`: the product offers no trial.\n- `plan_not_eligible`: the tenant's plan is not among the product's `plans_required`.\n- `trial_used`: the tenant has had a trial of the product (ever, even if it expired or was revoked).\n- `already_entitled`: the tenant holds a live entitlement to the product (never cut down to a trial).\n- `conflict`: concurrent writers kept the change from committing; read again and retry.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "tenant_inactive",
+                  "trial_unavailable",
+                  "plan_not_eligible",
+                  "trial_used",
+                  "already_entitled",
+                  "conflict"
+                ]
+              }
+            }
           }
         }
       }
     },
     "UnsupportedMediaType": {
-      "description": "A body that is not application/json.",
+      "description": "A body that is not application/json (`unsupported_media_type`).",
       "content": {
         "application/json": {
           "schema": {
-            "$ref": "#/components/schemas/Error"
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "unsupported_media_type"
+                ]
+              }
+            }
           }
         }
       }

@@ -12,6 +12,8 @@ export interface IdempotencyRecord {
   readonly fingerprint: string;
   readonly status: number;
   readonly body: unknown;
+  /** The first response's headers that describe its body (`etag`, `location`). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly created_at: string;
   /** Epoch seconds after which the key may be used again (DynamoDB TTL). */
   readonly expires_at: number;
@@ -30,16 +32,23 @@ export interface IdempotencyClaim {
   readonly fingerprint: string;
 }
 
+/** A create's response as the API sends it, and as a replay sends it again. */
+export interface FirstResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export function idempotencyRecord(
   claim: IdempotencyClaim,
-  status: number,
-  body: unknown,
+  response: FirstResponse,
   now: Date,
 ): IdempotencyRecord {
   return {
     ...claim,
-    status,
-    body,
+    status: response.status,
+    body: response.body,
+    ...(response.headers ? { headers: response.headers } : {}),
     created_at: now.toISOString(),
     expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
   };

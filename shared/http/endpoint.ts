@@ -24,6 +24,7 @@ import {
   type HttpResponse,
   json,
   type LambdaHttpResponse,
+  locationFrom,
   type Reply,
   unknownRoute,
   withoutBody,
@@ -172,6 +173,12 @@ export function endpoint<
       response = withoutBody(await chain(event, context));
     else if (http.method === 'OPTIONS') response = await preflight(event, context);
     else response = unknownRoute();
+    const location = response.headers.location;
+    if (location?.startsWith('/'))
+      response = {
+        ...response,
+        headers: { ...response.headers, location: locationFrom(http.path, location) },
+      };
     return forIngress(event, response);
   };
   return Object.assign(lambda, { spec: spec as EndpointSpec<unknown, unknown, unknown> });

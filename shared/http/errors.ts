@@ -1,10 +1,14 @@
+import { isDependencyUnavailable } from '../adapters/aws-errors';
 import { DomainError } from '../domain/errors';
 import { type HttpResponse, json } from './responses';
 
 /** Errors that belong to HTTP itself (credentials, media types, sizes). */
 export class HttpError extends DomainError {}
 
-/** One table from error code to status. */
+/**
+ * One table from error code to status: every `error` a response can carry (openapi.yaml lists
+ * each operation's codes per status; a contract test holds the two together).
+ */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_input: 400,
   reserved_action: 400,
@@ -18,7 +22,6 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   scope_not_held: 403,
   tenant_frozen: 403,
   not_found: 404,
-  method_not_allowed: 405,
   slug_taken: 409,
   slug_quarantined: 409,
   alias_limit: 409,
@@ -36,6 +39,9 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  /** Anything unexpected; the details go to the log only. */
+  internal: 500,
+  /** A dependency (DynamoDB, SSM, Secrets Manager) is throttling, failing or out of reach: retry later. */
   service_unavailable: 503,
 };
 
@@ -61,7 +67,8 @@ export function errorResponse(
       };
     }
   }
-  const unavailable = error instanceof DomainError && error.code === 'service_unavailable';
+  const unavailable =
+    (error instanceof DomainError && error.code === 'service_unavailable') || isDependencyUnavailable(error);
   return {
     response: json(unavailable ? 503 : 500, {
       error: unavailable ? 'service_unavailable' : 'internal',

@@ -88,16 +88,51 @@ export interface Reply<T> {
   readonly headers: Record<string, string>;
 }
 
+/**
+ * A handler's answer with headers. `etag`: the version the body shows. `location`: the created
+ * resource's path in the route table (`/v1/tenants/<id>`); `endpoint()` sends it relative to the
+ * request's URL (`locationFrom`).
+ */
 export function reply<T>(
   body: T,
-  options: { status?: number; etag?: number; headers?: Record<string, string> } = {},
+  options: { status?: number; etag?: number; location?: string; headers?: Record<string, string> } = {},
 ): Reply<T> {
   return {
     kind: 'reply',
     body,
     ...(options.status === undefined ? {} : { status: options.status }),
-    headers: { ...options.headers, ...(options.etag === undefined ? {} : { etag: etagOf(options.etag) }) },
+    headers: {
+      ...options.headers,
+      ...(options.etag === undefined ? {} : { etag: etagOf(options.etag) }),
+      ...(options.location === undefined ? {} : { location: options.location }),
+    },
   };
+}
+
+/** A route's path with its parameters filled in (`/v1/tenants/{id}` -> `/v1/tenants/<id>`). */
+export function pathOf(route: { readonly path: string }, params: Readonly<Record<string, string>>): string {
+  return route.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${route.path}: no value for {${name}}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/**
+ * A `Location` as a relative reference from the request's path to `target` (both paths of the
+ * route table): resolved against the URL the client called, it lands on the target under
+ * whatever the ingress put in front of our paths (an API Gateway stage, a base path mapping),
+ * which the function never sees. `/v1/tenants` -> `/v1/tenants/<id>` is `tenants/<id>`;
+ * `/v1/api-keys/<old>/roll` -> `/v1/api-keys/<new>` is `../<new>`.
+ */
+export function locationFrom(requestPath: string, target: string): string {
+  const base = requestPath.split('/').slice(0, -1);
+  const to = target.split('/');
+  let same = 0;
+  while (same < base.length && same < to.length - 1 && base[same] === to[same]) same++;
+  const relative = '../'.repeat(base.length - same) + to.slice(same).join('/');
+  // A first segment with a colon would read as a scheme (RFC 3986, 4.2).
+  return /^[^/]*:/.test(relative) ? `./${relative}` : relative;
 }
 
 export function etagOf(version: number): string {

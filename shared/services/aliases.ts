@@ -7,7 +7,7 @@ import {
   TenantNotFoundError,
   ValidationError,
 } from '../domain/errors';
-import { type IdempotencyClaim, idempotencyRecord } from '../domain/idempotency';
+import { type FirstResponse, type IdempotencyClaim, idempotencyRecord } from '../domain/idempotency';
 import { describeSlugProblem, slugProblem } from '../domain/slug';
 import {
   type AliasRecord,
@@ -40,7 +40,7 @@ interface AliasEffects {
 export interface CreateOptions {
   readonly idempotency?: IdempotencyClaim;
   /** The created response as the API will send it, stored with an idempotency key. */
-  readonly respond: (tenant: Tenant, inviteUrl?: string) => { status: number; body: unknown };
+  readonly respond: (tenant: Tenant, inviteUrl?: string) => FirstResponse;
   /** Set when Keycloak is configured: an `admin_email` then gets an organization and an invite. */
   readonly organizations?: OrganizationProvisioning;
 }
@@ -69,11 +69,7 @@ export class AliasService {
     private readonly otherCaches: readonly Pick<AliasResolver, 'forget'>[] = [],
   ) {}
 
-  async createTenant(
-    input: CreateTenantInput,
-    actor: Actor,
-    options: CreateOptions,
-  ): Promise<{ status: number; body: unknown }> {
+  async createTenant(input: CreateTenantInput, actor: Actor, options: CreateOptions): Promise<FirstResponse> {
     assertSlug(input.slug);
     const now = this.clock.now();
     const tenant = newTenant(randomUUID(), input, now);
@@ -86,9 +82,7 @@ export class AliasService {
         kind: tenant.kind,
         plan: tenant.plan,
       }),
-      ...(options.idempotency
-        ? { idempotency: idempotencyRecord(options.idempotency, response.status, response.body, now) }
-        : {}),
+      ...(options.idempotency ? { idempotency: idempotencyRecord(options.idempotency, response, now) } : {}),
     });
     await this.publish(tenant.slug, tenant.id);
     // After the commit and never undoing it: a failure is an audit event and no invite_url.

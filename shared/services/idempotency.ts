@@ -1,5 +1,5 @@
 import { IdempotencyMismatchError } from '../domain/errors';
-import type { IdempotencyClaim } from '../domain/idempotency';
+import type { FirstResponse, IdempotencyClaim } from '../domain/idempotency';
 import type { TenantStore } from '../ports/tenant-store';
 
 /**
@@ -9,9 +9,9 @@ import type { TenantStore } from '../ports/tenant-store';
 export async function firstResponse(
   store: Pick<TenantStore, 'getIdempotencyRecord'>,
   claim: IdempotencyClaim,
-): Promise<{ status: number; body: unknown } | undefined> {
+): Promise<FirstResponse | undefined> {
   const record = await store.getIdempotencyRecord(claim.scope, claim.key);
   if (!record) return undefined;
   if (record.fingerprint !== claim.fingerprint) throw new IdempotencyMismatchError();
-  return { status: record.status, body: record.body };
+  return { status: record.status, body: record.body, ...(record.headers ? { headers: record.headers } : {}) };
 }

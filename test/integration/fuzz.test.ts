@@ -263,7 +263,7 @@ function contractProblem(c: FuzzCase, res: TestResponse): string | undefined {
     : res.status === 404;
   if (c.malformedWire && !documented) return undefined;
   try {
-    assertResponseMatchesSpec(route, res.status, res.body);
+    assertResponseMatchesSpec(route, res.status, res.body, { method: c.method, headers: res.headers });
     return undefined;
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;

@@ -76,7 +76,7 @@ describe('HEAD answers exactly like the GET, without the body', () => {
     const routes = gets();
     expect(routes.length).toBeGreaterThanOrEqual(15);
     for (const route of routes) {
-      const head = await stack.request('HEAD', route.url, { ...credential(route.plane), unchecked: true });
+      const head = await stack.request('HEAD', route.url, credential(route.plane));
       const get = await stack.request('GET', route.url, credential(route.plane));
       expect([route.path, get.status]).toEqual([route.path, 200]);
       expect([route.path, head.status, head.text]).toEqual([route.path, get.status, '']);
@@ -93,14 +93,14 @@ describe('HEAD answers exactly like the GET, without the body', () => {
       [`/v1/tenants/${tenant.id}`, {}],
       [`/${tenant.slug}/profile`, credential('tenant')],
     ] as const) {
-      const head = await stack.request('HEAD', url, { ...opts, unchecked: true });
+      const head = await stack.request('HEAD', url, opts);
       expect(head.headers.etag).toMatch(/^"v\d+"$/);
     }
   });
 
   test('HEAD of a route without a GET, or of an unknown path, is the unknown route without a body', async () => {
     for (const url of [`/v1/tenants/${tenant.id}/activate`, '/v1/nothing-here']) {
-      const res = await stack.request('HEAD', url, { unchecked: true });
+      const res = await stack.request('HEAD', url, {});
       expect([url, res.status, res.text]).toEqual([url, 404, '']);
     }
   });
@@ -124,7 +124,7 @@ describe('OPTIONS answers 204 with Allow on every known path, before authenticat
   test('every path of openapi.yaml, without any credential, and no auth.rejected line', async () => {
     stack.logs.clear();
     for (const [path, url] of paths()) {
-      const res = await stack.request('OPTIONS', url, { token: null, unchecked: true });
+      const res = await stack.request('OPTIONS', url, { token: null });
       expect([path, res.status, res.text]).toEqual([path, 204, '']);
       expect([path, (res.headers.allow ?? '').split(', ').sort()]).toEqual([path, expectedAllow(path)]);
     }
@@ -142,7 +142,7 @@ describe('OPTIONS answers 204 with Allow on every known path, before authenticat
     // Tenants are never looked up: an unknown one is a known path, as to an unauthenticated GET.
     ['/nobody-has-this-slug/swagger', 'GET, HEAD, OPTIONS'],
   ])('%s -> Allow: %s', async (url, allow) => {
-    const res = await stack.request('OPTIONS', url, { token: null, unchecked: true });
+    const res = await stack.request('OPTIONS', url, { token: null });
     expect([res.status, res.headers.allow]).toEqual([204, allow]);
   });
 
@@ -154,7 +154,7 @@ describe('OPTIONS answers 204 with Allow on every known path, before authenticat
     '/api/profile',
     '/',
   ])('%s -> 404 with the unknown-route body', async (url) => {
-    const res = await stack.request('OPTIONS', url, { token: null, unchecked: true });
+    const res = await stack.request('OPTIONS', url, { token: null });
     expect([res.status, res.text]).toEqual([404, UNKNOWN_ROUTE_BODY]);
   });
 });

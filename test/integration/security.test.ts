@@ -83,7 +83,7 @@ describe.each(guarded)('$method $path', (route) => {
 describe('HEAD of every guarded GET route goes through authentication like the GET', () => {
   test.each(guarded.filter((r) => r.method === 'GET'))('HEAD $path', async (route) => {
     stack.logs.clear();
-    const res = await stack.request('HEAD', route.url, { token: null, unchecked: true });
+    const res = await stack.request('HEAD', route.url, { token: null });
     expect(res.status).toBe(401);
     expect(res.text).toBe('');
     expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -197,11 +197,11 @@ describe('switched off', () => {
       expect([route.path, res.status, res.text]).toEqual([route.path, 404, UNKNOWN_ROUTE_BODY]);
       expect(res.headers).toEqual(unknown.headers);
       // HEAD and OPTIONS are behind the same gate.
-      const options = await stack.request('OPTIONS', route.url, { token: null, unchecked: true });
+      const options = await stack.request('OPTIONS', route.url, { token: null });
       expect([route.path, options.status, options.text]).toEqual([route.path, 404, UNKNOWN_ROUTE_BODY]);
       expect(options.headers).toEqual(unknown.headers);
       if (route.method === 'GET') {
-        const head = await stack.request('HEAD', route.url, { token: stack.token, unchecked: true });
+        const head = await stack.request('HEAD', route.url, { token: stack.token });
         expect([route.path, head.status, head.text]).toEqual([route.path, 404, '']);
         expect(head.headers).toEqual(unknown.headers);
       }
@@ -215,9 +215,9 @@ describe('switched off', () => {
     for (const route of open) {
       const res = await stack.request(route.method, route.url, { token: null });
       expect(res.status).toBe(200);
-      const head = await stack.request('HEAD', route.url, { token: null, unchecked: true });
+      const head = await stack.request('HEAD', route.url, { token: null });
       expect([head.status, head.text]).toEqual([200, '']);
-      const options = await stack.request('OPTIONS', route.url, { token: null, unchecked: true });
+      const options = await stack.request('OPTIONS', route.url, { token: null });
       expect([options.status, options.headers.allow]).toEqual([204, 'GET, HEAD, OPTIONS']);
     }
   });

@@ -153,7 +153,7 @@ export async function startStack(
     }
     if (!opts.unchecked) {
       const route = res.operationId ? routes[res.operationId as keyof typeof routes] : undefined;
-      assertResponseMatchesSpec(route, res.statusCode, parsed);
+      assertResponseMatchesSpec(route, res.statusCode, parsed, { method, headers: res.headers });
     }
     return {
       status: res.statusCode,

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { ValidationError } from '../../shared/domain/errors';
 import type { HttpEvent } from '../../shared/http/request';
-import { etagOf, forIngress, json, precondition, versionFromIfMatch } from '../../shared/http/responses';
+import {
+  etagOf,
+  forIngress,
+  json,
+  locationFrom,
+  pathOf,
+  precondition,
+  versionFromIfMatch,
+} from '../../shared/http/responses';
 
 describe('etagOf / versionFromIfMatch', () => {
   it('writes a version as a strong, quoted ETag', () => {
@@ -156,6 +164,41 @@ describe('json', () => {
 
   it('sends no content-length with a 204 (RFC 9110)', () => {
     expect(json(204, undefined).headers).not.toHaveProperty('content-length');
+  });
+});
+
+describe('pathOf / locationFrom', () => {
+  it('fills a route template, encoding each value', () => {
+    expect(pathOf({ path: '/v1/tenants/{id}' }, { id: 'abc' })).toBe('/v1/tenants/abc');
+    expect(pathOf({ path: '/{tenant}/api-keys/{id}' }, { tenant: 'a b', id: 'k/1' })).toBe(
+      '/a%20b/api-keys/k%2F1',
+    );
+    expect(() => pathOf({ path: '/v1/tenants/{id}' }, {})).toThrow('no value for {id}');
+  });
+
+  // Where the relative reference lands, resolved as a client resolves it (RFC 3986) against
+  // the URL it called, whatever prefix the ingress put in front of our paths.
+  const resolved = (prefix: string, requestPath: string, target: string) =>
+    new URL(locationFrom(requestPath, target), `https://api.example${prefix}${requestPath}`).pathname;
+
+  it.each([
+    ['/v1/tenants', '/v1/tenants/t1', 'tenants/t1'],
+    ['/v1/tenants/', '/v1/tenants/t1', 't1'],
+    ['/v1/api-keys/old/roll', '/v1/api-keys/new', '../new'],
+    ['/v1/catalog/trial-request', '/v1/tenants/t1/entitlements/p', '../tenants/t1/entitlements/p'],
+    ['/v1/tenants/t1/aliases', '/v1/tenants/t1/aliases/acme', 'aliases/acme'],
+    ['/acme/api-keys', '/acme/api-keys/k1', 'api-keys/k1'],
+    ['/tenant/api-keys', '/acme/api-keys/k1', '../acme/api-keys/k1'],
+    ['/ACME/api-keys/k0/roll', '/acme/api-keys/k1', '../../../acme/api-keys/k1'],
+  ])('from %s to %s: %s, right under any prefix', (from, to, expected) => {
+    expect(locationFrom(from, to)).toBe(expected);
+    for (const prefix of ['', '/prod', '/base/path'])
+      expect(resolved(prefix, from, to)).toBe(`${prefix}${to}`);
+  });
+
+  it('never lets a first segment read as a URI scheme', () => {
+    expect(locationFrom('/v1/x', '/v1/a:b')).toBe('./a:b');
+    expect(new URL(locationFrom('/v1/x', '/v1/a:b'), 'https://api.example/v1/x').pathname).toBe('/v1/a:b');
   });
 });
 

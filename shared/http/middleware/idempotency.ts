@@ -1,18 +1,24 @@
 import type middy from '@middy/core';
 import { ValidationError } from '../../domain/errors';
-import { fingerprint, IDEMPOTENCY_KEY_PATTERN, type IdempotencyClaim } from '../../domain/idempotency';
+import {
+  type FirstResponse,
+  fingerprint,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyClaim,
+} from '../../domain/idempotency';
 import type { EndpointContext } from '../context';
 import { json } from '../responses';
 
 /**
- * `Idempotency-Key` on creates. A replay of a committed create gets the first response again;
+ * `Idempotency-Key` on creates. A replay of a committed create gets the first response again
+ * (status, body and the headers that describe it, plus `Idempotent-Replayed: true`);
  * the same key with another body is refused (422). The claim itself is written by the
  * service inside the create's own transaction, so a key can never outlive or precede its
  * result; a concurrent duplicate loses that transaction and is answered 409.
  */
 export function idempotency(
   scope: string,
-  replay: (claim: IdempotencyClaim) => Promise<{ status: number; body: unknown } | undefined>,
+  replay: (claim: IdempotencyClaim) => Promise<FirstResponse | undefined>,
 ): middy.MiddlewareObj {
   return {
     before: async (request) => {
@@ -28,7 +34,11 @@ export function idempotency(
       const claim = { scope, key, fingerprint: fingerprint(ctx.endpoint.input?.body ?? {}) };
       ctx.endpoint.idempotency = claim;
       const first = await replay(claim);
-      if (first) ctx.endpoint.replay = json(first.status, first.body, { 'idempotent-replayed': 'true' });
+      if (first)
+        ctx.endpoint.replay = json(first.status, first.body, {
+          ...first.headers,
+          'idempotent-replayed': 'true',
+        });
     },
   };
 }
