@@ -27,6 +27,10 @@ interface Probe {
   effect(res: TestResponse<any>): Promise<string>;
   /** A value the schema refuses. */
   readonly invalid: string;
+  /** Fills the operation's other path parameters, fresh per request (a key to roll). */
+  readonly target?: () => Promise<Record<string, string>>;
+  /** The parameter may be left out: sent by neither, the operation takes its default. */
+  readonly optional?: boolean;
 }
 
 /** A catalog entry (trials offered, no plan required), fresh per call. */
@@ -81,6 +85,24 @@ const PROBES: Record<string, Probe> = {
     effect: async (res) => res.body.api_key.name,
     invalid: 'n'.repeat(101),
   },
+  rollTenantApiKey: {
+    parameter: 'expires_at',
+    // Two instants within the key lifetime, as the API writes them back (ISO 8601, UTC).
+    values: async () => {
+      const day = 86_400_000;
+      const at = Date.now() + (10 + (++run % 100)) * day;
+      return [new Date(at).toISOString(), new Date(at + day).toISOString()];
+    },
+    status: 201,
+    effect: async (res) => res.body.api_key.expires_at,
+    invalid: 'not-a-date',
+    target: async () => {
+      const k = await tenantRequest('POST', `/${slug}/api-keys`, { name: `roll me ${++run}` });
+      expect(k.status).toBe(201);
+      return { id: k.body.api_key.id };
+    },
+    optional: true,
+  },
 };
 
 const TENANT_POSTS = operations().filter((op) => op.plane === 'tenant' && op.method === 'POST');
@@ -117,8 +139,15 @@ test('every tenant-plane POST in openapi.yaml has a probe here', () => {
 
 describe.each(TENANT_POSTS.map((op) => [op.operationId, op] as const))('%s', (operationId, op) => {
   const probe = PROBES[operationId] as Probe;
-  const send = (query?: Record<string, string>, body?: Record<string, string>) =>
-    tenantRequest('POST', pathOf(op.path, query), body);
+  const pathFor = async (query?: Record<string, string>) => {
+    let template = op.path;
+    for (const [name, value] of Object.entries((await probe.target?.()) ?? {})) {
+      template = template.replace(`{${name}}`, value);
+    }
+    return pathOf(template, query);
+  };
+  const send = async (query?: Record<string, string>, body?: Record<string, string>) =>
+    tenantRequest('POST', await pathFor(query), body);
 
   test('from the query string only', async () => {
     const [q] = await probe.values();
@@ -162,8 +191,12 @@ describe.each(TENANT_POSTS.map((op) => [op.operationId, op] as const))('%s', (op
     expect(res.body.error).toBe('invalid_input');
   });
 
-  test('from neither: 400 naming the parameter', async () => {
+  test('from neither: 400 naming the parameter (or the default, where it is optional)', async () => {
     const res = await send();
+    if (probe.optional) {
+      expect(res.status).toBe(probe.status);
+      return;
+    }
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_input');
     expect(res.body.message).toContain(probe.parameter);
@@ -173,7 +206,7 @@ describe.each(TENANT_POSTS.map((op) => [op.operationId, op] as const))('%s', (op
     const [q, b] = await probe.values();
     const res = await tenantRequest(
       'POST',
-      `${pathOf(op.path)}?${probe.parameter}=${encodeURIComponent(q)}&${probe.parameter}=${encodeURIComponent(b)}`,
+      `${await pathFor()}?${probe.parameter}=${encodeURIComponent(q)}&${probe.parameter}=${encodeURIComponent(b)}`,
     );
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_input');
