@@ -13,6 +13,7 @@
  *     -c defaultTenant=acme -c allowedTenants=acme,globex
  */
 import { App } from 'aws-cdk-lib';
+import { addNagChecks } from '../lib/nag';
 import { type StageConfig, stageConfig } from '../lib/stage-config';
 import { TenantRegistryStack } from '../lib/tenant-registry-stack';
 
@@ -31,4 +32,6 @@ new TenantRegistryStack(app, `TenantRegistry-${config.stage}`, {
   tags: { application: 'tenant-registry', stage: config.stage },
 });
 
+// cdk-nag on every synth and deploy: an unacknowledged finding fails it (lib/nag.ts).
+addNagChecks(app);
 app.synth();

@@ -24,6 +24,7 @@ import { RegistryData } from './constructs/registry-data';
 import { PROJECT_ROOT, RegistryFunction } from './constructs/registry-function';
 import { RestApiIngress } from './constructs/rest-api-ingress';
 import { addNagSuppressions } from './nag';
+import { RECONCILER_ACCESS } from './permissions';
 import { type TenantSelection, tenantSelectionEnvironment } from './tenant-selection';
 
 export { entryOf } from './constructs/endpoint-functions';
@@ -216,7 +217,7 @@ export class TenantRegistryStack extends Stack {
       timeout: Duration.minutes(5),
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
-    this.data.grantTable(this.reconciler.function, 'read');
+    this.data.grantTable(this.reconciler.function, RECONCILER_ACCESS);
     this.data.grantAliases(this.reconciler.function, 'reconcile');
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: 'Runs the Tenant Registry alias reconciler',

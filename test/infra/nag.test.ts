@@ -1,4 +1,10 @@
-import { synthesize, VARIANTS, type Variant } from './support/synth';
+import { aws_iam as iam } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { RegistryFunction } from '../../lib/constructs/registry-function';
+import { addNagChecks } from '../../lib/nag';
+import type { TenantRegistryStack } from '../../lib/tenant-registry-stack';
+import { synthesize, synthesizeStack, VARIANTS, type Variant } from './support/synth';
+import { specOperations } from './support/template';
 
 describe('cdk-nag AwsSolutions and Serverless packs', () => {
   test.each(Object.keys(VARIANTS) as Variant[])('%s: no unacknowledged finding', (variant) => {
@@ -27,5 +33,83 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     expect(Object.keys(synthesize('api').acknowledgements)).not.toContain('AwsSolutions-APIG3');
     expect(Object.keys(synthesize('alb').acknowledgements)).toContain('AwsSolutions-EC23');
     expect(Object.keys(synthesize('api').acknowledgements)).not.toContain('AwsSolutions-EC23');
+  });
+});
+
+describe('acknowledgements are per role: an over-grant is reported', () => {
+  // A small stack: one role that holds the alias wildcard, one the index wildcard, one neither.
+  const SOME = ['getTenantBySlug', 'listTenants', 'getTenant'];
+  const small = () => {
+    const { app, stack } = synthesizeStack({
+      stage: 'prod',
+      operations: specOperations.filter((o) => SOME.includes(o.operationId)),
+    });
+    const getTenant = stack.endpoints.byOperation.get('getTenant');
+    if (!getTenant) throw new Error('no getTenant');
+    return { app, stack, getTenant };
+  };
+  const overGrant = (fn: RegistryFunction, stack: TenantRegistryStack) => {
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [stack.data.aliasParameterArn('/*')],
+      }),
+    );
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${stack.table.tableArn}/index/*`],
+      }),
+    );
+  };
+
+  test('the wildcards acknowledged on getTenantBySlug and listTenants are findings on getTenant', () => {
+    const { stack, getTenant } = small();
+    const pack = new AwsSolutionsChecks();
+    expect(pack.validateScope(stack).violations).toEqual([]);
+    overGrant(getTenant, stack);
+    const found = pack.validateScope(stack).violations.map((v) => ({
+      rule: v.ruleName,
+      paths: v.violatingResources.map((r) => r.constructPath),
+    }));
+    const policy = `${getTenant.role.node.path}/DefaultPolicy/Resource`;
+    expect(found).toEqual([
+      {
+        rule: 'AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-central-1:123456789012:parameter/tenant-registry/prod/aliases/*]',
+        paths: [policy],
+      },
+      {
+        rule: expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*\]$/),
+        paths: [policy],
+      },
+    ]);
+  });
+
+  test('the app runs the packs on synth (bin/app.ts): clean synthesizes, the over-grant fails naming the role', () => {
+    const clean = small();
+    addNagChecks(clean.app);
+    expect(() => clean.app.synth()).not.toThrow();
+
+    const bad = small();
+    overGrant(bad.getTenant, bad.stack);
+    addNagChecks(bad.app);
+    // Synthesized in memory the error carries the report (`cdk synth` prints it and exits 1).
+    let message = '';
+    try {
+      bad.app.synth();
+    } catch (error) {
+      message = String(error);
+    }
+    const policy = `${bad.getTenant.role.node.path}/DefaultPolicy/Resource`;
+    const findings = message.split(/\n\s*\n/).filter((block) => block.includes('ERROR'));
+    expect(
+      findings.map((f) => [f.includes(policy), f.match(/AwsSolutions-IAM5\[Resource::[^\]]+\]/)?.[0]]),
+    ).toEqual([
+      [
+        true,
+        'AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-central-1:123456789012:parameter/tenant-registry/prod/aliases/*]',
+      ],
+      [true, expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*\]$/)],
+    ]);
   });
 });
