@@ -1,8 +1,7 @@
 import { type App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { RegistryFunction } from './constructs/registry-function';
-import { accessOf, RECONCILER_ACCESS } from './permissions';
+import { accessOf } from './permissions';
 import type { TenantRegistryStack } from './tenant-registry-stack';
 
 /**
@@ -45,24 +44,19 @@ export function addNagSuppressions(stack: TenantRegistryStack): void {
     );
   }
 
-  const tableIndexes = `AwsSolutions-IAM5[Resource::${nagString(stack, `${stack.table.tableArn}/index/*`)}]`;
+  // Indexes are granted by name (no wildcard to acknowledge); each published alias is its own
+  // parameter, so the alias grant is `<prefix>/aliases/*`, acknowledged on its holders alone.
   const aliases = `AwsSolutions-IAM5[Resource::${nagString(stack, stack.data.aliasParameterArn('/*'))}]`;
-  const indexReason =
-    "Query on the registry table's own GSIs (generic GSI1..GSI17, chosen per request by its filters); only dynamodb:Query is granted on index/*, on this one table.";
-  const aliasReason =
-    'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.';
-  const holders: [RegistryFunction, { indexes: boolean; aliases: boolean }][] = [
-    ...[...stack.endpoints.byOperation].map(
-      ([operationId, fn]): [RegistryFunction, { indexes: boolean; aliases: boolean }] => {
-        const access = accessOf(operationId);
-        return [fn, { indexes: access.indexes, aliases: access.aliases.length > 0 }];
-      },
-    ),
-    [stack.reconciler, { indexes: RECONCILER_ACCESS.indexes === true, aliases: true }],
+  const aliasHolders = [
+    ...[...stack.endpoints.byOperation].filter(([id]) => accessOf(id).aliases.length > 0).map(([, fn]) => fn),
+    stack.reconciler,
   ];
-  for (const [fn, holds] of holders) {
-    if (holds.indexes) acknowledge(fn.role, tableIndexes, indexReason);
-    if (holds.aliases) acknowledge(fn.role, aliases, aliasReason);
+  for (const fn of aliasHolders) {
+    acknowledge(
+      fn.role,
+      aliases,
+      'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.',
+    );
   }
   acknowledge(
     stack.reconcileRule,

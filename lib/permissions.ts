@@ -1,3 +1,4 @@
+import { AUDIT_FILTERS, type AuditFilters, auditListKey } from '../shared/adapters/dynamodb/keys';
 import type { Plane } from '../shared/contract/planes';
 
 /**
@@ -14,16 +15,18 @@ export type TableAction =
   | 'ConditionCheckItem';
 /** An action on the published aliases (`<prefix>/aliases/<slug>` in SSM). */
 export type AliasAction = 'GetParameter' | 'PutParameter' | 'DeleteParameter';
+/** One of the table's generic indexes (`GSI_NUMBERS`). */
+export type IndexName = `GSI${number}`;
 
 /** What one function may do; everything left out is nothing. */
 export interface OperationAccess {
   /** Actions on the table itself (its ARN). @default none */
   readonly table?: readonly TableAction[];
   /**
-   * `dynamodb:Query` on the table's indexes (`<table ARN>/index/*`), the only thing anything
-   * does with an index. @default false
+   * The indexes it queries, each by name (`<table ARN>/index/<name>`, no wildcard):
+   * `dynamodb:Query` is the only thing anything does with an index. @default none
    */
-  readonly indexes?: boolean;
+  readonly indexes?: readonly IndexName[];
   /** Actions on the published aliases (`<prefix>/aliases/*`). @default none */
   readonly aliases?: readonly AliasAction[];
 }
@@ -39,6 +42,25 @@ const AUDITED: readonly TableAction[] = ['GetItem', 'PutItem'];
  * the GETs included, verifies its caller's key first.
  */
 const KEY_CHECK: readonly TableAction[] = ['GetItem', 'UpdateItem'];
+
+/**
+ * The indexes of the audit listings (shared/adapters/dynamodb/keys.ts `auditListKey`): one per
+ * combination of filters, but tenant alone, which is the chain itself on the table. A tenant's
+ * listing always carries its tenant.
+ */
+function auditIndexes(tenantScoped: boolean): IndexName[] {
+  const out = new Set<IndexName>();
+  for (let mask = 0; mask < 1 << AUDIT_FILTERS.length; mask++) {
+    if (tenantScoped && !(mask & 1)) continue;
+    const filters: Record<string, string> = {};
+    AUDIT_FILTERS.forEach((f, bit) => {
+      if (mask & (1 << bit)) filters[f] = 'x';
+    });
+    const index = auditListKey(filters as AuditFilters).index;
+    if (index) out.add(index as IndexName);
+  }
+  return [...out];
+}
 
 /**
  * Least privilege per operation, keyed by operationId: exactly the actions its code sends,
@@ -64,7 +86,8 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
     table: [...AUDITED, 'UpdateItem'],
     aliases: ['PutParameter'],
   },
-  listTenants: { indexes: true },
+  // GSI1 every tenant, GSI2 the tenants of one status.
+  listTenants: { indexes: ['GSI1', 'GSI2'] },
   // The published alias first (cached), the table's slug claim when SSM does not know it.
   getTenantBySlug: { table: ['GetItem'], aliases: ['GetParameter'] },
   getTenant: { table: ['GetItem'] },
@@ -81,12 +104,12 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   grantEntitlement: { table: [...AUDITED, 'ConditionCheckItem'] },
   revokeEntitlement: { table: AUDITED },
   listEntitlements: { table: ['GetItem', 'Query'] },
-  listCatalog: { indexes: true },
+  listCatalog: { indexes: ['GSI1'] },
   putCatalogEntry: { table: AUDITED },
   requestProduct: { table: AUDITED },
   // ConditionCheckItem: the tenant is still on the plan the decision saw.
   requestTrial: { table: [...AUDITED, 'ConditionCheckItem'] },
-  listApiKeys: { table: ['GetItem'], indexes: true },
+  listApiKeys: { table: ['GetItem'], indexes: ['GSI1'] },
   createApiKey: { table: AUDITED },
   // UpdateItem: the key record is marked revoked in the audited transaction.
   revokeApiKey: { table: [...AUDITED, 'UpdateItem'] },
@@ -95,8 +118,8 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // `tenant_slug` lookups read the slug claim in the table (the source of truth), not SSM.
   resolveClaims: { table: ['GetItem', 'Query'] },
   appendAuditEvent: { table: AUDITED },
-  // Without filters the whole log in id order (the table); each combination of filters has its index.
-  listAuditEvents: { table: ['Query'], indexes: true },
+  // Tenant alone is its chain (the table); every other combination of filters has its index.
+  listAuditEvents: { table: ['Query'], indexes: auditIndexes(false) },
   verifyAuditChain: { table: ['GetItem', 'Query'] },
   // The tenant plane: KEY_CHECK first, then the operation's own work. Slugs resolve through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md).
@@ -104,9 +127,9 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   getTenantEntitlements: { table: [...KEY_CHECK, 'Query'] },
   requestTenantProduct: { table: [...KEY_CHECK, 'PutItem'] },
   requestTenantTrial: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'] },
-  listTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: true },
+  listTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: auditIndexes(true) },
   appendTenantAuditEvent: { table: [...KEY_CHECK, 'PutItem'] },
-  listTenantApiKeys: { table: KEY_CHECK, indexes: true },
+  listTenantApiKeys: { table: KEY_CHECK, indexes: ['GSI1'] },
   createTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
   // The key record is marked revoked (an UpdateItem, as KEY_CHECK's).
   revokeTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
@@ -116,10 +139,10 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
 
 /**
  * The alias reconciler's table access (bin/jobs/reconcile-aliases.ts): every slug claim, from
- * an index. Its SSM access is `grantAliases(fn, 'reconcile')`: the published map by path and
+ * GSI1. Its SSM access is `grantAliases(fn, 'reconcile')`: the published map by path and
  * the repairs (put, delete).
  */
-export const RECONCILER_ACCESS: OperationAccess = Object.freeze({ indexes: true });
+export const RECONCILER_ACCESS: OperationAccess = Object.freeze({ indexes: ['GSI1'] as const });
 
 /** The access of one operation, defaults filled in; throws for an operation the map does not know. */
 export function accessOf(operationId: string): Required<OperationAccess> {
@@ -131,7 +154,7 @@ export function accessOf(operationId: string): Required<OperationAccess> {
   }
   return {
     table: [...new Set(access.table ?? [])],
-    indexes: access.indexes ?? false,
+    indexes: [...new Set(access.indexes ?? [])],
     aliases: [...new Set(access.aliases ?? [])],
   };
 }

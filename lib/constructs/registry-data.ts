@@ -8,6 +8,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
 import type { AliasAction, OperationAccess } from '../permissions';
 import { PROJECT_ROOT, RegistryFunction } from './registry-function';
 
@@ -80,10 +81,14 @@ export class RegistryData extends Construct {
     );
   }
 
-  /** Exactly these table actions (lib/permissions.ts); sets TENANT_REGISTRY_TABLE_NAME. */
+  /**
+   * Exactly these table actions, and Query on exactly these indexes (lib/permissions.ts); sets
+   * TENANT_REGISTRY_TABLE_NAME.
+   */
   grantTable(fn: lambda.Function, access: Pick<OperationAccess, 'table' | 'indexes'>): void {
     const actions = [...new Set(access.table ?? [])];
-    if (actions.length === 0 && !access.indexes) return;
+    const indexes = [...new Set(access.indexes ?? [])];
+    if (actions.length === 0 && indexes.length === 0) return;
     fn.addEnvironment('TENANT_REGISTRY_TABLE_NAME', this.table.tableName);
     if (actions.length > 0) {
       fn.addToRolePolicy(
@@ -93,12 +98,14 @@ export class RegistryData extends Construct {
         }),
       );
     }
-    // Queries on the indexes; nothing else ever touches an index.
-    if (access.indexes) {
+    // Queries on the indexes, each by name (no wildcard); nothing else ever touches an index.
+    if (indexes.length > 0) {
+      const unknown = indexes.filter((name) => !GSI_NUMBERS.some((n) => name === `GSI${n}`));
+      if (unknown.length > 0) throw new Error(`no such index on the table: ${unknown.join(', ')}`);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:Query'],
-          resources: [`${this.table.tableArn}/index/*`],
+          resources: indexes.map((name) => `${this.table.tableArn}/index/${name}`),
         }),
       );
     }
