@@ -9,6 +9,8 @@ import { TenantRegistryStack, type TenantRegistryStackProps } from '../../../lib
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'tenant-registry-infra');
 export const ENV = { account: '123456789012', region: 'eu-central-1' } as const;
+export const KEYCLOAK_SECRET_ARN =
+  'arn:aws:secretsmanager:eu-central-1:123456789012:secret:keycloak-client-AbCdEf';
 
 /** The stacks the infra tests look at. */
 export const VARIANTS = {
@@ -36,6 +38,17 @@ export const VARIANTS = {
     ingress: 'alb',
     waf: true,
     allowedCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.1.0/24', '198.51.100.0/24', '203.0.113.7/32'],
+  },
+  /** Keycloak provisioning on create (docs/keycloak.md). */
+  keycloak: {
+    stage: 'kc',
+    allowedCidrs: ['10.0.0.0/8'],
+    keycloak: {
+      url: 'https://id.example.com',
+      realm: 'platform',
+      clientId: 'tenant-registry',
+      clientSecretArn: KEYCLOAK_SECRET_ARN,
+    },
   },
 } as const satisfies Record<string, TenantRegistryStackProps>;
 export type Variant = keyof typeof VARIANTS;
