@@ -1,21 +1,30 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { accessOf } from './permissions';
 import type { TenantRegistry } from './tenant-registry';
+
+/**
+ * cdk-nag's AwsSolutions and Serverless packs on every stack of the app, so `cdk synth` and
+ * `cdk deploy` fail on an unacknowledged finding (test/infra runs the same packs).
+ */
+export function addNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+}
 
 /**
  * Every cdk-nag finding the stack acknowledges, in one place, each with its rule id and why it
  * does not apply. test/infra runs the AwsSolutions and Serverless packs and expects nothing
- * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule.
+ * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule,
+ * and only on the roles that hold that grant (lib/permissions.ts says which): the same wildcard
+ * on any other role is reported.
  */
 export function addNagSuppressions(registry: TenantRegistry): void {
-  const rotation = registry.data.data.rotation;
   for (const fn of registry.functions) {
     acknowledge(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',
-      fn === rotation
-        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and secretsmanager:GetRandomPassword, which the CDK rotation schedule grants; none of them supports resource-level permissions. The secret itself is granted by ARN.'
-        : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Lambda active tracing adds exactly these).',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Lambda active tracing adds exactly these).',
     );
     acknowledge(
       fn.function,
@@ -34,10 +43,16 @@ export function addNagSuppressions(registry: TenantRegistry): void {
     );
   }
 
+  // Indexes are granted by name (no wildcard to acknowledge); each published alias is its own
+  // parameter, so the alias grant is `<prefix>/aliases/*`, acknowledged on its holders alone.
   const data = registry.data.data;
-  for (const fn of registry.functions.filter((f) => f !== rotation)) {
-    const stack = Stack.of(fn);
-    const aliases = `Resource::${nagString(stack, data.aliasParameterArn('/*'))}`;
+  const endpoints = [...registry.operator.endpoints.byOperation, ...(registry.tenant?.endpoints.byOperation ?? [])];
+  const aliasHolders = [
+    ...endpoints.filter(([id]) => accessOf(id).aliases.length > 0).map(([, fn]) => fn),
+    ...(registry.operator.reconciler ? [registry.operator.reconciler] : []),
+  ];
+  for (const fn of aliasHolders) {
+    const aliases = `Resource::${nagString(Stack.of(fn), data.aliasParameterArn('/*'))}`;
     acknowledge(
       fn.role,
       `AwsSolutions-IAM5[${aliases}]`,

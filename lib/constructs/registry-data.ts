@@ -2,21 +2,14 @@ import {
   Duration,
   type aws_dynamodb as dynamodb,
   aws_iam as iam,
-  type aws_lambda as lambda,
+  aws_lambda as lambda,
   RemovalPolicy,
   Stack,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
-import {
-  ALIAS_READ_ACTIONS,
-  ALIAS_WRITE_ACTIONS,
-  type AliasAccess,
-  TABLE_READ_ACTIONS,
-  TABLE_WRITE_ACTIONS,
-  type TableAccess,
-} from '../permissions';
+import type { AliasAction, OperationAccess } from '../permissions';
 import { PROJECT_ROOT, RegistryFunction } from './registry-function';
 
 export interface RegistryDataProps {
@@ -60,8 +53,16 @@ export class RegistryData extends Construct {
       description: 'Tenant Registry admin token rotation (Secrets Manager rotation steps)',
       timeout: Duration.seconds(30),
     });
-    this.adminToken.addRotationSchedule('Rotation', {
-      rotationLambda: this.rotation.function,
+    // Given the function itself, the rotation schedule would also grant it
+    // secretsmanager:GetRandomPassword on `*`, which the rotation never calls (it draws tokens
+    // with node:crypto). Given a reference it grants nothing, so the same invoke permission and
+    // exactly the four actions of the rotation steps are granted here.
+    const schedule = this.adminToken.addRotationSchedule('Rotation', {
+      rotationLambda: lambda.Function.fromFunctionAttributes(this, 'RotationTarget', {
+        functionArn: this.rotation.function.functionArn,
+        sameEnvironment: true,
+        skipPermissions: true,
+      }),
       automaticallyAfter: Duration.days(props.rotationDays ?? 90),
       // CloudFormation's RotateImmediatelyOnUpdate defaults to true: creating or changing the
       // schedule would rotate at once, and a second change soon after would retire the previous
@@ -70,34 +71,67 @@ export class RegistryData extends Construct {
       // function); rotating now stays a deliberate `aws secretsmanager rotate-secret`.
       rotateImmediatelyOnUpdate: false,
     });
+    this.rotation.function
+      .grantInvoke(new iam.ServicePrincipal('secretsmanager.amazonaws.com'))
+      .applyBefore(schedule);
+    this.rotation.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [this.adminToken.secretArn],
+      }),
+    );
   }
 
-  /** Table access at one level; sets TENANT_REGISTRY_TABLE_NAME. */
-  grantTable(fn: lambda.Function, access: TableAccess): void {
-    if (access === 'none') return;
+  /**
+   * Exactly these table actions, and Query on exactly these indexes (lib/permissions.ts); sets
+   * TENANT_REGISTRY_TABLE_NAME.
+   */
+  grantTable(fn: lambda.Function, access: Pick<OperationAccess, 'table' | 'indexes'>): void {
+    const actions = [...new Set(access.table ?? [])];
+    const indexes = [...new Set(access.indexes ?? [])];
+    if (actions.length === 0 && indexes.length === 0) return;
     fn.addEnvironment('TENANT_REGISTRY_TABLE_NAME', this.table.tableName);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [this.table.tableArn] }),
-    );
-    // Queries on the indexes; nothing else ever touches an index. Each index by name (the same
-    // GSI_NUMBERS the table is declared with), not `index/*`: no wildcard to acknowledge.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: this.indexArns() }));
-    if (access === 'write') {
+    if (actions.length > 0) {
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: actions.map((a) => `dynamodb:${a}`),
+          resources: [this.table.tableArn],
+        }),
+      );
+    }
+    // Queries on the indexes, each by name (no wildcard); nothing else ever touches an index.
+    if (indexes.length > 0) {
+      const unknown = indexes.filter((name) => !GSI_NUMBERS.some((n) => name === `GSI${n}`));
+      if (unknown.length > 0) throw new Error(`no such index on the table: ${unknown.join(', ')}`);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((name) => `${this.table.tableArn}/index/${name}`),
+        }),
       );
     }
   }
 
-  /** Alias parameters at one level; sets TENANT_REGISTRY_SSM_PREFIX. */
-  grantAliases(fn: lambda.Function, access: AliasAccess | 'reconcile'): void {
-    if (access === 'none') return;
+  /**
+   * Exactly these actions on the alias parameters; `reconcile`: the published map by path plus
+   * its repairs (put, delete). Sets TENANT_REGISTRY_SSM_PREFIX.
+   */
+  grantAliases(fn: lambda.Function, access: readonly AliasAction[] | 'reconcile'): void {
+    const actions: readonly AliasAction[] =
+      access === 'reconcile' ? ['PutParameter', 'DeleteParameter'] : access;
+    if (actions.length === 0) return;
     fn.addEnvironment('TENANT_REGISTRY_SSM_PREFIX', this.ssmPrefix);
-    const each = this.aliasParameterArn('/*');
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...ALIAS_READ_ACTIONS], resources: [each] }));
-    if (access === 'write' || access === 'reconcile') {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...ALIAS_WRITE_ACTIONS], resources: [each] }));
-    }
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...new Set(actions)].map((a) => `ssm:${a}`),
+        resources: [this.aliasParameterArn('/*')],
+      }),
+    );
     if (access === 'reconcile') {
       // GetParametersByPath is authorised on the path itself.
       fn.addToRolePolicy(
@@ -118,11 +152,6 @@ export class RegistryData extends Construct {
         resources: [this.adminToken.secretArn],
       }),
     );
-  }
-
-  /** The ARN of each of the table's GSIs. */
-  indexArns(): string[] {
-    return GSI_NUMBERS.map((n) => `${this.table.tableArn}/index/GSI${n}`);
   }
 
   /** `arn:...:parameter<prefix>/aliases<suffix>`. */

@@ -15,6 +15,7 @@ import type { Operation } from '../../shared/contract/spec';
 import { EndpointFunctions } from '../constructs/endpoint-functions';
 import type { RegistryData } from '../constructs/registry-data';
 import { PROJECT_ROOT, RegistryFunction } from '../constructs/registry-function';
+import { RECONCILER_ACCESS } from '../permissions';
 
 export interface KeycloakProps {
   /** Base URL users and the registry reach Keycloak at, e.g. https://id.example.com. */
@@ -87,7 +88,11 @@ export class FunctionsStack extends Stack {
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_REALM', realm);
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_ID', clientId);
       create.addEnvironment('TENANT_REGISTRY_KEYCLOAK_CLIENT_SECRET_ID', secret.secretArn);
-      secret.grantRead(create);
+      // GetSecretValue alone: `secret.grantRead` would add DescribeSecret, which the Keycloak
+      // adapter never calls (its SecretSource sends GetSecretValue only; docs/permissions.md).
+      create.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
       if (clientSecretKmsKeyArn) {
         // A secret under a customer managed key: GetSecretValue also needs kms:Decrypt on that
         // key. Only via Secrets Manager in the secret's region, so the grant cannot decrypt
@@ -111,7 +116,7 @@ export class FunctionsStack extends Stack {
         timeout: Duration.minutes(5),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       });
-      props.data.grantTable(reconciler.function, 'read');
+      props.data.grantTable(reconciler.function, RECONCILER_ACCESS);
       props.data.grantAliases(reconciler.function, 'reconcile');
       this.reconciler = reconciler;
       this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
