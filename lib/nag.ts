@@ -1,7 +1,6 @@
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { accessOf } from './permissions';
 import type { TenantRegistry } from './tenant-registry';
 
 /**
@@ -16,7 +15,7 @@ export function addNagChecks(app: App): void {
  * Every cdk-nag finding the stack acknowledges, in one place, each with its rule id and why it
  * does not apply. test/infra runs the AwsSolutions and Serverless packs and expects nothing
  * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule,
- * and only on the roles that hold that grant (lib/permissions.ts says which): the same wildcard
+ * and only on the roles that hold that grant (granted from lib/permissions.ts): the same wildcard
  * on any other role is reported.
  */
 export function addNagSuppressions(registry: TenantRegistry): void {
@@ -44,17 +43,13 @@ export function addNagSuppressions(registry: TenantRegistry): void {
   }
 
   // Indexes are granted by name (no wildcard to acknowledge); each published alias is its own
-  // parameter, so the alias grant is `<prefix>/aliases/*`, acknowledged on its holders alone.
+  // parameter, so the alias grant is `<prefix>/aliases/*`, acknowledged on exactly the roles
+  // RegistryData granted it to (an entry of lib/permissions.ts with alias actions).
   const data = registry.data.data;
-  const endpoints = [...registry.operator.endpoints.byOperation, ...(registry.tenant?.endpoints.byOperation ?? [])];
-  const aliasHolders = [
-    ...endpoints.filter(([id]) => accessOf(id).aliases.length > 0).map(([, fn]) => fn),
-    ...(registry.operator.reconciler ? [registry.operator.reconciler] : []),
-  ];
-  for (const fn of aliasHolders) {
-    const aliases = `Resource::${nagString(Stack.of(fn), data.aliasParameterArn('/*'))}`;
+  for (const role of data.aliasWildcardHolders) {
+    const aliases = `Resource::${nagString(Stack.of(role), data.aliasParameterArn('/*'))}`;
     acknowledge(
-      fn.role,
+      role,
       `AwsSolutions-IAM5[${aliases}]`,
       'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.',
     );

@@ -13,8 +13,11 @@ export type TableAction =
   | 'UpdateItem'
   | 'DeleteItem'
   | 'ConditionCheckItem';
-/** An action on the published aliases (`<prefix>/aliases/<slug>` in SSM). */
-export type AliasAction = 'GetParameter' | 'PutParameter' | 'DeleteParameter';
+/**
+ * An action on the published aliases: on each parameter `<prefix>/aliases/<slug>`, or for
+ * GetParametersByPath on the path `<prefix>/aliases` itself (Parameter Store authorizes it there).
+ */
+export type AliasAction = 'GetParameter' | 'PutParameter' | 'DeleteParameter' | 'GetParametersByPath';
 /** One of the table's generic indexes (`GSI_NUMBERS`). */
 export type IndexName = `GSI${number}`;
 
@@ -27,7 +30,7 @@ export interface OperationAccess {
    * `dynamodb:Query` is the only thing anything does with an index. @default none
    */
   readonly indexes?: readonly IndexName[];
-  /** Actions on the published aliases (`<prefix>/aliases/*`). @default none */
+  /** Actions on the published aliases (`<prefix>/aliases/*`, or the path). @default none */
   readonly aliases?: readonly AliasAction[];
 }
 
@@ -148,11 +151,32 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
 });
 
 /**
- * The alias reconciler's table access (bin/jobs/reconcile-aliases.ts): every slug claim, from
- * GSI1. Its SSM access is `grantAliases(fn, 'reconcile')`: the published map by path and
- * the repairs (put, delete).
+ * Least privilege of every function that is not an operation (a job: the alias reconciler now;
+ * a stream consumer, a webhook sender, an audit export next), keyed by the function's construct
+ * id. Create such a function with `jobFunction` (lib/constructs/job-function.ts): it takes the
+ * grants from here, and test/integration/least-privilege.test.ts compares its role with what
+ * its code is seen to send, like every operation's (docs/permissions.md, "Adding a function").
+ * The admin-token rotation is not here: its grants are the Secrets Manager rotation contract's
+ * (lib/constructs/registry-data.ts), proved by the same test.
  */
-export const RECONCILER_ACCESS: OperationAccess = Object.freeze({ indexes: ['GSI1'] as const });
+export const JOB_ACCESS = Object.freeze({
+  // bin/jobs/reconcile-aliases.ts: every slug claim from GSI1, the published map by path, and
+  // its repairs (put a missing alias, delete a stray one).
+  AliasReconciler: {
+    indexes: ['GSI1'],
+    aliases: ['GetParametersByPath', 'PutParameter', 'DeleteParameter'],
+  },
+} satisfies Record<string, OperationAccess>);
+export type JobName = keyof typeof JOB_ACCESS;
+
+/** The access of one job, defaults filled in; throws for a job the map does not know. */
+export function jobAccessOf(name: string): Required<OperationAccess> {
+  const access: OperationAccess | undefined = Object.hasOwn(JOB_ACCESS, name)
+    ? JOB_ACCESS[name as JobName]
+    : undefined;
+  if (!access) throw new Error(`no permissions for job ${name}: add it to JOB_ACCESS in lib/permissions.ts`);
+  return filled(access);
+}
 
 /** The access of one operation, defaults filled in; throws for an operation the map does not know. */
 export function accessOf(operationId: string): Required<OperationAccess> {
@@ -162,6 +186,10 @@ export function accessOf(operationId: string): Required<OperationAccess> {
       `no permissions for operation ${operationId}: add it to OPERATION_ACCESS in lib/permissions.ts`,
     );
   }
+  return filled(access);
+}
+
+function filled(access: OperationAccess): Required<OperationAccess> {
   return {
     table: [...new Set(access.table ?? [])],
     indexes: [...new Set(access.indexes ?? [])],

@@ -13,9 +13,9 @@ import {
 import type { Construct } from 'constructs';
 import type { Operation } from '../../shared/contract/spec';
 import { EndpointFunctions } from '../constructs/endpoint-functions';
+import { jobFunction } from '../constructs/job-function';
 import type { RegistryData } from '../constructs/registry-data';
-import { PROJECT_ROOT, RegistryFunction } from '../constructs/registry-function';
-import { RECONCILER_ACCESS } from '../permissions';
+import { PROJECT_ROOT, type RegistryFunction } from '../constructs/registry-function';
 
 export interface KeycloakProps {
   /** Base URL users and the registry reach Keycloak at, e.g. https://id.example.com. */
@@ -91,7 +91,10 @@ export class FunctionsStack extends Stack {
       // GetSecretValue alone: `secret.grantRead` would add DescribeSecret, which the Keycloak
       // adapter never calls (its SecretSource sends GetSecretValue only; docs/permissions.md).
       create.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secret.secretArn],
+        }),
       );
       if (clientSecretKmsKeyArn) {
         // A secret under a customer managed key: GetSecretValue also needs kms:Decrypt on that
@@ -109,15 +112,13 @@ export class FunctionsStack extends Stack {
     }
 
     if (props.reconcileEvery) {
-      const reconciler = new RegistryFunction(this, 'AliasReconciler', {
+      const reconciler = jobFunction(this, 'AliasReconciler', props.data, {
         entry: `${PROJECT_ROOT}bin/jobs/reconcile-aliases.ts`,
         description:
           'Tenant Registry alias reconciler: repairs drift between the table and the SSM alias map',
         timeout: Duration.minutes(5),
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
       });
-      props.data.grantTable(reconciler.function, RECONCILER_ACCESS);
-      props.data.grantAliases(reconciler.function, 'reconcile');
       this.reconciler = reconciler;
       this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
         description: 'Runs the Tenant Registry alias reconciler',

@@ -1,6 +1,8 @@
 import {
   ALIAS_WRITE_ACTIONS,
   accessOf,
+  JOB_ACCESS,
+  jobAccessOf,
   OPERATION_ACCESS,
   OPERATION_SIZING,
   readsAdminSecret,
@@ -152,6 +154,41 @@ describe('each function role holds exactly what its map entry grants', () => {
     expect(readsAdminSecret(operationId, op.plane)).toBe(gated || operationId === 'getReadyz');
     expect(secret).toEqual(readsAdminSecret(operationId, op.plane) ? ['secretsmanager:GetSecretValue'] : []);
     expect('TENANT_REGISTRY_API_TOKEN_SECRET_ID' in env).toBe(secret.length > 0);
+  });
+});
+
+describe('every function is an operation, a job of JOB_ACCESS or the rotation', () => {
+  test('the template holds no function without an entry in lib/permissions.ts', () => {
+    const unknown = resources(template, 'AWS::Lambda::Function')
+      .map(([id, r]) => [id, String(r.Properties.Description)] as const)
+      .filter(
+        ([id, description]) =>
+          !specOperations.some((o) => description.endsWith(`(${o.operationId})`)) &&
+          !Object.keys(JOB_ACCESS).some((job) => new RegExp(`^${job}Function[0-9A-F]{8}$`).test(id)) &&
+          !/^DataRotateAdminTokenFunction[0-9A-F]{8}$/.test(id),
+      );
+    expect(unknown).toEqual([]);
+    expect(() => jobAccessOf('exportEverything')).toThrow(/JOB_ACCESS in lib\/permissions\.ts/);
+  });
+
+  test.each(Object.keys(JOB_ACCESS))("%s's role is exactly its entry", (job) => {
+    const access = jobAccessOf(job);
+    const [id] = resources(template, 'AWS::Lambda::Function').find(([fid]) =>
+      new RegExp(`^${job}Function[0-9A-F]{8}$`).test(fid),
+    ) ?? [''];
+    const pairs = statementsOf(template, id)
+      .flatMap((s) => s.Action.flatMap((a) => s.Resource.map((r) => `${a} ${render(r)}`)))
+      .filter((p) => !/^(logs|xray):/.test(p))
+      .sort();
+    const table = '<TableCD117FA1.Arn>';
+    const aliases = 'arn:aws:ssm:eu-central-1:123456789012:parameter/tenant-registry/prod/aliases';
+    expect(pairs).toEqual(
+      [
+        ...access.table.map((a) => `dynamodb:${a} ${table}`),
+        ...access.indexes.map((n) => `dynamodb:Query ${table}/index/${n}`),
+        ...access.aliases.map((a) => `ssm:${a} ${a === 'GetParametersByPath' ? aliases : `${aliases}/*`}`),
+      ].sort(),
+    );
   });
 });
 

@@ -156,7 +156,7 @@ describe('existing deploys: the data stack is the single stack of before, under 
     });
   });
 
-  test('what changes in place: the rotation schedule (not immediate), the topic policy (the Allow), the rotation log group (retained)', () => {
+  test('what changes in place: the rotation schedule (not immediate), the topic policy (the Allow), the rotation log group (retained), the rotation policy (no GetRandomPassword)', () => {
     const schedule = previous('AdminTokenRotationCBF566E6');
     schedule.Properties.RotateImmediatelyOnUpdate = false;
     expect(current('AdminTokenRotationCBF566E6')).toEqual(schedule);
@@ -175,11 +175,20 @@ describe('existing deploys: the data stack is the single stack of before, under 
     });
     for (const id of [
       'DataRotateAdminTokenRole27F15F7F',
-      'DataRotateAdminTokenRoleDefaultPolicy26AB3C18',
       'DataRotateAdminTokenFunctionInvokeN0a2GKfZP0JmDqDEVhhu6A0TUv3NyNbk4YMFKNcDB0A0CE5',
     ]) {
       expect([id, current(id)]).toEqual([id, previous(id)]);
     }
+    // The rotation's policy loses GetRandomPassword (least privilege: the rotation draws tokens
+    // with node:crypto), and nothing else.
+    const rotationPolicy = previous('DataRotateAdminTokenRoleDefaultPolicy26AB3C18');
+    const before = rotationPolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[];
+    expect(before.flatMap((st) => [st.Action].flat())).toContain('secretsmanager:GetRandomPassword');
+    for (const st of before) {
+      if (Array.isArray(st.Action))
+        st.Action = st.Action.filter((a) => a !== 'secretsmanager:GetRandomPassword');
+    }
+    expect(current('DataRotateAdminTokenRoleDefaultPolicy26AB3C18')).toEqual(rotationPolicy);
     const fn = current('DataRotateAdminTokenFunction7D56FD1A');
     const fnBefore = previous('DataRotateAdminTokenFunction7D56FD1A');
     // The code asset's hash follows the sources; everything else stays.

@@ -9,7 +9,7 @@ import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
  * these with each function's role in the synthesized template.
  */
 
-export type AwsService = 'dynamodb' | 'ssm' | 'secretsmanager';
+export type AwsService = 'dynamodb' | 'ssm' | 'secretsmanager' | 'events' | 'sqs';
 
 /** One authorization AWS makes: an action on a resource, the resource as the tail of its ARN. */
 export interface IamRequest {
@@ -42,6 +42,11 @@ const parameter = (name: unknown): string => `parameter/${str(name).replace(/^\/
  * - SSM: GetParametersByPath is authorized on the requested path, not on the parameters it
  *   returns ("How Parameter Store authorizes parameter retrieval"); the others on each parameter.
  * - Secrets Manager: every action on the secret named by SecretId.
+ * - EventBridge: PutEvents on the event bus of each entry (`EventBusName`, else `default`),
+ *   `event-bus/<name>` ("IAM policies for Amazon EventBridge").
+ * - SQS: each batch action is authorized as its single action, SendMessageBatch as SendMessage,
+ *   DeleteMessageBatch as DeleteMessage ("Amazon SQS batch actions": no permission of their
+ *   own), on the queue the URL names (`queue/<name>`).
  * A command this does not know throws: add it here with its reference rather than guess.
  */
 export function iamRequestsOf(service: AwsService, command: string, input: Input): IamRequest[] {
@@ -102,6 +107,31 @@ export function iamRequestsOf(service: AwsService, command: string, input: Input
       default:
         throw unknown();
     }
+  }
+  if (service === 'events') {
+    if (op !== 'PutEvents') throw unknown();
+    // A bus may be named by its ARN: the name is what follows `event-bus/`.
+    const buses = ((input.Entries ?? []) as Input[]).map((e) =>
+      str(e.EventBusName ?? 'default').replace(/^arn:[^:]*:events:[^:]*:[^:]*:event-bus\//, ''),
+    );
+    return [...new Set(buses)].map((bus) => ({ action: 'events:PutEvents', resource: `event-bus/${bus}` }));
+  }
+  if (service === 'sqs') {
+    const action = (
+      {
+        SendMessage: 'SendMessage',
+        SendMessageBatch: 'SendMessage',
+        ReceiveMessage: 'ReceiveMessage',
+        DeleteMessage: 'DeleteMessage',
+        DeleteMessageBatch: 'DeleteMessage',
+        ChangeMessageVisibility: 'ChangeMessageVisibility',
+        ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+        GetQueueAttributes: 'GetQueueAttributes',
+      } as Record<string, string>
+    )[op];
+    if (!action) throw unknown();
+    // https://sqs.<region>.amazonaws.com/<account>/<name>: the queue is the last segment.
+    return [{ action: `sqs:${action}`, resource: `queue/${str(input.QueueUrl).split('/').pop() ?? ''}` }];
   }
   switch (op) {
     case 'GetSecretValue':

@@ -32,6 +32,30 @@ describe('SDK commands as the IAM requests AWS authorizes', () => {
     ).toEqual([{ action: 'dynamodb:GetItem', resource: 'table/t' }]);
   });
 
+  test("the event functions' services: EventBridge per bus, SQS batches as their single action", () => {
+    expect(
+      iamRequestsOf('events', 'PutEventsCommand', {
+        Entries: [
+          { EventBusName: 'registry', Detail: '{}' },
+          { EventBusName: 'arn:aws:events:eu-central-1:123456789012:event-bus/registry' },
+          { Detail: '{}' },
+        ],
+      }),
+    ).toEqual([
+      { action: 'events:PutEvents', resource: 'event-bus/registry' },
+      { action: 'events:PutEvents', resource: 'event-bus/default' },
+    ]);
+    const QueueUrl = 'https://sqs.eu-central-1.amazonaws.com/123456789012/webhooks';
+    expect(iamRequestsOf('sqs', 'SendMessageBatchCommand', { QueueUrl, Entries: [] })).toEqual([
+      { action: 'sqs:SendMessage', resource: 'queue/webhooks' },
+    ]);
+    expect(iamRequestsOf('sqs', 'DeleteMessageBatchCommand', { QueueUrl, Entries: [] })).toEqual([
+      { action: 'sqs:DeleteMessage', resource: 'queue/webhooks' },
+    ]);
+    expect(() => iamRequestsOf('sqs', 'PurgeQueueCommand', { QueueUrl })).toThrow(/sdk-recorder\.ts/);
+    expect(() => iamRequestsOf('events', 'PutRuleCommand', {})).toThrow(/sdk-recorder\.ts/);
+  });
+
   test('a Query names the index it reads; batches name each table', () => {
     expect(iamRequestsOf('dynamodb', 'QueryCommand', { TableName: 't', IndexName: 'GSI3' })).toEqual([
       { action: 'dynamodb:Query', resource: 'table/t/index/GSI3' },
