@@ -257,7 +257,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Trial entitlement created. No `Location`, the tenant plane has no URL for one entitlement (`GET /{tenant}/entitlements` lists them all).",
+          "description": "Trial entitlement created. No `Location`, the tenant plane has no URL for one entitlement (`getTenantEntitlements` lists them all).",
           "content": {
             "application/json": {
               "schema": {
@@ -932,7 +932,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "Location": {
-      "description": "The created resource's URL, as a reference relative to the request's URL (RFC 9110\nallows one), so that it holds behind whatever path the ingress puts in front of this\nAPI (an API Gateway stage, a base path): `POST /v1/tenants` answers `tenants/<id>`,\n`POST /v1/api-keys/<id>/roll` answers `../<new id>`.\n",
+      "description": "The created resource's URL, as a reference relative to the request's URL (RFC 9110\nallows one), so that it holds behind whatever path the ingress puts in front of this\nAPI (an API Gateway stage, a base path): a create at `.../tenants` answers\n`tenants/<id>`, a roll at `.../api-keys/<id>/roll` answers `../<new id>`.\n",
       "required": true,
       "schema": {
         "type": "string"
