@@ -377,6 +377,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
@@ -558,6 +559,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
