@@ -4,7 +4,7 @@ import { operations } from '../../shared/contract/spec';
 import { formatKey, SCOPES, uuidToIdPart } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import { ManualClock } from '../support/clock';
-import { startStack, type TestResponse, type TestStack } from '../support/stack';
+import { fileStack, type TestResponse } from '../support/stack';
 
 /**
  * Issue 5's isolation matrix: every tenant-plane route in openapi.yaml x every way of naming
@@ -14,18 +14,8 @@ import { startStack, type TestResponse, type TestStack } from '../support/stack'
  * a tenant the caller does not own: id, slugs, aliases, key ids and plaintexts, marker data.
  */
 
-let stack: TestStack;
-
 const clock = new ManualClock();
-
-beforeAll(async () => {
-  stack = await startStack();
-  stack.configure({}, { clock });
-});
-afterAll(async () => {
-  await app.apiKeys().settled();
-  await stack.close();
-});
+const stack = fileStack(clock);
 
 interface Tenant {
   readonly slug: string;
