@@ -1,6 +1,5 @@
-import * as app from '../../shared/app';
 import { uniqueSlug } from '../fixtures/tenants';
-import { startStack, type TestStack } from '../support/stack';
+import { fileStack } from '../support/stack';
 
 /**
  * Lists stop before their response outgrows what a Lambda may answer: 6 MB per invocation, and
@@ -10,14 +9,7 @@ import { startStack, type TestStack } from '../support/stack';
  * cursors still cover every record exactly once.
  */
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await app.apiKeys().settled();
-  await stack.close();
-});
+const stack = fileStack();
 
 /** ALB's limit on a Lambda target's response JSON, the smaller of the two. */
 const ALB_RESPONSE_LIMIT = 1_000_000;

@@ -197,16 +197,16 @@ export async function startStack(
 }
 
 /**
- * The stack of a test file that runs on `clock`: started before the file's first test, closed
+ * The stack of a test file (on `clock` when given): started before the file's first test, closed
  * after its last once the background `last_used_at` writes of API keys have settled (a close
  * under them leaves a worker that cannot exit). The returned object stands for the stack; use
  * it only inside tests and hooks.
  */
-export function fileStack(clock: Clock): TestStack {
+export function fileStack(clock?: Clock): TestStack {
   let current: TestStack | undefined;
   beforeAll(async () => {
     current = await startStack();
-    current.configure({}, { clock });
+    if (clock) current.configure({}, { clock });
   });
   afterAll(async () => {
     await app.apiKeys().settled();
