@@ -296,19 +296,17 @@ export class TenantRegistry {
     this.monitoring = new MonitoringStack(scope, `${id}-Monitoring`, {
       ...common,
       description: `Tenant Registry ${stage}: alarms and dashboard`,
-      stage,
-      topic: this.data.alarms.topic,
-      alarmNamePrefix,
-      functions: this.functions,
-      table: this.data.table,
-      ingress: this.ingress.metrics,
-      ...(this.ingress.wafBlocked ? { wafBlocked: this.ingress.wafBlocked } : {}),
-      ...(props.authRejectedThreshold === undefined
-        ? {}
-        : { authRejectedThreshold: props.authRejectedThreshold }),
-      ...(props.tenantAuthRejectedThreshold === undefined
-        ? {}
-        : { tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold }),
+      monitoring: {
+        stage,
+        topic: this.data.alarms.topic,
+        alarmNamePrefix,
+        functions: this.functions,
+        table: this.data.table,
+        ingress: this.ingress.metrics,
+        wafBlocked: this.ingress.wafBlocked,
+        authRejectedThreshold: props.authRejectedThreshold,
+        tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold,
+      },
     });
 
     addNagSuppressions(this);

@@ -377,6 +377,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
@@ -484,7 +485,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path and the tenant header or `tenant_id` name different tenants.\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
+          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path, the tenant header and `tenant_id` disagree (some name the key's tenant, some do not).\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
           "content": {
             "application/json": {
               "schema": {
@@ -558,6 +559,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
@@ -991,7 +993,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "Forbidden": {
-      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), or\nthe key lacks the scope (`scope_missing`).\n",
+      "description": "The key is valid but may not do this: no name the request sends is the key's tenant\n(`forbidden`; the same status and body whether the named tenant exists or not), the\nkey's tenant is not among the allowed tenants (`tenant_not_allowed`), or the key lacks\nthe scope (`scope_missing`).\n",
       "content": {
         "application/json": {
           "schema": {
@@ -1192,7 +1194,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "TenantBadRequest": {
-      "description": "As `BadRequest` (`invalid_input`), and how the request names its tenant: none named\nwhere one is required (`tenant_required`, the message says what to send), or the path\nand the tenant header or `tenant_id` naming different tenants (`tenant_conflict`).\n",
+      "description": "As `BadRequest` (`invalid_input`), and how the request names its tenant: none named\nwhere one is required (`tenant_required`, the message says what to send), or the path,\nthe tenant header and `tenant_id` disagreeing: some name the key's tenant, some do not\n(`tenant_conflict`).\n",
       "content": {
         "application/json": {
           "schema": {

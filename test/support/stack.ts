@@ -195,3 +195,28 @@ export async function startStack(
     },
   };
 }
+
+/**
+ * The stack of a test file (on `clock` when given): started before the file's first test, closed
+ * after its last once the background `last_used_at` writes of API keys have settled (a close
+ * under them leaves a worker that cannot exit). The returned object stands for the stack; use
+ * it only inside tests and hooks.
+ */
+export function fileStack(clock?: Clock): TestStack {
+  let current: TestStack | undefined;
+  beforeAll(async () => {
+    current = await startStack();
+    if (clock) current.configure({}, { clock });
+  });
+  afterAll(async () => {
+    await app.apiKeys().settled();
+    await current?.close();
+  });
+  return new Proxy({} as TestStack, {
+    get(_, name) {
+      if (!current) throw new Error('the file stack is used before beforeAll started it');
+      const value = current[name as keyof TestStack];
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
+}

@@ -8,23 +8,14 @@ import {
   ScopeNotHeldError,
 } from '../../shared/domain/api-key';
 import { DomainError, ValidationError } from '../../shared/domain/errors';
+import { ALL_SCOPES, READ_SCOPES } from '../fixtures/scopes';
 
 /**
  * Issue 9: the rules every new or rolled key obeys on both planes (shared/domain/api-key.ts):
  * its scopes are a subset of its maker's, and it expires within the maximum lifetime.
  */
 
-/** The read scopes a key gets without `scopes`, written out here (not taken from DEFAULT_SCOPES). */
-const READ_SCOPES: readonly string[] = ['profile:read', 'entitlements:read', 'audit:read', 'swagger:read'];
-const ALL: readonly Scope[] = [
-  'profile:read',
-  'entitlements:read',
-  'audit:read',
-  'audit:write',
-  'catalog:request',
-  'keys:manage',
-  'swagger:read',
-];
+const ALL = ALL_SCOPES;
 
 /** Every subset of the seven scopes, in their order: 128 of them. */
 const EVERY_SUBSET: readonly Scope[][] = Array.from({ length: 2 ** ALL.length }, (_, mask) =>

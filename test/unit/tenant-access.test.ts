@@ -134,7 +134,9 @@ describe('TenantAccess', () => {
     const { admit } = setup({ allowed: ['acme', 'ghost'] });
     expect(await code(admit('key-of-a', A))).toBe('admitted');
     expect(await code(admit('key-of-b', 'acme-corp'))).toBe('tenant_not_allowed');
-    expect(await code(admit('key-of-b', 'ghost'))).toBe('tenant_not_allowed');
+    // Asked only of the key's own tenant: any other name is the 403 of another tenant first.
+    expect(await code(admit('key-of-b', 'ghost'))).toBe('forbidden');
+    expect(await code(admit('key-of-b', 'acme'))).toBe('forbidden');
     expect(await code(setup({ allowed: [B] }).admit('key-of-b', 'acme-corp'))).toBe('admitted');
   });
 
@@ -280,5 +282,61 @@ describe('TenantAccess: what callers are told', () => {
     const { admit } = setup();
     expect((await admit('key-of-a', 'tenant', { header: ' ACME ' })).name).toBe('acme');
     expect((await admit('key-of-a', 'tenant', { query: A })).name).toBe(A);
+  });
+});
+
+describe('TenantAccess: a name of another tenant and a name of no tenant get the same answer', () => {
+  // Issue: path and header both naming X answered 400 tenant_conflict when X did not exist and
+  // 403 when it did. For every way of sending names, X existing (acme-corp, or its UUID) and X
+  // not existing must be told apart by nothing: same code, same message.
+  const forms: [string, (x: string) => { path: string; header?: string; query?: string }][] = [
+    ['path', (x) => ({ path: x })],
+    ['header', (x) => ({ path: 'tenant', header: x })],
+    ['query', (x) => ({ path: 'tenant', query: x })],
+    ['header and query', (x) => ({ path: 'tenant', header: x, query: x })],
+    ['path and header', (x) => ({ path: x, header: x })],
+    ['path and query', (x) => ({ path: x, query: x })],
+    ['path, header and query', (x) => ({ path: x, header: x, query: x })],
+    ['path, own header', (x) => ({ path: x, header: 'acme' })],
+    ['own path, header', (x) => ({ path: 'acme', header: x })],
+    ['own path, query', (x) => ({ path: 'acme', query: x })],
+    ['own path and header, query', (x) => ({ path: 'acme', header: A, query: x })],
+  ];
+  const pairs: [string, string][] = [
+    ['acme-corp', 'nobody'],
+    [B, '00000000-0000-4000-8000-000000000000'],
+  ];
+  const settings: [string, Parameters<typeof setup>[0]][] = [
+    ['all tenants served', {}],
+    ['allowed tenants configured', { allowed: ['acme', 'acme-corp'] }],
+    ['allowed tenants exclude the other', { allowed: ['acme'] }],
+  ];
+
+  test.each(settings)('%s', async (_, options) => {
+    for (const [form, names] of forms) {
+      for (const [existing, missing] of pairs) {
+        const { admit, reads } = setup(options);
+        const ask = (x: string) => {
+          const { path, ...extra } = names(x);
+          return refusal(admit('key-of-a', path, extra));
+        };
+        const [seen, unseen] = [await ask(existing), await ask(missing)];
+        expect([form, existing, seen]).toEqual([form, existing, unseen]);
+        expect([form, seen.code]).not.toEqual([form, 'admitted']);
+        // Refused from names alone when no name is the key's tenant: nothing was read.
+        if (!form.includes('own')) expect([form, reads]).toEqual([form, []]);
+      }
+    }
+  });
+
+  test('the answers themselves: none of the names is the key’s tenant 403, some are 400', async () => {
+    const { admit } = setup();
+    expect(await refusal(admit('key-of-a', 'nobody', { header: 'nobody' }))).toEqual({
+      code: 'forbidden',
+      message: 'the API key does not belong to the tenant named in the request',
+    });
+    expect(await code(admit('key-of-a', 'acme-corp', { header: 'nobody' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'nobody', { header: 'acme' }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'acme-corp', { query: A }))).toBe('tenant_conflict');
   });
 });

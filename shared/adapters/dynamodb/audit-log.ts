@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditInput } from '../../domain/audit';
+import { withinBudget } from '../../domain/page-budget';
 import type { AuditLog, AuditPage, AuditPageQuery, StoredChain } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, eventFromItem } from './audited-writer';
@@ -47,9 +48,11 @@ export class DynamoAuditLog implements AuditLog {
       // One more than asked: tells whether another page exists without an empty last page.
       Limit: query.limit + 1,
     });
-    const items = page.items.slice(0, query.limit).map(eventFromItem);
+    // Short of `limit` with more to come: DynamoDB's 1 MB per Query, or the response budget.
+    const events = page.items.map(eventFromItem);
+    const items = withinBudget(events.slice(0, query.limit));
     const last = items.at(-1);
-    return page.items.length > query.limit && last
+    return (events.length > items.length || page.last !== undefined) && last
       ? { items, next: last.id, read: page.read }
       : { items, read: page.read };
   }
@@ -88,14 +91,12 @@ export class DynamoAuditLog implements AuditLog {
       });
       read += page.read;
       matched.push(...page.items);
-      if (matched.length > query.limit) {
-        const items = matched.slice(0, query.limit).map(eventFromItem);
-        return { items, next: (items.at(-1) as AuditEvent).id, read };
-      }
-      if (!page.last) return { items: matched.map(eventFromItem), read };
-      if (read >= budget) {
-        return { items: matched.map(eventFromItem), next: key.id(String(page.last[key.skName])), read };
-      }
+      const events = withinBudget(matched.slice(0, query.limit).map(eventFromItem));
+      // More matched than fit (over `limit` or over the budget): resume below the last one shown.
+      if (events.length < matched.length)
+        return { items: events, next: (events.at(-1) as AuditEvent).id, read };
+      if (!page.last) return { items: events, read };
+      if (read >= budget) return { items: events, next: key.id(String(page.last[key.skName])), read };
       start = page.last;
       step *= 2;
     }
