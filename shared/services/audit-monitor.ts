@@ -72,7 +72,12 @@ export class AuditMonitor {
         ...(cursor ? { cursor } : {}),
       });
       for (const tenant of page.items) {
-        reports.push(await this.turn(tenant.id, retentionDays(tenant.audit_retention_days, this.options.defaultRetentionDays)));
+        reports.push(
+          await this.turn(
+            tenant.id,
+            retentionDays(tenant.audit_retention_days, this.options.defaultRetentionDays),
+          ),
+        );
       }
       if (page.next_cursor === undefined) {
         await this.store.saveRunCursor(undefined);
@@ -94,13 +99,29 @@ export class AuditMonitor {
     const { verdict } = walk;
     if (!verdict.ok) {
       // The next round starts over from the checkpoint, and reports the break again until mended.
-      const broken = { event_id: verdict.event_id ?? null, reason: verdict.reason ?? 'broken', at: now.toISOString() };
+      const broken = {
+        event_id: verdict.event_id ?? null,
+        reason: verdict.reason ?? 'broken',
+        at: now.toISOString(),
+      };
       await this.store.saveProgress(
         chain,
-        { round_checked: 0, broken, ...(progress.verified_through ? { verified_through: progress.verified_through } : {}) },
+        {
+          round_checked: 0,
+          broken,
+          ...(progress.verified_through ? { verified_through: progress.verified_through } : {}),
+        },
         now,
       );
-      return { chain, ok: false, checked: verdict.checked, round_complete: false, event_id: broken.event_id, reason: broken.reason, expired: 0 };
+      return {
+        chain,
+        ok: false,
+        checked: verdict.checked,
+        round_complete: false,
+        event_id: broken.event_id,
+        reason: broken.reason,
+        expired: 0,
+      };
     }
     const expiring = newer(walk.expiring, progress.expiring);
     const roundChecked = progress.round_checked + verdict.checked;
@@ -127,13 +148,21 @@ export class AuditMonitor {
     }
     const standing = checkpoint ?? current;
     // Written first, then the TTLs: every event that can expire is behind a checkpoint.
-    if (standing) expired = await this.store.expireBehindCheckpoint(chain, standing, Math.floor(now.getTime() / 1000));
+    if (standing)
+      expired = await this.store.expireBehindCheckpoint(chain, standing, Math.floor(now.getTime() / 1000));
     await this.store.saveProgress(
       chain,
       { round_checked: 0, verified_through: { id: walk.position.id, at: now.toISOString() } },
       now,
     );
-    return { chain, ok: true, checked: verdict.checked, round_complete: true, ...(checkpoint ? { checkpoint } : {}), expired };
+    return {
+      chain,
+      ok: true,
+      checked: verdict.checked,
+      round_complete: true,
+      ...(checkpoint ? { checkpoint } : {}),
+      expired,
+    };
   }
 
   private currentCheckpoint(chain: string): Promise<Checkpoint | undefined> {

@@ -1,7 +1,13 @@
 import { type AuditEvent, type AuditInput, GLOBAL_CHAIN } from '../domain/audit';
 import { assertAppendable } from '../domain/audit-events';
 import { type TenantAuditEvent, tenantAuditView } from '../domain/audit-projection';
-import { type Anchor, ChainWalker, type Checkpoint, GENESIS, type LinkBreak } from '../domain/audit-retention';
+import {
+  type Anchor,
+  ChainWalker,
+  type Checkpoint,
+  GENESIS,
+  type LinkBreak,
+} from '../domain/audit-retention';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
 import type { AuditFilters, AuditLog, AuditPage } from '../ports/audit-log';
 import { type Actor, writerFields } from './actor';
@@ -183,7 +189,9 @@ export class AuditService {
     });
 
     // From the checkpoint, its own event (while still stored) must be the one it names.
-    let walker = fromCheckpoint ? new ChainWalker(checkpoint ?? GENESIS, checkpoint, options.expiresBelow) : undefined;
+    let walker = fromCheckpoint
+      ? new ChainWalker(checkpoint ?? GENESIS, checkpoint, options.expiresBelow)
+      : undefined;
     const startId = fromCheckpoint ? (checkpoint?.id ?? 0) : (from as number);
     // Appends during the walk move the head past the last event read: read on after it, a few times.
     for (let pass = 0, readFrom = startId; ; pass++) {
@@ -193,7 +201,8 @@ export class AuditService {
           if (walker && keyId === walker.position.id && pass > 0) continue;
           if (keyId === startId && pass === 0) {
             const anchored = ChainWalker.at(event, keyId, checkpoint, options.expiresBelow);
-            if (!(anchored instanceof ChainWalker)) return fail(anchored, 0, { id: startId, hash: event.hash });
+            if (!(anchored instanceof ChainWalker))
+              return fail(anchored, 0, { id: startId, hash: event.hash });
             walker ??= anchored;
             continue;
           }

@@ -32,7 +32,9 @@ async function createTenant(): Promise<string> {
 }
 
 async function append(tenant: string, action: string): Promise<Item> {
-  const res = await stack.request('POST', '/v1/audit', { body: { tenant_id: tenant, action, actor_id: 'ops' } });
+  const res = await stack.request('POST', '/v1/audit', {
+    body: { tenant_id: tenant, action, actor_id: 'ops' },
+  });
   expect(res.status).toBe(201);
   return res.body as Item;
 }
@@ -51,7 +53,11 @@ async function items(pk: string): Promise<Item[]> {
 
 async function getItem(pk: string, sk: string): Promise<Item | undefined> {
   const out = await stack.dynamodb.send(
-    new GetItemCommand({ TableName: stack.tableName, Key: marshall({ PK: pk, SK: sk }), ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: stack.tableName,
+      Key: marshall({ PK: pk, SK: sk }),
+      ConsistentRead: true,
+    }),
   );
   return out.Item ? unmarshall(out.Item) : undefined;
 }
@@ -70,7 +76,9 @@ describe('audit_retention_days', () => {
     ['90', 'body.audit_retention_days'],
   ])('%p is refused with a 400 naming the field', async (value, field) => {
     const tenant = await createTenant();
-    const res = await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: value } });
+    const res = await stack.request('PATCH', `/v1/tenants/${tenant}`, {
+      body: { audit_retention_days: value },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_input');
     expect(res.body.message).toContain(field);
@@ -82,7 +90,9 @@ describe('audit_retention_days', () => {
     expect(set.status).toBe(200);
     expect(set.body.audit_retention_days).toBe(30);
     expect((await stack.request('GET', `/v1/tenants/${tenant}`)).body.audit_retention_days).toBe(30);
-    const back = await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: null } });
+    const back = await stack.request('PATCH', `/v1/tenants/${tenant}`, {
+      body: { audit_retention_days: null },
+    });
     expect(back.status).toBe(200);
     expect(back.body).not.toHaveProperty('audit_retention_days');
 
@@ -123,7 +133,14 @@ describe('expiry behind a checkpoint', () => {
     const mine = report.chains.find((c) => c.chain === tenant);
     const last = old[4] as Item;
     const checkpoint = { id: last.id, hash: last.hash, at: last.created_at };
-    expect(mine).toEqual({ chain: tenant, ok: true, checked: 10, round_complete: true, checkpoint, expired: 7 });
+    expect(mine).toEqual({
+      chain: tenant,
+      ok: true,
+      checked: 10,
+      round_complete: true,
+      checkpoint,
+      expired: 7,
+    });
 
     // Stamped but not yet deleted: still listed, and verify already starts at the checkpoint.
     expect(await listIds(tenant)).toEqual(before);
@@ -137,9 +154,12 @@ describe('expiry behind a checkpoint', () => {
     const deleted = await expireByTtl(stack.dynamodb, stack.tableName, clock.now());
     const pad = (id: unknown) => String(id).padStart(16, '0');
     const expiredIds = before.slice(0, 7);
-    expect(deleted.filter((k) => k.PK === `AUDIT#${tenant}`).map((k) => k.SK).sort()).toEqual(
-      expiredIds.map((id) => `EVENT#${pad(id)}`),
-    );
+    expect(
+      deleted
+        .filter((k) => k.PK === `AUDIT#${tenant}`)
+        .map((k) => k.SK)
+        .sort(),
+    ).toEqual(expiredIds.map((id) => `EVENT#${pad(id)}`));
     for (const id of expiredIds) expect(deleted).toContainEqual({ PK: `AUDITID#${pad(id)}`, SK: 'CLAIM' });
     // The head, the checkpoint, the progress and the newer events stay.
     expect((await items(`AUDIT#${tenant}`)).map((i) => String(i.SK).replace(/#\d+$/, '#')).sort()).toEqual([
@@ -226,7 +246,10 @@ describe('expiry behind a checkpoint', () => {
     await append(tenant, 'new');
     const [stored] = (await items(`AUDIT#${tenant}`)).filter((i) => i.id === victim.id);
     await stack.dynamodb.send(
-      new PutItemCommand({ TableName: stack.tableName, Item: marshall({ ...stored, actor_id: 'someone else' }) }),
+      new PutItemCommand({
+        TableName: stack.tableName,
+        Item: marshall({ ...stored, actor_id: 'someone else' }),
+      }),
     );
     const report = await app.auditMonitor().run();
     expect(report.chains.find((c) => c.chain === tenant)).toEqual({

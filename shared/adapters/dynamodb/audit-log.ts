@@ -146,7 +146,11 @@ export class DynamoAuditLog implements AuditLog {
     const read = (start: Record<string, unknown> | undefined, limit: number) =>
       this.reader.query({
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
-        values: { ':pk': PK, ':lo': keys.auditEvent(chain, fromId).SK, ':hi': keys.auditEvent(chain, toId).SK },
+        values: {
+          ':pk': PK,
+          ':lo': keys.auditEvent(chain, fromId).SK,
+          ':hi': keys.auditEvent(chain, toId).SK,
+        },
         ConsistentRead: true,
         Limit: limit,
         ...(start ? { start } : {}),

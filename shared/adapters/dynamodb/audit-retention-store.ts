@@ -1,9 +1,9 @@
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint } from '../../domain/audit-retention';
 import type { AuditRetentionStore, VerifyProgress } from '../../ports/audit-retention-store';
-import { TTL_ATTRIBUTE } from './table';
 import { TableReader, toItem } from './items';
 import { keys } from './keys';
+import { TTL_ATTRIBUTE } from './table';
 
 /** Stamps at once per chain: enough to keep up, few enough to leave the table's capacity to requests. */
 const STAMP_CONCURRENCY = 16;
@@ -102,7 +102,10 @@ export class DynamoAuditRetentionStore implements AuditRetentionStore {
       for (let i = 0; i < ids.length; i += STAMP_CONCURRENCY) {
         const batch = ids.slice(i, i + STAMP_CONCURRENCY);
         await Promise.all(
-          batch.flatMap((id) => [this.stamp(keys.auditEvent(chain, id), expiresAt), this.stamp(keys.auditId(id), expiresAt)]),
+          batch.flatMap((id) => [
+            this.stamp(keys.auditEvent(chain, id), expiresAt),
+            this.stamp(keys.auditId(id), expiresAt),
+          ]),
         );
         stamped += batch.length;
       }
