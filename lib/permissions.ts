@@ -104,6 +104,16 @@ export const TABLE_WRITE_ACTIONS = [
 export const ALIAS_READ_ACTIONS = ['ssm:GetParameter'] as const;
 export const ALIAS_WRITE_ACTIONS = ['ssm:PutParameter', 'ssm:DeleteParameter'] as const;
 
+/**
+ * The scheduled audit verifier: reads (GetItem, Query; the tenant list on GSI1), and writes only
+ * what it owns: PutItem of its checkpoint, progress and run-cursor items, UpdateItem of the TTL of
+ * events and id claims. No DeleteItem (TTL deletes), no transaction, and only on items whose
+ * partition key starts with `AUDIT` (`dynamodb:LeadingKeys`): it can never touch a tenant, a key
+ * or an alias.
+ */
+export const AUDIT_VERIFIER_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+export const AUDIT_VERIFIER_LEADING_KEYS = ['AUDIT#*', 'AUDITID#*', 'AUDITRUN#*'] as const;
+
 /** Memory and timeout where an operation needs more than the defaults. */
 export interface OperationSizing {
   readonly memorySize?: number;

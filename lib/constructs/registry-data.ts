@@ -13,6 +13,8 @@ import {
   ALIAS_READ_ACTIONS,
   ALIAS_WRITE_ACTIONS,
   type AliasAccess,
+  AUDIT_VERIFIER_LEADING_KEYS,
+  AUDIT_VERIFIER_WRITE_ACTIONS,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
   type TableAccess,
@@ -87,6 +89,23 @@ export class RegistryData extends Construct {
         new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [this.table.tableArn] }),
       );
     }
+  }
+
+  /**
+   * The scheduled audit verifier's access: read, and its own writes on audit items only
+   * (lib/permissions.ts); sets TENANT_REGISTRY_TABLE_NAME.
+   */
+  grantAuditVerifier(fn: lambda.Function): void {
+    this.grantTable(fn, 'read');
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...AUDIT_VERIFIER_WRITE_ACTIONS],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...AUDIT_VERIFIER_LEADING_KEYS] },
+        },
+      }),
+    );
   }
 
   /** Alias parameters at one level; sets TENANT_REGISTRY_SSM_PREFIX. */

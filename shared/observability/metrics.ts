@@ -1,6 +1,6 @@
 import { config } from '../config/env';
 
-/** The CloudWatch namespace of the registry's own metrics (lib/constructs/monitoring.ts). */
+/** The CloudWatch namespace of the registry's own metrics (the same as lib/constructs/monitoring.ts). */
 export const METRIC_NAMESPACE = 'TenantRegistry';
 /** Broken links the scheduled verifier found: one per broken chain per run. */
 export const AUDIT_CHAIN_BROKEN_METRIC = 'AuditChainBroken';
