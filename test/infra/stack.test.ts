@@ -252,6 +252,22 @@ describe('the audit verifier', () => {
     expect(Object.keys(fn.Environment.Variables)).toContain('TENANT_REGISTRY_TABLE_NAME');
   });
 
+  test('a broken link pages: the AuditChainBroken alarm reads the EMF metric the job writes, per stage, over an hour', () => {
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => a.MetricName === 'AuditChainBroken');
+    expect(alarm).toMatchObject({
+      Namespace: 'TenantRegistry',
+      Dimensions: [{ Name: 'Stage', Value: 'prod' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.AlarmName).toMatch(/\.AuditChainBroken$/);
+  });
+
   test('least privilege: reads, and PutItem/UpdateItem on audit items only; no delete, no SSM, no secret', () => {
     const statements = statementsOf(template, fnId);
     const actions = new Set(statements.flatMap((st) => st.Action));
