@@ -63,6 +63,15 @@ export function addNagSuppressions(registry: TenantRegistry): void {
     );
   }
 
+  const verifyRule = registry.operator.auditVerifyRule;
+  if (verifyRule) {
+    acknowledge(
+      verifyRule,
+      'Serverless-EventBusDLQ',
+      'The audit verifier saves its progress per chain and the next hourly run goes on from there; its failures raise the FunctionErrors alarm and broken links the AuditChainBroken alarm; a DLQ would hold nothing worth replaying.',
+    );
+  }
+
   const alarms = registry.data.alarms;
   const email = alarms.emailSubscriptionId
     ? alarms.topic.node.tryFindChild(alarms.emailSubscriptionId)

@@ -32,6 +32,11 @@ export interface OperationAccess {
   readonly indexes?: readonly IndexName[];
   /** Actions on the published aliases (`<prefix>/aliases/*`, or the path). @default none */
   readonly aliases?: readonly AliasAction[];
+  /**
+   * Its writes reach only items whose partition key matches one of these patterns
+   * (`dynamodb:LeadingKeys`, `StringLike`); reads stay unconditioned. @default any item
+   */
+  readonly writeKeys?: readonly string[];
 }
 
 /**
@@ -166,6 +171,15 @@ export const JOB_ACCESS = Object.freeze({
     indexes: ['GSI1'],
     aliases: ['GetParametersByPath', 'PutParameter', 'DeleteParameter'],
   },
+  // bin/jobs/verify-audit.ts: reads chains (Query on the table, GetItem of heads, checkpoints and
+  // progress) and the tenant list (GSI1); writes only what it owns: its checkpoint, progress and
+  // run-cursor items (PutItem) and the TTL of events and id claims (UpdateItem). No DeleteItem
+  // (TTL deletes), and only on audit items: it can never touch a tenant, a key or an alias.
+  AuditVerifier: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    indexes: ['GSI1'],
+    writeKeys: ['AUDIT#*', 'AUDITID#*', 'AUDITRUN#*'],
+  },
 } satisfies Record<string, OperationAccess>);
 export type JobName = keyof typeof JOB_ACCESS;
 
@@ -194,6 +208,7 @@ function filled(access: OperationAccess): Required<OperationAccess> {
     table: [...new Set(access.table ?? [])],
     indexes: [...new Set(access.indexes ?? [])],
     aliases: [...new Set(access.aliases ?? [])],
+    writeKeys: [...new Set(access.writeKeys ?? [])],
   };
 }
 
@@ -214,6 +229,14 @@ export const TABLE_WRITE_ACTIONS: readonly TableAction[] = [
 ];
 /** Alias actions that change the published map. */
 export const ALIAS_WRITE_ACTIONS: readonly AliasAction[] = ['PutParameter', 'DeleteParameter'];
+
+/**
+ * The scheduled audit verifier: reads (GetItem, Query; the tenant list on GSI1), and writes only
+ * what it owns: PutItem of its checkpoint, progress and run-cursor items, UpdateItem of the TTL of
+ * events and id claims. No DeleteItem (TTL deletes), no transaction, and only on items whose
+ * partition key starts with `AUDIT` (`dynamodb:LeadingKeys`): it can never touch a tenant, a key
+ * or an alias.
+ */
 
 /** Memory and timeout where an operation needs more than the defaults. */
 export interface OperationSizing {

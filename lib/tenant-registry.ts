@@ -8,6 +8,7 @@ import {
 import type { Construct } from 'constructs';
 import type { Plane } from '../shared/contract/planes';
 import { type Operation, operations } from '../shared/contract/spec';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../shared/domain/audit-retention';
 import { type Cidr, parseCidrList } from './cidrs';
 import type { RegistryFunction } from './constructs/registry-function';
 import type { Throttle } from './constructs/rest-api-ingress';
@@ -102,6 +103,13 @@ export interface TenantRegistryProps {
   readonly tokenRotationDays?: number;
   /** How often the alias reconciler runs. @default Duration.hours(1) */
   readonly reconcileEvery?: Duration;
+  /** How often the scheduled audit verifier runs. @default Duration.hours(1) */
+  readonly verifyAuditEvery?: Duration;
+  /**
+   * Days audit events are kept where a tenant sets no `audit_retention_days` (and on the global
+   * chain), 30..3650 (CDK context `auditRetentionDays`). @default forever
+   */
+  readonly auditRetentionDays?: number;
   /** `alb` mode: an existing VPC. @default a new VPC (or the one `vpcId` names) */
   readonly vpc?: ec2.IVpc;
   /** `alb` mode: the id of an existing VPC, looked up at synth. @default a new VPC */
@@ -208,6 +216,18 @@ export class TenantRegistry {
         `ssmPrefix may not start with aws or ssm (reserved by AWS): ${JSON.stringify(ssmPrefix)}`,
       );
     }
+    if (
+      props.auditRetentionDays !== undefined &&
+      !(
+        Number.isInteger(props.auditRetentionDays) &&
+        props.auditRetentionDays >= AUDIT_RETENTION_MIN_DAYS &&
+        props.auditRetentionDays <= AUDIT_RETENTION_MAX_DAYS
+      )
+    ) {
+      throw new Error(
+        `auditRetentionDays must be an integer from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}: ${props.auditRetentionDays}`,
+      );
+    }
     if (props.wafTenantRateLimit !== undefined && props.wafTenantRateLimit < 10) {
       throw new Error(`wafTenantRateLimit must be at least 10 (WAF's minimum): ${props.wafTenantRateLimit}`);
     }
@@ -249,6 +269,8 @@ export class TenantRegistry {
       operations: ops.filter((o) => o.plane !== 'tenant'),
       reservedConcurrency: (op) => (op.operationId === 'verifyApiKey' ? verifyReserved : undefined),
       reconcileEvery: props.reconcileEvery ?? Duration.hours(1),
+      verifyAuditEvery: props.verifyAuditEvery ?? Duration.hours(1),
+      ...(props.auditRetentionDays === undefined ? {} : { auditRetentionDays: props.auditRetentionDays }),
       ...(props.keycloak ? { keycloak: props.keycloak } : {}),
     });
     const tenantOps = ops.filter((o) => o.plane === 'tenant');
@@ -317,12 +339,13 @@ export class TenantRegistry {
     return [this.data, this.operator, ...(this.tenant ? [this.tenant] : []), this.ingress, this.monitoring];
   }
 
-  /** Every function: endpoints, the reconciler, the rotation function. */
+  /** Every function: endpoints, the reconciler, the audit verifier, the rotation function. */
   get functions(): RegistryFunction[] {
     return [
       ...this.operator.endpoints.all,
       ...(this.tenant?.endpoints.all ?? []),
       ...(this.operator.reconciler ? [this.operator.reconciler] : []),
+      ...(this.operator.auditVerifier ? [this.operator.auditVerifier] : []),
       this.data.data.rotation,
     ];
   }

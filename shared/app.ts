@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
+import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
 import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
 import { DynamoTenantStore } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
@@ -18,6 +19,7 @@ import { AliasResolver } from './services/alias-resolver';
 import { AliasService } from './services/aliases';
 import { ApiKeyAdmin, ApiKeyService, KeyVerificationCache } from './services/api-keys';
 import { AuditService } from './services/audit';
+import { AuditMonitor } from './services/audit-monitor';
 import { CatalogService } from './services/catalog';
 import { ClaimsService } from './services/claims';
 import { OrganizationProvisioning } from './services/organizations';
@@ -120,6 +122,20 @@ export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore
 export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
 export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
 export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
+/**
+ * The scheduled verifier: each chain's turn walks at most a minute, and a run starts turns for
+ * ten minutes (the job's timeout is fifteen: a turn under way finishes).
+ */
+export const auditMonitor = /* @__PURE__ */ once(
+  () =>
+    new AuditMonitor(
+      audit(),
+      new DynamoAuditRetentionStore(dynamodb(), config().tableName),
+      tenantStore(),
+      clock,
+      { defaultRetentionDays: config().auditRetentionDays, chainBudgetMs: 60_000, runBudgetMs: 600_000 },
+    ),
+);
 
 export const apiKeyStore = /* @__PURE__ */ once(
   () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock),

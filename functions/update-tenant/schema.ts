@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../../shared/domain/audit-retention';
 import { identifierList, settings, text } from '../../shared/http/schemas';
 
 /** Only these fields may change; anything else (id, status, version, ...) is a 400. */
@@ -9,4 +10,8 @@ export const UpdateTenantBody = z.strictObject({
   active_components: z.optional(identifierList),
   active_record_types: z.optional(identifierList),
   settings: z.optional(settings),
+  /** null: back to the stack's default. */
+  audit_retention_days: z.optional(
+    z.nullable(z.int().check(z.gte(AUDIT_RETENTION_MIN_DAYS), z.lte(AUDIT_RETENTION_MAX_DAYS))),
+  ),
 });

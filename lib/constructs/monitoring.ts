@@ -8,6 +8,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Plane } from '../../shared/contract/planes';
+// Written by the verifier as an EMF line per broken chain per run (the line names the chain and event).
+import { AUDIT_CHAIN_BROKEN_METRIC } from '../../shared/observability/metrics';
 import { chunk } from '../routing';
 import type { RegistryFunction } from './registry-function';
 
@@ -172,6 +174,24 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Any broken link pages: the log's integrity is the product's promise. A period as long as
+    // the verifier's schedule, so the alarm stays in ALARM between runs that keep finding it.
+    const auditChainBroken = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: AUDIT_CHAIN_BROKEN_METRIC,
+      dimensionsMap: { [STAGE_DIMENSION]: props.stage },
+      statistic: 'Sum',
+      period: Duration.hours(1),
+    });
+    alarm('AuditChainBroken', {
+      alarmDescription: `The scheduled audit verifier found a broken link in an audit chain (metric ${METRIC_NAMESPACE}/${AUDIT_CHAIN_BROKEN_METRIC}, ${STAGE_DIMENSION}=${props.stage}; the audit.chain_broken log line names the chain and the event): an event was changed, deleted or inserted outside the registry. Runbook: docs/operations.md "AuditChainBroken".`,
+      metric: auditChainBroken,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 

@@ -8,7 +8,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { AliasAction, OperationAccess } from '../permissions';
+import { type AliasAction, type OperationAccess, TABLE_WRITE_ACTIONS } from '../permissions';
 import { PROJECT_ROOT, RegistryFunction } from './registry-function';
 
 /** DynamoDB's default quota of global secondary indexes per table (GSI_NUMBERS uses all of them). */
@@ -98,16 +98,28 @@ export class RegistryData extends Construct {
    * Exactly these table actions, and Query on exactly these indexes (lib/permissions.ts); sets
    * TENANT_REGISTRY_TABLE_NAME.
    */
-  grantTable(fn: lambda.Function, access: Pick<OperationAccess, 'table' | 'indexes'>): void {
+  grantTable(fn: lambda.Function, access: Pick<OperationAccess, 'table' | 'indexes' | 'writeKeys'>): void {
     const actions = [...new Set(access.table ?? [])];
     const indexes = [...new Set(access.indexes ?? [])];
     if (actions.length === 0 && indexes.length === 0) return;
     fn.addEnvironment('TENANT_REGISTRY_TABLE_NAME', this.table.tableName);
-    if (actions.length > 0) {
+    const writeKeys = [...new Set(access.writeKeys ?? [])];
+    const keyed = writeKeys.length > 0 ? actions.filter((a) => TABLE_WRITE_ACTIONS.includes(a)) : [];
+    const open = actions.filter((a) => !keyed.includes(a));
+    if (open.length > 0) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: actions.map((a) => `dynamodb:${a}`),
+          actions: open.map((a) => `dynamodb:${a}`),
           resources: [this.table.tableArn],
+        }),
+      );
+    }
+    if (keyed.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: keyed.map((a) => `dynamodb:${a}`),
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': writeKeys } },
         }),
       );
     }

@@ -51,6 +51,13 @@ export interface FunctionsStackProps extends StackProps {
   readonly keycloak?: KeycloakProps;
   /** Also holds the alias reconciler, run on this schedule. @default no reconciler */
   readonly reconcileEvery?: Duration;
+  /** Also holds the scheduled audit verifier, run on this schedule. @default no verifier */
+  readonly verifyAuditEvery?: Duration;
+  /**
+   * Days audit events are kept where a tenant sets none (TENANT_REGISTRY_AUDIT_RETENTION_DAYS of
+   * the verifier, which expires them). @default forever
+   */
+  readonly auditRetentionDays?: number;
 }
 
 /**
@@ -62,6 +69,8 @@ export class FunctionsStack extends Stack {
   readonly endpoints: EndpointFunctions;
   readonly reconciler?: RegistryFunction;
   readonly reconcileRule?: events.Rule;
+  readonly auditVerifier?: RegistryFunction;
+  readonly auditVerifyRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -124,6 +133,32 @@ export class FunctionsStack extends Stack {
         description: 'Runs the Tenant Registry alias reconciler',
         schedule: events.Schedule.rate(props.reconcileEvery),
         targets: [new eventTargets.LambdaFunction(reconciler.function, { retryAttempts: 2 })],
+      });
+    }
+
+    if (props.verifyAuditEvery) {
+      const verifier = jobFunction(this, 'AuditVerifier', props.data, {
+        entry: `${PROJECT_ROOT}bin/jobs/verify-audit.ts`,
+        description:
+          'Tenant Registry audit verifier: walks every audit chain, moves checkpoints, expires events past retention',
+        // A run starts chain turns for 10 minutes, each at most 1 (shared/app.ts).
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      });
+      verifier.function.addEnvironment('TENANT_REGISTRY_STAGE', props.stage);
+      if (props.auditRetentionDays !== undefined) {
+        verifier.function.addEnvironment(
+          'TENANT_REGISTRY_AUDIT_RETENTION_DAYS',
+          String(props.auditRetentionDays),
+        );
+      }
+      this.auditVerifier = verifier;
+      this.auditVerifyRule = new events.Rule(this, 'AuditVerifySchedule', {
+        description: 'Runs the Tenant Registry audit verifier',
+        schedule: events.Schedule.rate(props.verifyAuditEvery),
+        // No retries: a run that failed is the next run's to repeat (the progress is saved per chain).
+        targets: [new eventTargets.LambdaFunction(verifier.function, { retryAttempts: 0 })],
       });
     }
   }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../domain/audit-retention';
 import { isTenantName } from '../domain/tenant-selection';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
@@ -110,6 +111,24 @@ const EnvSchema = z.object({
   /** Uncached key verifications at once per container (others wait); cached keys never wait. */
   TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
+  /**
+   * Days audit events are kept where a tenant sets no `audit_retention_days` (and on the global
+   * chain); empty keeps them forever. Read by the scheduled verifier, which expires them.
+   */
+  TENANT_REGISTRY_AUDIT_RETENTION_DAYS: z.pipe(
+    optionalText,
+    z.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
+      if (n >= AUDIT_RETENTION_MIN_DAYS && n <= AUDIT_RETENTION_MAX_DAYS) return n;
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be an integer from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}, or empty (forever)`,
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   /** The deployment stage (the stack sets it): the `stage` of auth.rejected lines, the alarms' `Stage` dimension. */
   TENANT_REGISTRY_STAGE: z.pipe(
@@ -154,6 +173,7 @@ export type Config = Readonly<{
   keyFailureWindowSeconds: number;
   keyVerifyConcurrency: number;
   maxBodyBytes: number;
+  auditRetentionDays: number | undefined;
   codeVersion: string | undefined;
   stage: string;
   logLevel: LogLevel;
@@ -216,6 +236,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
     keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
+    auditRetentionDays: e.TENANT_REGISTRY_AUDIT_RETENTION_DAYS,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     stage: e.TENANT_REGISTRY_STAGE,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

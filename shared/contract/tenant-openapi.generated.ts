@@ -1847,6 +1847,11 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
             "type": "string"
           }
         },
+        "audit_retention_days": {
+          "type": "integer",
+          "description": "Days its audit events are kept; absent",
+          "the default.": null
+        },
         "version": {
           "type": "integer",
           "minimum": 1

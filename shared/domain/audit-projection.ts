@@ -40,7 +40,7 @@ const profileFieldNames: Rule = (value) =>
 /** Per registry action, each metadata key the services write and what it holds. */
 const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>> } = {
   'tenant.created': { slug: profile('slug'), kind: profile('kind'), plan: profile('plan') },
-  'tenant.updated': { fields: profileFieldNames },
+  'tenant.updated': { fields: profileFieldNames, audit_retention_days: profile('audit_retention_days') },
   'tenant.activated': {
     from: profile('status'),
     plan: profile('plan'),

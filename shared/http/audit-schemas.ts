@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ORIGINS } from '../domain/audit-events';
+import { VERIFY_BUDGET_MS } from '../services/audit';
 import { identifier, queryInt, settings, uuid } from './schemas';
 
 /** The audit log's request shapes, shared by the operator and tenant planes. */
@@ -88,6 +89,26 @@ export const AppendAuditEventBody = z.strictObject({
   target_name: z.optional(wellFormed(0, 255)),
   product: z.optional(identifier),
   metadata: z.optional(settings),
+});
+
+/** Where a verification starts: `checkpoint` or an event id (a `next` of an earlier call). */
+const verifyFrom = z.pipe(
+  z.string(),
+  z.transform((v, ctx): 'checkpoint' | number => {
+    if (v === 'checkpoint') return v;
+    const n = /^[1-9]\d{0,15}$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n)) {
+      ctx.issues.push({ code: 'custom', message: 'must be checkpoint or an event id', input: v });
+      return z.NEVER;
+    }
+    return n;
+  }),
+);
+
+export const VerifyAuditChainQuery = z.strictObject({
+  tenant_id: z.optional(uuid),
+  from: z.optional(verifyFrom),
+  budget_ms: queryInt(1, VERIFY_BUDGET_MS, VERIFY_BUDGET_MS),
 });
 
 /** The operator's filters, less `tenant_id`: the tenant plane lists the caller's tenant only. */

@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditInput, ChainHead } from '../domain/audit';
 import type { Origin } from '../domain/audit-events';
+import type { Checkpoint } from '../domain/audit-retention';
 
 /** The filters a listing may combine (how each combination is served: docs/storage.md). */
 export interface AuditFilters {
@@ -34,10 +35,29 @@ export interface StoredChain {
   readonly head: ChainHead | undefined;
 }
 
+/** Stored events of a chain, oldest first, with the id each is stored under. */
+export interface ChainPage {
+  readonly events: readonly AuditEvent[];
+  readonly keyIds: readonly number[];
+  /** More pages follow. */
+  readonly more: boolean;
+}
+
 /** The audit log: appends go onto the event's hash chain; listings cost what a page holds. */
 export interface AuditLog {
   append(input: AuditInput): Promise<AuditEvent>;
   page(query: AuditPageQuery): Promise<AuditPage>;
   chain(chain: string): Promise<StoredChain>;
   tenantExists(id: string): Promise<boolean>;
+  /** The chain's head, read strongly. */
+  head(chain: string): Promise<ChainHead | undefined>;
+  /** The chain's checkpoint, once its oldest events may expire. */
+  checkpoint(chain: string): Promise<Checkpoint | undefined>;
+  /**
+   * The chain's events from the id `fromId` on, oldest first, a page at a time; the next page
+   * is read while the caller checks this one.
+   */
+  events(chain: string, fromId: number): AsyncIterable<ChainPage>;
+  /** The chain an id was claimed for, if the claim exists. */
+  idOwner(id: number): Promise<string | undefined>;
 }

@@ -66,7 +66,18 @@ export class TenantService {
       throw new ValidationError('the patch changes nothing: name at least one field');
     return this.change(id, pre, (t, now) => ({
       tenant: applyPatch(t, patch, now),
-      audit: tenantEvent(actor, 'tenant.updated', t, { fields: Object.keys(patch).sort() }),
+      audit: tenantEvent(actor, 'tenant.updated', t, {
+        fields: Object.keys(patch).sort(),
+        // A retention change is on the record with what it was: it decides what the log keeps.
+        ...(patch.audit_retention_days === undefined
+          ? {}
+          : {
+              audit_retention_days: {
+                from: t.audit_retention_days ?? null,
+                to: patch.audit_retention_days,
+              },
+            }),
+      }),
     }));
   }
 

@@ -3,6 +3,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 import { handler as reconcileAliases } from '../../bin/jobs/reconcile-aliases';
+import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
 import { rotate } from '../../bin/jobs/rotate-admin-token';
 import { JOB_ACCESS } from '../../lib/permissions';
 import * as app from '../../shared/app';
@@ -514,6 +515,21 @@ describe('drive the jobs', () => {
     const report = await recorder.within('AliasReconciler', () => reconcileAliases());
     expect(report.published).toContain(t.slug);
     expect(report.removed.length).toBe(1);
+  });
+
+  test('the audit verifier walks the chains, moves a checkpoint and expires what is behind it', async () => {
+    const t = await tenant('retained');
+    await expectStatus(200, 'PATCH', `/v1/tenants/${t.id}`, {
+      body: { audit_retention_days: 30 },
+      headers: { 'if-match': t.etag ?? '' },
+    });
+    clock.advance(31 * 24 * 3600 * 1000);
+    await expectStatus(201, 'POST', '/v1/audit', { body: { tenant_id: t.id, action: 'proof.fresh' } });
+    coldContainer();
+    const report = await recorder.within('AuditVerifier', () => verifyAudit());
+    const mine = report.chains.find((c) => c.chain === t.id);
+    expect(mine).toMatchObject({ ok: true, checkpoint: expect.any(Object) });
+    expect(mine?.expired).toBeGreaterThan(0);
   });
 
   test("the admin-token rotation, all four steps (of the stack's own secret: run last)", async () => {

@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AuditEvent, AuditInput } from '../../domain/audit';
+import type { AuditEvent, AuditInput, ChainHead } from '../../domain/audit';
+import type { Checkpoint } from '../../domain/audit-retention';
 import { withinBudget } from '../../domain/page-budget';
-import type { AuditLog, AuditPage, AuditPageQuery, StoredChain } from '../../ports/audit-log';
+import type { AuditLog, AuditPage, AuditPageQuery, ChainPage, StoredChain } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, eventFromItem } from './audited-writer';
 import { TableReader } from './items';
@@ -12,6 +13,12 @@ import { type AuditListKey, auditListPlan, keys } from './keys';
  * before it answers with what it found and a cursor: a page's cost stays bounded.
  */
 export const RESIDUAL_READ_BUDGET = 1000;
+
+/**
+ * Events per page of a verification walk: the first page small (a call with a tiny budget still
+ * answers soon), then doubling up to what DynamoDB returns in one response (1 MB).
+ */
+export const VERIFY_FIRST_PAGE = 100;
 
 /** The audit log over the table (keys and access patterns: docs/storage.md). */
 export class DynamoAuditLog implements AuditLog {
@@ -125,6 +132,51 @@ export class DynamoAuditLog implements AuditLog {
     return { events, keyIds, head };
   }
 
+  head(chain: string): Promise<ChainHead | undefined> {
+    return this.writer.readHead(chain);
+  }
+
+  async checkpoint(chain: string): Promise<Checkpoint | undefined> {
+    const item = await this.reader.get(keys.auditCheckpoint(chain));
+    return item ? checkpointFromItem(item) : undefined;
+  }
+
+  async *events(chain: string, fromId: number): AsyncIterable<ChainPage> {
+    const { PK } = keys.auditHead(chain);
+    const toId = Number.MAX_SAFE_INTEGER;
+    const read = (start: Record<string, unknown> | undefined, limit: number) =>
+      this.reader.query({
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+        values: {
+          ':pk': PK,
+          ':lo': keys.auditEvent(chain, fromId).SK,
+          ':hi': keys.auditEvent(chain, toId).SK,
+        },
+        ConsistentRead: true,
+        Limit: limit,
+        ...(start ? { start } : {}),
+      });
+    let limit = VERIFY_FIRST_PAGE;
+    let pending = read(undefined, limit);
+    for (;;) {
+      const page = await pending;
+      limit = Math.min(limit * 2, 10_000);
+      // Read ahead: the next page is on its way while the caller hashes this one.
+      if (page.last) pending = read(page.last, limit);
+      yield {
+        events: page.items.map(eventFromItem),
+        keyIds: page.items.map((item) => Number(String(item.SK).slice('EVENT#'.length))),
+        more: page.last !== undefined,
+      };
+      if (!page.last) return;
+    }
+  }
+
+  async idOwner(id: number): Promise<string | undefined> {
+    const item = await this.reader.get(keys.auditId(id));
+    return item ? String(item.chain) : undefined;
+  }
+
   async tenantExists(id: string): Promise<boolean> {
     return (await this.reader.get(keys.tenant(id))) !== undefined;
   }
@@ -139,4 +191,8 @@ function idRange(query: AuditPageQuery, key: AuditListKey) {
     values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
     ScanIndexForward: false,
   };
+}
+
+export function checkpointFromItem(item: Record<string, unknown>): Checkpoint {
+  return { id: Number(item.id), hash: String(item.hash), at: String(item.at) };
 }

@@ -143,7 +143,8 @@ export function eventToItem(event: AuditEvent): Record<string, unknown> {
 }
 
 export function eventFromItem(item: Record<string, unknown>): AuditEvent {
-  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, ...rest } = item;
+  // `expires_at` is the TTL the scheduled verifier gives events behind the checkpoint: not hashed.
+  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, expires_at: _ttl, ...rest } = item;
   const event = Object.fromEntries(Object.entries(rest).filter(([k]) => !/^GSI\d+(PK|SK)$/.test(k)));
   return (
     typeof event.metadata === 'string' ? { ...event, metadata: JSON.parse(event.metadata) } : event

@@ -26,7 +26,14 @@ export const keys = {
   tenant: (id: string): Key => ({ PK: `TENANT#${id}`, SK: 'PROFILE' }),
   slugClaim: (slug: string): Key => ({ PK: `SLUG#${slug}`, SK: 'CLAIM' }),
   auditHead: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'HEAD' }),
+  /** Sort keys of a chain's events: `EVENT#` and the 16-digit id. */
   auditEvent: (chain: string, id: number): Key => ({ PK: `AUDIT#${chain}`, SK: `EVENT#${padId(id)}` }),
+  /** The newest event of the chain that may expire: where verification starts (docs/storage.md). */
+  auditCheckpoint: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'CHECKPOINT' }),
+  /** How far the scheduled verifier got on the chain. */
+  auditVerifyProgress: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'VERIFIED' }),
+  /** Where the scheduled verifier's last run stopped in the list of chains. */
+  auditVerifierRun: (): Key => ({ PK: 'AUDITRUN#verify', SK: 'CURSOR' }),
   /** Claims an audit id across every chain, so ids (and id cursors) are unique log-wide. */
   auditId: (id: number): Key => ({ PK: `AUDITID#${padId(id)}`, SK: 'CLAIM' }),
   /** Catalog keys match the identifier pattern, so they never hold `#`. */
