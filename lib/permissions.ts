@@ -56,16 +56,19 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   appendAuditEvent: { table: 'write', aliases: 'none' },
   listAuditEvents: { table: 'read', aliases: 'none' },
   verifyAuditChain: { table: 'read', aliases: 'none' },
+  // Queries pages of the listing's partition, oldest first; writes nothing.
+  exportAuditEvents: { table: 'read', aliases: 'none' },
   // The tenant plane. Every operation verifies the caller's API key first, which may write the
   // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md): table
-  // `write` (even for the GETs) and no alias access, all eleven alike.
+  // `write` (even for the GETs) and no alias access, all twelve alike.
   getTenantProfile: { table: 'write', aliases: 'none' },
   getTenantEntitlements: { table: 'write', aliases: 'none' },
   requestTenantProduct: { table: 'write', aliases: 'none' },
   requestTenantTrial: { table: 'write', aliases: 'none' },
   listTenantAuditEvents: { table: 'write', aliases: 'none' },
   appendTenantAuditEvent: { table: 'write', aliases: 'none' },
+  exportTenantAuditEvents: { table: 'write', aliases: 'none' },
   listTenantApiKeys: { table: 'write', aliases: 'none' },
   createTenantApiKey: { table: 'write', aliases: 'none' },
   revokeTenantApiKey: { table: 'write', aliases: 'none' },
@@ -117,6 +120,10 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   rollApiKey: { memorySize: 1024 },
   // Walks a whole hash chain.
   verifyAuditChain: { memorySize: 1024, timeoutSeconds: 29 },
+  // Streamed through API Gateway, which keeps a streamed response open up to 15 minutes: an
+  // export of any size has that long (memory stays flat: one store page at a time).
+  exportAuditEvents: { memorySize: 1024, timeoutSeconds: 900 },
+  exportTenantAuditEvents: { memorySize: 1024, timeoutSeconds: 900 },
   // The tenant plane: the first verification of a key in a container is argon2id (m = 19 MiB,
   // CPU bound; later requests with that key hit the key cache), as for verifyApiKey above.
   getTenantProfile: { memorySize: 1024 },

@@ -6,9 +6,21 @@ import {
   verifyChain,
 } from '../domain/audit';
 import { assertAppendable } from '../domain/audit-events';
+import {
+  chunked,
+  csvRows,
+  EXPORT_CONTENT_TYPES,
+  type ExportFormat,
+  type ExportHeader,
+  type ExportView,
+  exportFilename,
+  isContiguous,
+  ndjsonLines,
+} from '../domain/audit-export';
 import { type TenantAuditEvent, tenantAuditView } from '../domain/audit-projection';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
 import type { AuditFilters, AuditLog, AuditPage } from '../ports/audit-log';
+import { type Clock, systemClock } from '../ports/clock';
 import { type Actor, writerFields } from './actor';
 
 /** Largest audit id: ids stay below 2^53 so JavaScript holds them exactly. */
@@ -29,6 +41,23 @@ export interface AuditListPage<E = AuditEvent> {
   readonly next_cursor?: number;
 }
 
+/** An export's selection: a listing's filters and time range, no page. */
+export interface AuditExportQuery extends AuditFilters {
+  readonly since?: number;
+  readonly until?: number;
+  readonly format: ExportFormat;
+}
+
+/** A file being written: its name and type, and its body as it is read from the store. */
+export interface AuditExport {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: AsyncIterable<string>;
+}
+
+/** Events per store page an export reads: one page is all it holds at a time. */
+export const EXPORT_PAGE = 500;
+
 /** What an append may say: everything but what the server sets (where it came from, the request). */
 export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'source_ip' | 'user_agent'>;
 
@@ -40,7 +69,10 @@ export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'sour
  * plane's variants answer with the tenant projection (audit-projection.ts).
  */
 export class AuditService {
-  constructor(private readonly log: AuditLog) {}
+  constructor(
+    private readonly log: AuditLog,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * Appends onto the tenant's chain (which must exist) or, without a tenant, the global one.
@@ -101,6 +133,80 @@ export class AuditService {
     return { ...page, items: page.items.map(tenantAuditView) };
   }
 
+  /**
+   * Every event that matches, oldest first, as a file (audit-export.ts). What can fail is checked
+   * here, before the first byte (a range the wrong way round, an unknown tenant); the body then
+   * reads the store one page at a time, as the caller consumes it.
+   */
+  async export(query: AuditExportQuery): Promise<AuditExport> {
+    const events = await this.exportEvents(query);
+    return this.file(query, 'operator', events);
+  }
+
+  /** The tenant plane's export: the caller's chain only, each event as the tenant sees it. */
+  async exportForTenant(tenantId: string, query: Omit<AuditExportQuery, 'tenant_id'>): Promise<AuditExport> {
+    const events = await this.exportEvents({ ...query, tenant_id: tenantId });
+    return this.file({ ...query, tenant_id: tenantId }, 'tenant', mapAsync(events, tenantAuditView));
+  }
+
+  private async exportEvents(query: AuditExportQuery): Promise<AsyncIterable<AuditEvent>> {
+    const { since, until, format: _format, ...filters } = query;
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new ValidationError('query.since must not be after query.until');
+    }
+    if (filters.tenant_id !== undefined && !(await this.log.tenantExists(filters.tenant_id))) {
+      throw new TenantNotFoundError();
+    }
+    const minId = since === undefined ? 0 : since * 1000;
+    const maxId = until === undefined ? MAX_ID : until * 1000 - 1;
+    return this.walk(filters, minId, maxId);
+  }
+
+  /** Page after page, oldest first: one page in memory at a time. */
+  private async *walk(filters: AuditFilters, minId: number, maxId: number): AsyncGenerator<AuditEvent> {
+    let from = minId;
+    while (from <= maxId) {
+      const page = await this.log.page({
+        ...filters,
+        minId: from,
+        maxId,
+        limit: EXPORT_PAGE,
+        oldestFirst: true,
+      });
+      yield* page.items;
+      if (page.next === undefined) return;
+      from = page.next + 1;
+    }
+  }
+
+  private file(
+    query: AuditExportQuery,
+    view: ExportView,
+    events: AsyncIterable<AuditEvent | TenantAuditEvent>,
+  ): AuditExport {
+    const now = this.clock.now();
+    const { format, since, until, ...rest } = query;
+    const filters: Record<string, string> = {};
+    for (const [name, value] of Object.entries(rest)) if (value !== undefined) filters[name] = String(value);
+    if (since !== undefined) filters.since = new Date(since).toISOString();
+    if (until !== undefined) filters.until = new Date(until).toISOString();
+    const header: ExportHeader = {
+      version: 1,
+      view,
+      exported_at: now.toISOString(),
+      filters,
+      contiguous: isContiguous(filters),
+      // Retention's checkpoints will set where an export starts; until then, every chain is whole.
+      from_checkpoint: null,
+    };
+    const lines = format === 'csv' ? csvRows(view, events) : ndjsonLines(header, events);
+    return {
+      filename: exportFilename(query.tenant_id, now, format),
+      contentType: EXPORT_CONTENT_TYPES[format],
+      body: chunked(lines),
+    };
+  }
+
   /** Walks the tenant's chain (or the global one) and reports the first link that does not hold. */
   async verify(tenantId: string | undefined): Promise<ChainBreak> {
     const stored = await this.log.chain(tenantId ?? GLOBAL_CHAIN);
@@ -112,4 +218,8 @@ export class AuditService {
     }
     return verifyChain(stored.events, stored.head, stored.keyIds);
   }
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield f(item);
 }
