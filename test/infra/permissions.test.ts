@@ -41,6 +41,7 @@ describe('the permissions map', () => {
         'requestTenantProduct',
         'requestTenantTrial',
         'listTenantAuditEvents',
+        'exportTenantAuditEvents',
         'appendTenantAuditEvent',
         'listTenantApiKeys',
         'createTenantApiKey',
@@ -58,6 +59,15 @@ describe('the permissions map', () => {
       expect([op.operationId, OPERATION_SIZING[op.operationId]?.memorySize]).toEqual([op.operationId, 1024]);
       // The off-by-default gate needs the admin token on this plane too.
       expect(readsAdminSecret(op.operationId, op.plane)).toBe(true);
+    }
+  });
+
+  test('the export functions stream for up to 15 minutes (API Gateway keeps a stream open that long); the operator one reads only', () => {
+    expect(accessOf('exportAuditEvents')).toEqual({ table: 'read', aliases: 'none' });
+    for (const op of ['exportAuditEvents', 'exportTenantAuditEvents']) {
+      expect([op, OPERATION_SIZING[op]]).toEqual([op, { memorySize: 1024, timeoutSeconds: 900 }]);
+      const fn = template.Resources[functionIdOf(template, op)];
+      expect([op, fn?.Properties.Timeout]).toEqual([op, 900]);
     }
   });
 

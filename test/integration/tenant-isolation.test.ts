@@ -318,6 +318,7 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
     case 'getTenantProfile':
     case 'getTenantEntitlements':
     case 'listTenantAuditEvents':
+    case 'exportTenantAuditEvents':
     case 'listTenantApiKeys':
     case 'getTenantSwagger':
       return [plain(200)];
@@ -510,6 +511,7 @@ async function runMatrix(
               getTenantProfile: caller.marker,
               getTenantEntitlements: caller.product,
               listTenantAuditEvents: caller.marker,
+              exportTenantAuditEvents: caller.marker,
               listTenantApiKeys: caller.victimKeyId,
             }[probe.operationId];
             if (own !== undefined) {
