@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { report, verifyFile } from '../../bin/audit-verify';
+import { serve } from '../../bin/local/server';
 import { SCOPES } from '../../shared/domain/api-key';
 import { GENESIS_HASH } from '../../shared/domain/audit';
 import { EXPORT_PAGE } from '../../shared/services/audit';
@@ -285,6 +286,35 @@ describe('operator export', () => {
       (await stack.request('GET', `/v1/audit/export?tenant_id=${tenant}&format=csv`)).text,
     );
     expect(csv).toHaveLength(count + 1);
+  });
+});
+
+describe('over HTTP (npm start)', () => {
+  test('the local server streams the same body, chunked, with the same headers; HEAD sends none', async () => {
+    const tenant = randomUUID();
+    await seedTenantChain(stack.dynamodb, stack.tableName, tenant, EXPORT_PAGE + 3);
+    const server = await serve(stack.router, { port: 0 });
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const url = `http://127.0.0.1:${port}/v1/audit/export?tenant_id=${tenant}`;
+      const headers = { authorization: `Bearer ${stack.token}` };
+      const res = await fetch(url, { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('transfer-encoding')).toBe('chunked');
+      expect(res.headers.get('content-length')).toBeNull();
+      expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-/);
+      const text = await res.text();
+      const direct = (await stack.request('GET', `/v1/audit/export?tenant_id=${tenant}`)).text;
+      expect(ndjson(text).events).toEqual(ndjson(direct).events);
+      expect(ndjson(text).events).toHaveLength(EXPORT_PAGE + 3);
+      const head = await fetch(url, { method: 'HEAD', headers });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
