@@ -3,7 +3,8 @@ import type { TenantAuditEvent } from './audit-projection';
 
 /**
  * The audit export's file formats. An export is every event that matches a listing's filters,
- * oldest first, written as it is read (the generators below hold one event at a time).
+ * oldest first, written as it is read: the generators below take the store's pages and hold
+ * one page at a time, written as one chunk.
  *
  * NDJSON (`application/x-ndjson`) is the verifiable form. Its first line is a header,
  * `{"export": ExportHeader}`, never an event (events have no `export` field); every other line
@@ -52,13 +53,18 @@ export function isContiguous(filters: Readonly<Record<string, unknown>>): boolea
   return Object.entries(filters).every(([name, value]) => value === undefined || RANGE_FILTERS.has(name));
 }
 
-/** The NDJSON body: the header line, then one line per event. */
+/**
+ * The NDJSON body: the header line as its own chunk (the first byte goes out before any page is
+ * read), then one chunk per page of events, one line per event.
+ */
 export async function* ndjsonLines(
   header: ExportHeader,
-  events: AsyncIterable<AuditEvent | TenantAuditEvent>,
+  pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
 ): AsyncGenerator<string> {
   yield `${JSON.stringify({ export: header })}\n`;
-  for await (const event of events) yield `${JSON.stringify(event)}\n`;
+  for await (const page of pages) {
+    if (page.length > 0) yield page.map((event) => `${JSON.stringify(event)}\n`).join('');
+  }
 }
 
 /** CSV columns: the envelope in a fixed order, request context, metadata, then the chain. */
@@ -93,36 +99,21 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The CSV body: the header row, then one row per event; fields the event lacks are empty. */
+/** The CSV body: the header row, then one chunk per page, one row per event; absent fields are empty. */
 export async function* csvRows(
   view: ExportView,
-  events: AsyncIterable<AuditEvent | TenantAuditEvent>,
+  pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
 ): AsyncGenerator<string> {
   const columns = CSV_COLUMNS[view];
   yield `${columns.join(',')}\r\n`;
-  for await (const event of events) {
-    const fields = event as unknown as Record<string, unknown>;
-    yield `${columns.map((c) => csvField(fields[c])).join(',')}\r\n`;
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    const rows = page.map((event) => {
+      const fields = event as unknown as Record<string, unknown>;
+      return `${columns.map((c) => csvField(fields[c])).join(',')}\r\n`;
+    });
+    yield rows.join('');
   }
-}
-
-/**
- * Strings joined into chunks of about `size` characters: one write per chunk instead of one
- * per event, while memory stays bounded by the chunk.
- */
-export async function* chunked(parts: AsyncIterable<string>, size = 64 * 1024): AsyncGenerator<string> {
-  let buffer: string[] = [];
-  let length = 0;
-  for await (const part of parts) {
-    buffer.push(part);
-    length += part.length;
-    if (length >= size) {
-      yield buffer.join('');
-      buffer = [];
-      length = 0;
-    }
-  }
-  if (length > 0) yield buffer.join('');
 }
 
 export const EXPORT_CONTENT_TYPES: { readonly [F in ExportFormat]: string } = {

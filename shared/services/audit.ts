@@ -7,7 +7,6 @@ import {
 } from '../domain/audit';
 import { assertAppendable } from '../domain/audit-events';
 import {
-  chunked,
   csvRows,
   EXPORT_CONTENT_TYPES,
   type ExportFormat,
@@ -146,10 +145,11 @@ export class AuditService {
   /** The tenant plane's export: the caller's chain only, each event as the tenant sees it. */
   async exportForTenant(tenantId: string, query: Omit<AuditExportQuery, 'tenant_id'>): Promise<AuditExport> {
     const events = await this.exportEvents({ ...query, tenant_id: tenantId });
-    return this.file({ ...query, tenant_id: tenantId }, 'tenant', mapAsync(events, tenantAuditView));
+    const pages = mapAsync(events, (page) => page.map(tenantAuditView));
+    return this.file({ ...query, tenant_id: tenantId }, 'tenant', pages);
   }
 
-  private async exportEvents(query: AuditExportQuery): Promise<AsyncIterable<AuditEvent>> {
+  private async exportEvents(query: AuditExportQuery): Promise<AsyncIterable<readonly AuditEvent[]>> {
     const { since, until, format: _format, ...filters } = query;
     if (since !== undefined && until !== undefined && since > until) {
       throw new ValidationError('query.since must not be after query.until');
@@ -163,7 +163,11 @@ export class AuditService {
   }
 
   /** Page after page, oldest first: one page in memory at a time. */
-  private async *walk(filters: AuditFilters, minId: number, maxId: number): AsyncGenerator<AuditEvent> {
+  private async *walk(
+    filters: AuditFilters,
+    minId: number,
+    maxId: number,
+  ): AsyncGenerator<readonly AuditEvent[]> {
     let from = minId;
     while (from <= maxId) {
       const page = await this.log.page({
@@ -173,7 +177,7 @@ export class AuditService {
         limit: EXPORT_PAGE,
         oldestFirst: true,
       });
-      yield* page.items;
+      yield page.items;
       if (page.next === undefined) return;
       from = page.next + 1;
     }
@@ -182,7 +186,7 @@ export class AuditService {
   private file(
     query: AuditExportQuery,
     view: ExportView,
-    events: AsyncIterable<AuditEvent | TenantAuditEvent>,
+    pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
   ): AuditExport {
     const now = this.clock.now();
     const { format, since, until, ...rest } = query;
@@ -199,11 +203,10 @@ export class AuditService {
       // Retention's checkpoints will set where an export starts; until then, every chain is whole.
       from_checkpoint: null,
     };
-    const lines = format === 'csv' ? csvRows(view, events) : ndjsonLines(header, events);
     return {
       filename: exportFilename(query.tenant_id, now, format),
       contentType: EXPORT_CONTENT_TYPES[format],
-      body: chunked(lines),
+      body: format === 'csv' ? csvRows(view, pages) : ndjsonLines(header, pages),
     };
   }
 

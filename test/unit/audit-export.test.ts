@@ -2,7 +2,6 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import {
   CSV_COLUMNS,
-  chunked,
   csvField,
   csvRows,
   exportFilename,
@@ -42,7 +41,7 @@ describe('CSV fields (RFC 4180)', () => {
     const rows = await collect(
       csvRows(
         'tenant',
-        from([{ id: 1, action: 'a', created_at: 't', prev_hash: 'p', hash: 'h', redacted: true as const }]),
+        from([[{ id: 1, action: 'a', created_at: 't', prev_hash: 'p', hash: 'h', redacted: true as const }]]),
       ),
     );
     expect(rows[0]).toBe(`${CSV_COLUMNS.tenant.join(',')}\r\n`);
@@ -53,7 +52,7 @@ describe('CSV fields (RFC 4180)', () => {
 });
 
 describe('NDJSON', () => {
-  test('the header line first, one line per event', async () => {
+  test('the header line first (its own chunk), then one chunk per non-empty page, one line per event', async () => {
     const header = {
       version: 1 as const,
       view: 'operator' as const,
@@ -63,11 +62,22 @@ describe('NDJSON', () => {
       from_checkpoint: null,
     };
     const lines = await collect(
-      ndjsonLines(header, from([{ id: 1, action: 'a', created_at: 't', prev_hash: 'p', hash: 'h' }])),
+      ndjsonLines(
+        header,
+        from([
+          [{ id: 1, action: 'a', created_at: 't', prev_hash: 'p', hash: 'h' }],
+          [],
+          [
+            { id: 2, action: 'b', created_at: 't', prev_hash: 'h', hash: 'i' },
+            { id: 3, action: 'c', created_at: 't', prev_hash: 'i', hash: 'j' },
+          ],
+        ]),
+      ),
     );
     expect(lines).toEqual([
       `${JSON.stringify({ export: header })}\n`,
       '{"id":1,"action":"a","created_at":"t","prev_hash":"p","hash":"h"}\n',
+      '{"id":2,"action":"b","created_at":"t","prev_hash":"h","hash":"i"}\n{"id":3,"action":"c","created_at":"t","prev_hash":"i","hash":"j"}\n',
     ]);
   });
 
@@ -82,13 +92,6 @@ describe('NDJSON', () => {
     const at = new Date('2025-03-04T05:06:07.890Z');
     expect(exportFilename(undefined, at, 'csv')).toBe('audit-all-20250304T050607Z.csv');
     expect(exportFilename('0f5e', at, 'ndjson')).toBe('audit-0f5e-20250304T050607Z.ndjson');
-  });
-
-  test('chunked: parts joined into chunks of about the size, nothing lost', async () => {
-    const parts = Array.from({ length: 10 }, (_, i) => `${i}`.repeat(3));
-    const chunks = await collect(chunked(from(parts), 7));
-    expect(chunks.join('')).toBe(parts.join(''));
-    expect(chunks).toEqual(['000111222', '333444555', '666777888', '999']);
   });
 });
 
