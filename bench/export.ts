@@ -86,9 +86,13 @@ function runChild(env: {
   tenant: string;
 }): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
+    // Nothing of the bench stack's own configuration (its secret id, stand-in endpoints).
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(AWS_|TENANT_REGISTRY_)/.test(k)),
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--child'], {
       env: {
-        ...process.env,
+        ...inherited,
         X1_ENDPOINT: env.endpoint,
         X1_TABLE: env.table,
         X1_WARM: env.warm,
