@@ -8,18 +8,20 @@
  *   V1-V3   cached verify / a no-op route; cached / uncached throughput; argon2 parameters
  *   A1      items read per filtered audit page at 100,000 events / at 1,000
  *   V4      events verified per second through GET /v1/audit/verify / bare Query pages
+ *   X1      peak RSS growth exporting 100,000 audit events / exporting 1,000
  *   T1      p50 of GET /{tenant}/profile (cached key and alias) / GET /v1/tenants/{id}
  *   S2      SSM calls per 1,000 tenant-plane reads over 100 tenants; per 1,000 unknown-slug requests
  *   F1, F2  p50 of a cached-key tenant read under a random-key flood / without; server CPU per
  *           random-key rejection / per argon2 verify
  *
  * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
- * verify, tenant, flood).
+ * verify, tenant, flood, export).
  */
 import { parseArgs } from 'node:util';
 import { auditFigures, printAudit, printVerify, verifyFigures } from './audit';
 import { bundleFigures, formatFigures } from './bundles';
 import { callFigures, printCalls } from './calls';
+import { exportFigures, printExport } from './export';
 import { floodFigures, printFlood } from './flood';
 import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
@@ -36,6 +38,7 @@ if (wanted('calls')) printCalls(await callFigures());
 if (wanted('keys')) await keyBench();
 if (wanted('audit')) printAudit(await auditFigures());
 if (wanted('verify')) printVerify(await verifyFigures());
+if (wanted('export')) printExport(await exportFigures());
 if (wanted('tenant')) printTenant(await tenantFigures());
 if (wanted('flood')) printFlood(await floodFigures());
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

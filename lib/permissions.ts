@@ -137,6 +137,8 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // GetItem: an empty page with a tenant_id checks that the tenant exists (404 otherwise).
   listAuditEvents: { table: ['GetItem', 'Query'], indexes: auditIndexes(false) },
   verifyAuditChain: { table: ['GetItem', 'Query'] },
+  // Pages of the listing's partition, oldest first, as the listing reads them; writes nothing.
+  exportAuditEvents: { table: ['GetItem', 'Query'], indexes: auditIndexes(false) },
   // The tenant plane: KEY_CHECK first, then the operation's own work. Slugs resolve through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md).
   getTenantProfile: { table: KEY_CHECK },
@@ -145,6 +147,7 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   requestTenantTrial: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'] },
   listTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: auditIndexes(true) },
   appendTenantAuditEvent: { table: [...KEY_CHECK, 'PutItem'] },
+  exportTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: auditIndexes(true) },
   listTenantApiKeys: { table: KEY_CHECK, indexes: ['GSI1'] },
   createTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
   // The key record is marked revoked (an UpdateItem, as KEY_CHECK's).
@@ -251,6 +254,10 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   rollApiKey: { memorySize: 1024 },
   // Walks a whole hash chain.
   verifyAuditChain: { memorySize: 1024, timeoutSeconds: 29 },
+  // Streamed through API Gateway, which keeps a streamed response open up to 15 minutes: an
+  // export of any size has that long (memory stays flat: one store page at a time).
+  exportAuditEvents: { memorySize: 1024, timeoutSeconds: 900 },
+  exportTenantAuditEvents: { memorySize: 1024, timeoutSeconds: 900 },
   // The tenant plane: the first verification of a key in a container is argon2id (m = 19 MiB,
   // CPU bound; later requests with that key hit the key cache), as for verifyApiKey above.
   getTenantProfile: { memorySize: 1024 },

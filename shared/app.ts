@@ -121,7 +121,7 @@ export const catalogStore = /* @__PURE__ */ once(
 export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore(), catalogStore(), clock));
 export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
 export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
-export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
+export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog(), clock));
 /**
  * The scheduled verifier: each chain's turn walks at most a minute, and a run starts turns for
  * ten minutes (the job's timeout is fifteen: a turn under way finishes).

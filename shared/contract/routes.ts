@@ -227,6 +227,13 @@ export const verifyAuditChain = {
   plane: 'operator',
   allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
+export const exportAuditEvents = {
+  operationId: 'exportAuditEvents',
+  method: 'GET',
+  path: '/v1/audit/export',
+  plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
+} as const satisfies Route;
 export const getTenantProfile = {
   operationId: 'getTenantProfile',
   method: 'GET',
@@ -274,6 +281,14 @@ export const appendTenantAuditEvent = {
   plane: 'tenant',
   scope: 'audit:write',
   allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const exportTenantAuditEvents = {
+  operationId: 'exportTenantAuditEvents',
+  method: 'GET',
+  path: '/{tenant}/audit/export',
+  plane: 'tenant',
+  scope: 'audit:read',
+  allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
 export const listTenantApiKeys = {
   operationId: 'listTenantApiKeys',
@@ -348,12 +363,14 @@ export const routes = {
   listAuditEvents,
   appendAuditEvent,
   verifyAuditChain,
+  exportAuditEvents,
   getTenantProfile,
   getTenantEntitlements,
   requestTenantProduct,
   requestTenantTrial,
   listTenantAuditEvents,
   appendTenantAuditEvent,
+  exportTenantAuditEvents,
   listTenantApiKeys,
   createTenantApiKey,
   revokeTenantApiKey,

@@ -536,6 +536,130 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       }
     }
   },
+  "/{tenant}/audit/export": {
+    "get": {
+      "operationId": "exportTenantAuditEvents",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "audit:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "audit:read"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's matching audit events, oldest first, streamed as NDJSON or CSV. Scope audit:read.",
+      "description": "As `exportAuditEvents`, on the caller's chain only (never another tenant's or a global\nevent), each event as `listTenantAuditEvents` shows it (the tenant projection). An\nevent marked `redacted: true` withholds something its hash covers: its hash cannot be\nrecomputed from the file, though its links still can, and the offline verifier says so\ninstead of reporting a break.\n",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "product",
+          "schema": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        },
+        {
+          "in": "query",
+          "name": "actor_id",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          }
+        },
+        {
+          "in": "query",
+          "name": "action",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128
+          }
+        },
+        {
+          "in": "query",
+          "name": "origin",
+          "schema": {
+            "$ref": "#/components/schemas/AuditOrigin"
+          }
+        },
+        {
+          "in": "query",
+          "name": "key_id",
+          "description": "One of the tenant's keys; another tenant's key matches nothing.",
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        },
+        {
+          "in": "query",
+          "name": "since",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "in": "query",
+          "name": "until",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "$ref": "#/components/parameters/ExportFormat"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The export, streamed.",
+          "headers": {
+            "Content-Disposition": {
+              "$ref": "#/components/headers/ExportDisposition"
+            }
+          },
+          "content": {
+            "application/x-ndjson": {
+              "schema": {
+                "type": "string"
+              }
+            },
+            "text/csv": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
   "/{tenant}/api-keys": {
     "get": {
       "operationId": "listTenantApiKeys",
@@ -933,6 +1057,14 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "pattern": "^\"v[1-9][0-9]{0,15}\"$"
       }
     },
+    "ExportDisposition": {
+      "description": "`attachment; filename=\"audit-<tenant id or all>-<UTC time of the export>.<ndjson|csv>\"`.\n",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "pattern": "^attachment; filename=\"audit-[a-z0-9-]+-[0-9]{8}T[0-9]{6}Z\\.(ndjson|csv)\"$"
+      }
+    },
     "Location": {
       "description": "The created resource's URL, as a reference relative to the request's URL (RFC 9110\nallows one), so that it holds behind whatever path the ingress puts in front of this\nAPI (an API Gateway stage, a base path): creating a tenant answers `tenants/<id>`,\nrolling a key answers `../<new id>`.\n",
       "required": true,
@@ -946,6 +1078,22 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "schema": {
         "type": "string",
         "const": "Bearer"
+      }
+    }
+  },
+  "parameters": {
+    "ExportFormat": {
+      "in": "query",
+      "name": "format",
+      "description": "`ndjson` (the default, `application/x-ndjson`) or `csv` (`text/csv`, RFC 4180).",
+      "required": false,
+      "schema": {
+        "type": "string",
+        "enum": [
+          "ndjson",
+          "csv"
+        ],
+        "default": "ndjson"
       }
     }
   },

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ORIGINS } from '../domain/audit-events';
+import { EXPORT_FORMATS } from '../domain/audit-export';
 import { VERIFY_BUDGET_MS } from '../services/audit';
 import { identifier, queryInt, settings, uuid } from './schemas';
 
@@ -69,6 +70,13 @@ export const ListAuditEventsQuery = z.strictObject({
   cursor: z.optional(cursor),
 });
 
+/** The export's selection: the listing's filters and range, no page; and the file format. */
+const { limit: _limit, cursor: _cursor, ...exportFilters } = ListAuditEventsQuery.shape;
+export const ExportAuditEventsQuery = z.strictObject({
+  ...exportFilters,
+  format: z._default(z.enum(EXPORT_FORMATS), 'ndjson'),
+});
+
 /** Text that is well-formed Unicode (no lone surrogate), of `min`..`max` characters. */
 const wellFormed = (min: number, max: number) =>
   z.string().check(
@@ -118,3 +126,7 @@ export const TenantAuditQuery = z.strictObject(tenantFilters);
 /** The operator's event, less `tenant_id`: an appended event always belongs to the caller's tenant. */
 const { tenant_id: _appendTenant, ...tenantEvent } = AppendAuditEventBody.shape;
 export const TenantAuditAppend = z.strictObject(tenantEvent);
+
+/** The operator's export selection, less `tenant_id`: the tenant plane exports the caller's chain only. */
+const { tenant_id: _exportTenant, ...tenantExportFilters } = ExportAuditEventsQuery.shape;
+export const TenantExportQuery = z.strictObject(tenantExportFilters);

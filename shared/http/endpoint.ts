@@ -20,12 +20,14 @@ import { logging } from './middleware/logging';
 import { type HttpEvent, type HttpRequest, matchPath, toHttpRequest } from './request';
 import {
   allowed,
+  type Download,
   forIngress,
   type HttpResponse,
   json,
   type LambdaHttpResponse,
   locationFrom,
   type Reply,
+  streamed,
   unknownRoute,
   withoutBody,
 } from './responses';
@@ -85,7 +87,7 @@ export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<L
  * The one middy chain every operation runs through, in this order: off-by-default gate ->
  * logging context -> authentication by plane -> input parsing -> idempotency -> error
  * mapper (last, so its onError answers first). The handler gets validated input and an
- * actor, and returns a body (or a `reply` with headers).
+ * actor, and returns a body (or a `reply` with headers, or a `download`: a file streamed).
  *
  * Besides its own method, a function answers two more, so that whichever function an ingress
  * routes them to, they behave alike: `HEAD` (when the operation is a GET) runs the whole GET
@@ -121,6 +123,7 @@ export function endpoint<
       ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
       ...(ctx.caller ? { caller: ctx.caller } : {}),
     });
+    if (isDownload(result)) return streamed(result);
     if (isReply(result)) return json(result.status ?? spec.status ?? 200, result.body, result.headers);
     return json(spec.status ?? 200, result);
   };
@@ -182,6 +185,10 @@ export function endpoint<
     return forIngress(event, response);
   };
   return Object.assign(lambda, { spec: spec as EndpointSpec<unknown, unknown, unknown> });
+}
+
+function isDownload(value: unknown): value is Download {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'download';
 }
 
 function isReply(value: unknown): value is Reply<unknown> {

@@ -17,12 +17,17 @@ export interface AuditPageQuery extends AuditFilters {
   readonly minId: number;
   readonly maxId: number;
   readonly limit: number;
+  /** Oldest first instead (exports): `next` then says the next page holds ids above it only. */
+  readonly oldestFirst?: boolean;
 }
 
 export interface AuditPage {
   /** At most `limit` events; fewer (even none) does not mean the listing is over. */
   readonly items: readonly AuditEvent[];
-  /** Present when older events may match: the next page holds ids below it only. */
+  /**
+   * Present when more events may match: the next page holds ids below it only (above it,
+   * oldest first).
+   */
   readonly next?: number;
   /** Items the store read for this page (DynamoDB's ScannedCount): what a page costs. */
   readonly read: number;

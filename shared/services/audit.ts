@@ -1,5 +1,15 @@
 import { type AuditEvent, type AuditInput, GLOBAL_CHAIN } from '../domain/audit';
 import { assertAppendable } from '../domain/audit-events';
+import {
+  csvRows,
+  EXPORT_CONTENT_TYPES,
+  type ExportFormat,
+  type ExportHeader,
+  type ExportView,
+  exportFilename,
+  isContiguous,
+  ndjsonLines,
+} from '../domain/audit-export';
 import { type TenantAuditEvent, tenantAuditView } from '../domain/audit-projection';
 import {
   type Anchor,
@@ -10,6 +20,7 @@ import {
 } from '../domain/audit-retention';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
 import type { AuditFilters, AuditLog, AuditPage } from '../ports/audit-log';
+import { type Clock, systemClock } from '../ports/clock';
 import { type Actor, writerFields } from './actor';
 
 /** Largest audit id: ids stay below 2^53 so JavaScript holds them exactly. */
@@ -60,6 +71,23 @@ export interface Walk {
   readonly expiring?: Checkpoint;
 }
 
+/** An export's selection: a listing's filters and time range, no page. */
+export interface AuditExportQuery extends AuditFilters {
+  readonly since?: number;
+  readonly until?: number;
+  readonly format: ExportFormat;
+}
+
+/** A file being written: its name and type, and its body as it is read from the store. */
+export interface AuditExport {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: AsyncIterable<string>;
+}
+
+/** Events per store page an export reads: one page is all it holds at a time. */
+export const EXPORT_PAGE = 500;
+
 /** What an append may say: everything but what the server sets (where it came from, the request). */
 export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'source_ip' | 'user_agent'>;
 
@@ -73,6 +101,7 @@ export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'sour
 export class AuditService {
   constructor(
     private readonly log: AuditLog,
+    private readonly clock: Clock = systemClock,
     /** Milliseconds from a monotonic source: what budgets are measured on. */
     private readonly elapsed: () => number = () => performance.now(),
   ) {}
@@ -134,6 +163,94 @@ export class AuditService {
   ): Promise<AuditListPage<TenantAuditEvent>> {
     const page = await this.list({ ...query, tenant_id: tenantId });
     return { ...page, items: page.items.map(tenantAuditView) };
+  }
+
+  /**
+   * Every event that matches, oldest first, as a file (audit-export.ts). What can fail is checked
+   * here, before the first byte (a range the wrong way round, an unknown tenant); the body then
+   * reads the store one page at a time, as the caller consumes it.
+   */
+  async export(query: AuditExportQuery): Promise<AuditExport> {
+    const events = await this.exportEvents(query);
+    return this.file(query, 'operator', events, await this.exportStart(query));
+  }
+
+  /** The tenant plane's export: the caller's chain only, each event as the tenant sees it. */
+  async exportForTenant(tenantId: string, query: Omit<AuditExportQuery, 'tenant_id'>): Promise<AuditExport> {
+    const events = await this.exportEvents({ ...query, tenant_id: tenantId });
+    const pages = mapAsync(events, (page) => page.map(tenantAuditView));
+    const selection = { ...query, tenant_id: tenantId };
+    return this.file(selection, 'tenant', pages, await this.exportStart(selection));
+  }
+
+  /**
+   * Where a one-chain export starts when its oldest events may have expired: the chain's
+   * checkpoint (none: the genesis). An export of several chains names no checkpoint.
+   */
+  private async exportStart(query: AuditExportQuery): Promise<ExportHeader['from_checkpoint']> {
+    if (query.tenant_id === undefined || query.since !== undefined) return null;
+    return (await this.log.checkpoint(query.tenant_id)) ?? null;
+  }
+
+  private async exportEvents(query: AuditExportQuery): Promise<AsyncIterable<readonly AuditEvent[]>> {
+    const { since, until, format: _format, ...filters } = query;
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new ValidationError('query.since must not be after query.until');
+    }
+    if (filters.tenant_id !== undefined && !(await this.log.tenantExists(filters.tenant_id))) {
+      throw new TenantNotFoundError();
+    }
+    const minId = since === undefined ? 0 : since * 1000;
+    const maxId = until === undefined ? MAX_ID : until * 1000 - 1;
+    return this.exportPages(filters, minId, maxId);
+  }
+
+  /** Page after page, oldest first: one page in memory at a time. */
+  private async *exportPages(
+    filters: AuditFilters,
+    minId: number,
+    maxId: number,
+  ): AsyncGenerator<readonly AuditEvent[]> {
+    let from = minId;
+    while (from <= maxId) {
+      const page = await this.log.page({
+        ...filters,
+        minId: from,
+        maxId,
+        limit: EXPORT_PAGE,
+        oldestFirst: true,
+      });
+      yield page.items;
+      if (page.next === undefined) return;
+      from = page.next + 1;
+    }
+  }
+
+  private file(
+    query: AuditExportQuery,
+    view: ExportView,
+    pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
+    start: ExportHeader['from_checkpoint'],
+  ): AuditExport {
+    const now = this.clock.now();
+    const { format, since, until, ...rest } = query;
+    const filters: Record<string, string> = {};
+    for (const [name, value] of Object.entries(rest)) if (value !== undefined) filters[name] = String(value);
+    if (since !== undefined) filters.since = new Date(since).toISOString();
+    if (until !== undefined) filters.until = new Date(until).toISOString();
+    const header: ExportHeader = {
+      version: 1,
+      view,
+      exported_at: now.toISOString(),
+      filters,
+      contiguous: isContiguous(filters),
+      from_checkpoint: start,
+    };
+    return {
+      filename: exportFilename(query.tenant_id, now, format),
+      contentType: EXPORT_CONTENT_TYPES[format],
+      body: format === 'csv' ? csvRows(view, pages) : ndjsonLines(header, pages),
+    };
   }
 
   /**
@@ -240,4 +357,8 @@ export class AuditService {
       position: { id, hash: '' },
     };
   }
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield f(item);
 }

@@ -54,6 +54,7 @@ describe('the permissions map', () => {
         'requestTenantProduct',
         'requestTenantTrial',
         'listTenantAuditEvents',
+        'exportTenantAuditEvents',
         'appendTenantAuditEvent',
         'listTenantApiKeys',
         'createTenantApiKey',
@@ -73,6 +74,17 @@ describe('the permissions map', () => {
     }
     // The GETs read and touch the key, nothing more.
     expect(accessOf('getTenantProfile').table).toEqual(['GetItem', 'UpdateItem']);
+  });
+
+  test('the export functions stream for up to 15 minutes (API Gateway keeps a stream open that long); the operator one reads only', () => {
+    const operator = accessOf('exportAuditEvents');
+    expect(operator.table.filter((a) => TABLE_WRITE_ACTIONS.includes(a))).toEqual([]);
+    expect(operator.aliases).toEqual([]);
+    for (const op of ['exportAuditEvents', 'exportTenantAuditEvents']) {
+      expect([op, OPERATION_SIZING[op]]).toEqual([op, { memorySize: 1024, timeoutSeconds: 900 }]);
+      const fn = template.Resources[functionIdOf(template, op)];
+      expect([op, fn?.Properties.Timeout]).toEqual([op, 900]);
+    }
   });
 
   test('only the alias writers may write aliases', () => {

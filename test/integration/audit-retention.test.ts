@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AttributeValue, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { verifyFile } from '../../bin/audit-verify';
 import * as app from '../../shared/app';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { ManualClock } from '../support/clock';
@@ -176,6 +180,18 @@ describe('expiry behind a checkpoint', () => {
       checked: 3,
       from_checkpoint: checkpoint,
     });
+    // The chain's export says where it starts, and verifies offline from there.
+    const exported = await stack.request('GET', `/v1/audit/export?tenant_id=${tenant}`);
+    expect(exported.status).toBe(200);
+    const [header, ...lines] = exported.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(header.export.from_checkpoint).toEqual(checkpoint);
+    expect(lines.map((e) => Number(e.id))).toEqual(fresh.map((e) => Number(e.id)));
+    const file = join(mkdtempSync(join(tmpdir(), 'retention-')), 'export.ndjson');
+    writeFileSync(file, exported.text);
+    expect(await verifyFile(file)).toMatchObject({ ok: true, events: 3, chains: [{ starts: 'checkpoint' }] });
 
     // Appends go on as before, and the next run verifies and keeps what is within retention.
     await append(tenant, 'after');

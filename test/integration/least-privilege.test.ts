@@ -3,8 +3,8 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 import { handler as reconcileAliases } from '../../bin/jobs/reconcile-aliases';
-import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
 import { rotate } from '../../bin/jobs/rotate-admin-token';
+import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
 import { JOB_ACCESS } from '../../lib/permissions';
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
@@ -301,7 +301,16 @@ describe('drive every function', () => {
         names.filter((_, i) => mask & (1 << i)).map((k): [string, string] => [k, filters[k]]),
       );
       await expectStatus(200, 'GET', `/v1/audit?${q}`);
+      // The export reads the same partitions and indexes as the listing, oldest first.
+      await expectStatus(200, 'GET', `/v1/audit/export?${q}`);
     }
+    for (const q of [
+      'origin=operator',
+      `origin=operator&tenant_id=${t.id}`,
+      `key_id=${MISSING}&tenant_id=${t.id}`,
+    ])
+      await expectStatus(200, 'GET', `/v1/audit/export?${q}&format=csv`);
+    await expectStatus(404, 'GET', `/v1/audit/export?tenant_id=${MISSING}`);
     const first = await expectStatus(200, 'GET', `/v1/audit?tenant_id=${t.id}&limit=1`);
     await expectStatus(200, 'GET', `/v1/audit?tenant_id=${t.id}&limit=1&cursor=${first.body.next_cursor}`);
     await expectStatus(200, 'GET', '/v1/audit?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z');
@@ -380,9 +389,12 @@ describe('drive every function', () => {
         names.filter((_, i) => mask & (1 << i)).map((f): [string, string] => [f, filters[f]]),
       );
       await expectStatus(200, 'GET', at(`/audit?${q}`), as(k.plaintext));
+      await expectStatus(200, 'GET', at(`/audit/export?${q}`), as(k.plaintext));
     }
-    for (const q of ['origin=tenant', 'origin=tenant&product=p', `key_id=${k.id}`])
+    for (const q of ['origin=tenant', 'origin=tenant&product=p', `key_id=${k.id}`]) {
       await expectStatus(200, 'GET', at(`/audit?${q}`), as(k.plaintext));
+      await expectStatus(200, 'GET', at(`/audit/export?${q}`), as(k.plaintext));
+    }
     await expectStatus(200, 'GET', at('/swagger'), as(k.plaintext));
     const made = await expectStatus(
       201,

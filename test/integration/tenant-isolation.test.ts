@@ -308,6 +308,7 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
     case 'getTenantProfile':
     case 'getTenantEntitlements':
     case 'listTenantAuditEvents':
+    case 'exportTenantAuditEvents':
     case 'listTenantApiKeys':
     case 'getTenantSwagger':
       return [plain(200)];
@@ -501,6 +502,7 @@ async function runMatrix(
               getTenantProfile: caller.marker,
               getTenantEntitlements: caller.product,
               listTenantAuditEvents: caller.marker,
+              exportTenantAuditEvents: caller.marker,
               listTenantApiKeys: caller.victimKeyId,
             }[probe.operationId];
             if (own !== undefined) {
@@ -577,7 +579,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(11);
+  expect(tenantOps).toHaveLength(12);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.

@@ -145,11 +145,18 @@ export async function startStack(
       ...(body === undefined ? {} : { body }),
       ...(opts.sourceIp ? { sourceIp: opts.sourceIp } : {}),
     });
+    let text = res.body;
+    if (res.stream && method !== 'HEAD') {
+      // A streamed body (an export), read to its end as a client would.
+      const parts: string[] = [];
+      for await (const chunk of res.stream) parts.push(chunk);
+      text = parts.join('');
+    }
     let parsed: unknown;
     try {
-      parsed = res.body ? JSON.parse(res.body) : undefined;
+      parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = res.body;
+      parsed = text;
     }
     if (!opts.unchecked) {
       const route = res.operationId ? routes[res.operationId as keyof typeof routes] : undefined;
@@ -159,7 +166,7 @@ export async function startStack(
       status: res.statusCode,
       headers: res.headers,
       body: parsed,
-      text: res.body,
+      text,
       ...(res.operationId ? { operationId: res.operationId } : {}),
     };
   };

@@ -68,7 +68,8 @@ export class DynamoAuditLog implements AuditLog {
    * DynamoDB's Limit counts items read before the filter, so this reads on, in growing steps,
    * until `limit + 1` match, the range ends, or the read budget is spent. Then the cursor is
    * the lowest id read: the next page resumes below everything this one has looked at, so
-   * nothing is skipped or repeated, though a page may hold fewer than `limit` events.
+   * nothing is skipped or repeated, though a page may hold fewer than `limit` events (oldest
+   * first, the highest id read, and the next page resumes above it).
    */
   private async filteredPage(
     query: AuditPageQuery,
@@ -182,14 +183,14 @@ export class DynamoAuditLog implements AuditLog {
   }
 }
 
-/** The Query of an id range of a listing's place, newest first. */
+/** The Query of an id range of a listing's place, newest first (oldest first when asked). */
 function idRange(query: AuditPageQuery, key: AuditListKey) {
   return {
     ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
     KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
     ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
     values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
-    ScanIndexForward: false,
+    ScanIndexForward: query.oldestFirst === true,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run verify-audit`: one run of the scheduled audit verifier (bin/jobs/verify-audit.ts)
+ * `npm run audit:monitor`: one run of the scheduled audit verifier (bin/jobs/verify-audit.ts)
  * against the local stack, as `npm run reconcile` reaches it: verifies every chain a turn at a
  * time, moves checkpoints and stamps the TTL of events past retention, and prints the report.
  */
@@ -18,6 +18,6 @@ try {
     await stores.stop();
   }
 } catch (error) {
-  console.error(failureLine('npm run verify-audit', error));
+  console.error(failureLine('npm run audit:monitor', error));
   process.exitCode = 1;
 }
