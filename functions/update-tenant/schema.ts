@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { identifierList, settings, text } from '../../shared/http/schemas';
+import { identifierList, settings } from '../../shared/http/field-schemas';
+import { text } from '../../shared/http/schemas';
 
 /** Only these fields may change; anything else (id, status, version, ...) is a 400. */
 export const UpdateTenantBody = z.strictObject({

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ORIGINS } from '../domain/audit-events';
-import { identifier, queryInt, settings, uuid } from './schemas';
+import { identifier, settings } from './field-schemas';
+import { queryInt, uuid } from './schemas';
 
 /** The audit log's request shapes, shared by the operator and tenant planes. */
 

@@ -146,7 +146,7 @@ export function endpoint<
     ),
   );
   if (spec.idempotent)
-    chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
+    chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantReader(), claim)));
   chain.use(errorMapper());
 
   const preflight = middy(async (_event: unknown, context: Context): Promise<HttpResponse> => {

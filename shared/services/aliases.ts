@@ -4,7 +4,6 @@ import {
   AliasNotFoundError,
   PrimaryAliasError,
   SlugTakenError,
-  TenantNotFoundError,
   ValidationError,
 } from '../domain/errors';
 import { type FirstResponse, type IdempotencyClaim, idempotencyRecord } from '../domain/idempotency';
@@ -50,7 +49,7 @@ export type CreateTenantInput = NewTenant & { readonly admin_email?: string; rea
 
 /**
  * Everything that changes who holds a slug: creating a tenant (its primary slug), retiring it
- * (its aliases go into quarantine), adding and removing aliases, and resolving a slug. The
+ * (its aliases go into quarantine), adding and removing aliases (resolving one: AliasLookup). The
  * table commits first; the published alias map in SSM follows, and the reconciler repairs
  * whatever a failure in between leaves behind.
  */
@@ -117,20 +116,6 @@ export class AliasService {
       repair.unpublish.push(...retired.aliases.map((a) => a.slug));
       return retired;
     });
-  }
-
-  /** The tenant an active alias names; a retired or quarantined alias names nobody. */
-  async tenantFor(slug: string): Promise<Tenant> {
-    const id = await this.resolver.resolve(slug);
-    const tenant = id === undefined ? undefined : await this.store.getTenant(id);
-    if (tenant && activeAliases(tenant).some((a) => a.slug === slug)) return tenant;
-    // The cache or the published map may lag a change made elsewhere: the table decides.
-    this.resolver.forget(slug);
-    const claim = await this.store.getSlugClaim(slug);
-    if (!claim || claim.retired_at !== undefined) throw new TenantNotFoundError();
-    const owner = claim.tenant_id === tenant?.id ? tenant : await this.store.getTenant(claim.tenant_id);
-    if (!owner) throw new TenantNotFoundError();
-    return owner;
   }
 
   /** A slug this tenant already holds is a 409, after publishing it once more (a retry's repair). */

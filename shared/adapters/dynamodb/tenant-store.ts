@@ -10,24 +10,25 @@ import {
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
-import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
+import type { SlugClaim, TenantPage, TenantReader, TenantStore, UnitOfWork } from '../../ports/tenant-store';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
 import { newestFirst } from './pages';
 
-/** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
-export class DynamoTenantStore implements TenantStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+/**
+ * The read side of the tenant store (keys and access patterns: docs/storage.md). A class of its
+ * own because methods do not tree-shake: a function that only reads carries no writer.
+ */
+export class DynamoTenantReader implements TenantReader {
+  protected readonly reader: TableReader;
 
   constructor(
     db: DynamoDBClient,
     tableName: string,
-    private readonly clock: Clock,
+    protected readonly clock: Clock,
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -46,6 +47,20 @@ export class DynamoTenantStore implements TenantStore {
     const record = stripKeys<IdempotencyRecord>(item);
     // DynamoDB deletes expired items lazily; an expired record no longer binds the key.
     return record.expires_at * 1000 > this.clock.now().getTime() ? record : undefined;
+  }
+
+  async ping(): Promise<void> {
+    await this.reader.get(keys.tenant('ping'));
+  }
+}
+
+/** Tenants, slug claims and idempotency records: the reads above, lists and the audited writes. */
+export class DynamoTenantStore extends DynamoTenantReader implements TenantStore {
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+    super(db, tableName, clock);
+    this.writer = new AuditedWriter(this.reader, clock);
   }
 
   listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
@@ -72,10 +87,6 @@ export class DynamoTenantStore implements TenantStore {
       for (const item of page.items) yield stripKeys<SlugClaim>(item);
       start = page.last;
     } while (start);
-  }
-
-  async ping(): Promise<void> {
-    await this.reader.get(keys.tenant('ping'));
   }
 
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
