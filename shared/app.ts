@@ -4,11 +4,11 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
-import { DynamoTenantReader, DynamoTenantStore } from './adapters/dynamodb/tenant-store';
+import { DynamoTenantReader, DynamoTenantStore, DynamoTenantWriter } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
-import { SsmAliasRegistry } from './adapters/ssm/alias-registry';
+import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-registry';
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
@@ -56,6 +56,10 @@ export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClien
 export const tenantReader = /* @__PURE__ */ once(
   () => new DynamoTenantReader(dynamodb(), config().tableName, clock),
 );
+/** Reads and the audited commit, without the lists: the alias writers' and provisioning's. */
+export const tenantWriter = /* @__PURE__ */ once(
+  () => new DynamoTenantWriter(dynamodb(), config().tableName, clock),
+);
 export const tenantStore = /* @__PURE__ */ once(
   () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
 );
@@ -99,8 +103,7 @@ export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(
 export const aliases = /* @__PURE__ */ once(
   () =>
     new AliasService(
-      tenants(),
-      tenantStore(),
+      tenantWriter(),
       aliasRegistry(),
       aliasResolver(),
       clock,
@@ -118,7 +121,7 @@ export const organizations = /* @__PURE__ */ once(() => {
     ? new SecretsManagerSecretSource(secretsManager(), kc.clientSecretId)
     : new StaticSecretSource(kc.clientSecret);
   const idp = new KeycloakIdentityProvider({ ...kc, readSecret: () => secret.current() });
-  return new OrganizationProvisioning(idp, tenantStore());
+  return new OrganizationProvisioning(idp, tenantWriter());
 });
 export const catalogStore = /* @__PURE__ */ once(
   () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
@@ -160,7 +163,7 @@ export const apiKeyAdmin = /* @__PURE__ */ once(
   () => new ApiKeyAdmin(apiKeyStore(), tenantReader(), clock, keyVerificationCache()),
 );
 export const aliasReconciler = /* @__PURE__ */ once(
-  () => new AliasReconciler(tenantStore(), aliasRegistry()),
+  () => new AliasReconciler(tenantStore(), new SsmListedAliasRegistry(ssm(), config().ssmPrefix)),
 );
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */

@@ -51,11 +51,15 @@ export interface TenantReader {
   ping(): Promise<void>;
 }
 
+/** The reads and the audited commit: what a function that changes tenants needs, without the lists. */
+export interface TenantWriter extends TenantReader {
+  commit(unit: UnitOfWork): Promise<AuditEvent>;
+}
+
 /** Tenants, slug claims, idempotency records and the audit chain heads, in one table. */
-export interface TenantStore extends TenantReader {
+export interface TenantStore extends TenantWriter {
   /** Newest first. `cursor` is opaque; a cursor this store did not issue is a ValidationError. */
   listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage>;
   /** Every slug claim, active and retired, for the reconciler. */
   slugClaims(): AsyncIterable<SlugClaim>;
-  commit(unit: UnitOfWork): Promise<AuditEvent>;
 }

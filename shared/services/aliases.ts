@@ -22,11 +22,11 @@ import {
 import { logger } from '../observability/logger';
 import type { AliasRegistry } from '../ports/alias-registry';
 import type { Clock } from '../ports/clock';
-import type { TenantStore } from '../ports/tenant-store';
+import type { TenantWriter } from '../ports/tenant-store';
 import { type Actor, tenantEvent } from './actor';
 import type { AliasResolver } from './alias-resolver';
 import type { OrganizationProvisioning } from './organizations';
-import type { Precondition, TenantService } from './tenants';
+import { changeTenant, type Precondition } from './tenants';
 
 /** What SSM must show after a change, or after a retry of one. */
 interface AliasEffects {
@@ -55,8 +55,7 @@ export type CreateTenantInput = NewTenant & { readonly admin_email?: string; rea
  */
 export class AliasService {
   constructor(
-    private readonly tenants: TenantService,
-    private readonly store: TenantStore,
+    private readonly store: TenantWriter,
     private readonly registry: AliasRegistry,
     private readonly resolver: AliasResolver,
     private readonly clock: Clock,
@@ -105,7 +104,7 @@ export class AliasService {
   async retireTenant(id: string, actor: Actor, pre: Precondition): Promise<Tenant> {
     const until = this.quarantineEnd().toISOString();
     return this.repairing(id, async (repair) => {
-      const retired = await this.tenants.change(id, pre, (t, now) => {
+      const retired = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         if (t.status === 'archived') repair.unpublish.push(...t.aliases.map((a) => a.slug));
         return {
           tenant: retire(t, new Date(until), now),
@@ -122,7 +121,7 @@ export class AliasService {
   async add(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     assertSlug(slug);
     return this.repairing(id, async (repair) => {
-      const tenant = await this.tenants.change(id, pre, (t, now) => {
+      const tenant = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         if (activeAliases(t).some((a) => a.slug === slug)) {
           repair.publish.push({ slug, tenantId: t.id });
           throw new SlugTakenError(slug);
@@ -143,7 +142,7 @@ export class AliasService {
   async remove(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     const until = this.quarantineEnd().toISOString();
     return this.repairing(id, async (repair) => {
-      const tenant = await this.tenants.change(id, pre, (t, now) => {
+      const tenant = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         const alias = t.aliases.find((a) => a.slug === slug);
         if (alias?.retired_at !== undefined) repair.unpublish.push(slug);
         if (!alias || alias.retired_at !== undefined) throw new AliasNotFoundError(slug);

@@ -10,7 +10,14 @@ import {
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
-import type { SlugClaim, TenantPage, TenantReader, TenantStore, UnitOfWork } from '../../ports/tenant-store';
+import type {
+  SlugClaim,
+  TenantPage,
+  TenantReader,
+  TenantStore,
+  TenantWriter,
+  UnitOfWork,
+} from '../../ports/tenant-store';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
@@ -54,39 +61,13 @@ export class DynamoTenantReader implements TenantReader {
   }
 }
 
-/** Tenants, slug claims and idempotency records: the reads above, lists and the audited writes. */
-export class DynamoTenantStore extends DynamoTenantReader implements TenantStore {
+/** The reads above and the audited commit: what the functions that change tenants bundle. */
+export class DynamoTenantWriter extends DynamoTenantReader implements TenantWriter {
   private readonly writer: AuditedWriter;
 
   constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
     super(db, tableName, clock);
     this.writer = new AuditedWriter(this.reader, clock);
-  }
-
-  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
-    const byStatus = query.status !== undefined;
-    return newestFirst(this.reader, {
-      index: byStatus ? 'GSI2' : 'GSI1',
-      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
-      limit: query.limit,
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-      keyOf: keys.tenant,
-      read: tenantFromItem,
-    });
-  }
-
-  async *slugClaims(): AsyncIterable<SlugClaim> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.reader.query({
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        values: { ':pk': SLUG_LIST },
-        ...(start ? { start } : {}),
-      });
-      for (const item of page.items) yield stripKeys<SlugClaim>(item);
-      start = page.last;
-    } while (start);
   }
 
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
@@ -207,6 +188,35 @@ export class DynamoTenantStore extends DynamoTenantReader implements TenantStore
       }
     }
     return out;
+  }
+}
+
+/** Tenants, slug claims and idempotency records: reads, the audited commit and the lists. */
+export class DynamoTenantStore extends DynamoTenantWriter implements TenantStore {
+  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
+    const byStatus = query.status !== undefined;
+    return newestFirst(this.reader, {
+      index: byStatus ? 'GSI2' : 'GSI1',
+      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      keyOf: keys.tenant,
+      read: tenantFromItem,
+    });
+  }
+
+  async *slugClaims(): AsyncIterable<SlugClaim> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.reader.query({
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        values: { ':pk': SLUG_LIST },
+        ...(start ? { start } : {}),
+      });
+      for (const item of page.items) yield stripKeys<SlugClaim>(item);
+      start = page.last;
+    } while (start);
   }
 }
 
