@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
-import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
+import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
 import { DynamoTenantReader, DynamoTenantStore, DynamoTenantWriter } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
@@ -123,11 +123,15 @@ export const organizations = /* @__PURE__ */ once(() => {
   const idp = new KeycloakIdentityProvider({ ...kc, readSecret: () => secret.current() });
   return new OrganizationProvisioning(idp, tenantWriter());
 });
+/** Catalog reads only: the tenant plane's documents and claims, without the audited writer. */
+export const catalogReader = /* @__PURE__ */ once(
+  () => new DynamoCatalogReader(dynamodb(), config().tableName),
+);
 export const catalogStore = /* @__PURE__ */ once(
   () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
 );
 export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantReader(), catalogStore(), clock));
-export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantReader(), catalogStore(), clock));
+export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantReader(), catalogReader(), clock));
 export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
 export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
 
@@ -170,7 +174,7 @@ export const aliasReconciler = /* @__PURE__ */ once(
 export const tenantAccess = /* @__PURE__ */ once(
   () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
-export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
+export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
 
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {

@@ -2,7 +2,7 @@ import { activeProducts } from '../domain/catalog';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
 import { isSlug, isUuid } from '../domain/slug';
 import { activeAliases, type Tenant, type TenantStatus } from '../domain/tenant';
-import type { CatalogStore } from '../ports/catalog-store';
+import type { CatalogReader } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
 import type { TenantReader } from '../ports/tenant-store';
 
@@ -36,7 +36,7 @@ export interface Claims {
 export class ClaimsService {
   constructor(
     private readonly tenants: Pick<TenantReader, 'getTenant' | 'getSlugClaim'>,
-    private readonly catalog: CatalogStore,
+    private readonly catalog: Pick<CatalogReader, 'listEntitlements'>,
     private readonly clock: Clock,
   ) {}
 
