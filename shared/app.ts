@@ -4,16 +4,17 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
-import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
-import { DynamoTenantStore } from './adapters/dynamodb/tenant-store';
+import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
+import { DynamoTenantReader, DynamoTenantStore, DynamoTenantWriter } from './adapters/dynamodb/tenant-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
-import { SsmAliasRegistry } from './adapters/ssm/alias-registry';
+import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-registry';
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
 import { AdminTokens } from './services/admin-tokens';
+import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
 import { AliasService } from './services/aliases';
@@ -53,6 +54,14 @@ export const dynamodb = /* @__PURE__ */ once(() => new DynamoDBClient({}));
 export const ssm = /* @__PURE__ */ once(() => new SSMClient({}));
 export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClient({}));
 
+/** Reads only: what a function that changes no tenant needs, without the audited writer. */
+export const tenantReader = /* @__PURE__ */ once(
+  () => new DynamoTenantReader(dynamodb(), config().tableName, clock),
+);
+/** Reads and the audited commit, without the lists: the alias writers' and provisioning's. */
+export const tenantWriter = /* @__PURE__ */ once(
+  () => new DynamoTenantWriter(dynamodb(), config().tableName, clock),
+);
 export const tenantStore = /* @__PURE__ */ once(
   () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
 );
@@ -64,11 +73,13 @@ export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm
 const cachedResolver = (registry?: SsmAliasRegistry) =>
   new AliasResolver(
     registry,
-    tenantStore(),
+    tenantReader(),
     { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
     () => clock.now().getTime(),
   );
 export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
+/** `by-slug`: the SSM-backed resolver, then the table; no writer. */
+export const aliasLookup = /* @__PURE__ */ once(() => new AliasLookup(aliasResolver(), tenantReader()));
 /**
  * The tenant plane's: no SSM client in its bundles, no SSM quota shared by its many containers
  * (docs/tenant-plane.md).
@@ -94,8 +105,7 @@ export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(
 export const aliases = /* @__PURE__ */ once(
   () =>
     new AliasService(
-      tenants(),
-      tenantStore(),
+      tenantWriter(),
       aliasRegistry(),
       aliasResolver(),
       clock,
@@ -113,13 +123,17 @@ export const organizations = /* @__PURE__ */ once(() => {
     ? new SecretsManagerSecretSource(secretsManager(), kc.clientSecretId)
     : new StaticSecretSource(kc.clientSecret);
   const idp = new KeycloakIdentityProvider({ ...kc, readSecret: () => secret.current() });
-  return new OrganizationProvisioning(idp, tenantStore());
+  return new OrganizationProvisioning(idp, tenantWriter());
 });
+/** Catalog reads only: the tenant plane's documents and claims, without the audited writer. */
+export const catalogReader = /* @__PURE__ */ once(
+  () => new DynamoCatalogReader(dynamodb(), config().tableName),
+);
 export const catalogStore = /* @__PURE__ */ once(
   () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
 );
-export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore(), catalogStore(), clock));
-export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
+export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantReader(), catalogStore(), clock));
+export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantReader(), catalogReader(), clock));
 export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
 export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog(), clock));
 /**
@@ -156,7 +170,7 @@ export const apiKeys = /* @__PURE__ */ once(
   () =>
     new ApiKeyService(
       apiKeyStore(),
-      tenantStore(),
+      tenantReader(),
       new KeyHasher(),
       clock,
       { prefix: config().keyPrefix, maxLifetimeDays: config().keyMaxLifetimeDays },
@@ -166,17 +180,17 @@ export const apiKeys = /* @__PURE__ */ once(
 );
 /** List and revoke. */
 export const apiKeyAdmin = /* @__PURE__ */ once(
-  () => new ApiKeyAdmin(apiKeyStore(), tenantStore(), clock, keyVerificationCache()),
+  () => new ApiKeyAdmin(apiKeyStore(), tenantReader(), clock, keyVerificationCache()),
 );
 export const aliasReconciler = /* @__PURE__ */ once(
-  () => new AliasReconciler(tenantStore(), aliasRegistry()),
+  () => new AliasReconciler(tenantStore(), new SsmListedAliasRegistry(ssm(), config().ssmPrefix)),
 );
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantStore(), tenantSelectionConfig()),
+  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
-export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
+export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
 
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {

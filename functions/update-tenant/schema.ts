@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../../shared/domain/audit-retention';
-import { identifierList, settings, text } from '../../shared/http/schemas';
+import { identifierList, settings } from '../../shared/http/field-schemas';
+import { text } from '../../shared/http/schemas';
 
 /** Only these fields may change; anything else (id, status, version, ...) is a 400. */
 export const UpdateTenantBody = z.strictObject({

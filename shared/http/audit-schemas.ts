@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { ORIGINS } from '../domain/audit-events';
 import { EXPORT_FORMATS } from '../domain/audit-export';
 import { VERIFY_BUDGET_MS } from '../services/audit';
-import { identifier, queryInt, settings, uuid } from './schemas';
+import { identifier, settings } from './field-schemas';
+import { queryInt, uuid } from './schemas';
 
 /** The audit log's request shapes, shared by the operator and tenant planes. */
 

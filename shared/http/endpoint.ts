@@ -7,14 +7,12 @@ import type { Plane } from '../contract/planes';
 import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Actor } from '../services/actor';
-import { firstResponse } from '../services/idempotency';
 import type { TenantCaller } from '../services/tenant-access';
 import type { EndpointContext } from './context';
 import { UnknownRouteError } from './errors';
 import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
 import { gate } from './middleware/gate';
-import { idempotency } from './middleware/idempotency';
 import { type InputSchemas, input } from './middleware/input';
 import { logging } from './middleware/logging';
 import { type HttpEvent, type HttpRequest, matchPath, toHttpRequest } from './request';
@@ -48,7 +46,7 @@ export interface EndpointSpec<P, Q, B> {
   readonly bodyRequired?: boolean;
   /** Success status (default 200). */
   readonly status?: number;
-  /** Accept `Idempotency-Key` and replay the first response. */
+  /** Accept `Idempotency-Key` and replay the first response (set by `idempotentEndpoint`). */
   readonly idempotent?: boolean;
 }
 
@@ -76,6 +74,11 @@ export interface EndpointOptions {
    * tenant plane: a `{tenant}` no tenant can have is an unknown route). Default: every path.
    */
   readonly pathExists?: (request: HttpRequest) => boolean;
+  /**
+   * The `Idempotency-Key` middleware of an idempotent create (see idempotentEndpoint), kept out of
+   * this module so that only those bundles carry it.
+   */
+  readonly idempotency?: middy.MiddlewareObj;
 }
 
 export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<LambdaHttpResponse>) & {
@@ -148,8 +151,10 @@ export function endpoint<
       () => config().maxBodyBytes,
     ),
   );
-  if (spec.idempotent)
-    chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
+  if (spec.idempotent) {
+    if (!options.idempotency) throw new Error(`${route.operationId} is idempotent: use idempotentEndpoint()`);
+    chain.use(options.idempotency);
+  }
   chain.use(errorMapper());
 
   const preflight = middy(async (_event: unknown, context: Context): Promise<HttpResponse> => {

@@ -2,20 +2,21 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditInput } from '../../domain/audit';
 import type { CatalogEntry, Entitlement } from '../../domain/catalog';
 import { CatalogRuleError, ConcurrentUpdateError } from '../../domain/errors';
-import type { CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
+import type { CatalogReader, CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader } from './items';
 import { CATALOG_LIST, ENTITLEMENT_PREFIX, indexes, type Key, keys, stripKeys } from './keys';
 
-/** Catalog entries, entitlements and trial markers (keys and access patterns: docs/storage.md). */
-export class DynamoCatalogStore implements CatalogStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+/**
+ * The catalog's reads (keys and access patterns: docs/storage.md). A class of its own because
+ * methods do not tree-shake: a function that only reads carries no writer.
+ */
+export class DynamoCatalogReader implements CatalogReader {
+  protected readonly reader: TableReader;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(db: DynamoDBClient, tableName: string) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
   }
 
   async getEntry(key: string): Promise<CatalogEntry | undefined> {
@@ -39,16 +40,6 @@ export class DynamoCatalogStore implements CatalogStore {
     return out;
   }
 
-  putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent> {
-    const item = {
-      ...keys.catalogEntry(entry.key),
-      entity: 'catalog_entry',
-      ...indexes.catalogList(entry.key),
-      ...entryToItem(entry),
-    };
-    return this.writer.commit(audit, () => [versioned(item, expected)]);
-  }
-
   async getEntitlement(tenantId: string, product: string): Promise<Entitlement | undefined> {
     const item = await this.reader.get(keys.entitlement(tenantId, product));
     return item ? entitlementFromItem(item) : undefined;
@@ -69,6 +60,26 @@ export class DynamoCatalogStore implements CatalogStore {
       start = page.last;
     } while (start);
     return out;
+  }
+}
+
+/** Catalog entries, entitlements and trial markers: the reads above and the audited writes. */
+export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogStore {
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+    super(db, tableName);
+    this.writer = new AuditedWriter(this.reader, clock);
+  }
+
+  putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent> {
+    const item = {
+      ...keys.catalogEntry(entry.key),
+      entity: 'catalog_entry',
+      ...indexes.catalogList(entry.key),
+      ...entryToItem(entry),
+    };
+    return this.writer.commit(audit, () => [versioned(item, expected)]);
   }
 
   putEntitlement(

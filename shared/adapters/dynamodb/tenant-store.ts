@@ -10,24 +10,32 @@ import {
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
-import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
+import type {
+  SlugClaim,
+  TenantPage,
+  TenantReader,
+  TenantStore,
+  TenantWriter,
+  UnitOfWork,
+} from '../../ports/tenant-store';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
 import { newestFirst } from './pages';
 
-/** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
-export class DynamoTenantStore implements TenantStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+/**
+ * The read side of the tenant store (keys and access patterns: docs/storage.md). A class of its
+ * own because methods do not tree-shake: a function that only reads carries no writer.
+ */
+export class DynamoTenantReader implements TenantReader {
+  protected readonly reader: TableReader;
 
   constructor(
     db: DynamoDBClient,
     tableName: string,
-    private readonly clock: Clock,
+    protected readonly clock: Clock,
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -48,34 +56,18 @@ export class DynamoTenantStore implements TenantStore {
     return record.expires_at * 1000 > this.clock.now().getTime() ? record : undefined;
   }
 
-  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
-    const byStatus = query.status !== undefined;
-    return newestFirst(this.reader, {
-      index: byStatus ? 'GSI2' : 'GSI1',
-      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
-      limit: query.limit,
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-      keyOf: keys.tenant,
-      read: tenantFromItem,
-    });
-  }
-
-  async *slugClaims(): AsyncIterable<SlugClaim> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.reader.query({
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        values: { ':pk': SLUG_LIST },
-        ...(start ? { start } : {}),
-      });
-      for (const item of page.items) yield stripKeys<SlugClaim>(item);
-      start = page.last;
-    } while (start);
-  }
-
   async ping(): Promise<void> {
     await this.reader.get(keys.tenant('ping'));
+  }
+}
+
+/** The reads above and the audited commit: what the functions that change tenants bundle. */
+export class DynamoTenantWriter extends DynamoTenantReader implements TenantWriter {
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+    super(db, tableName, clock);
+    this.writer = new AuditedWriter(this.reader, clock);
   }
 
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
@@ -196,6 +188,35 @@ export class DynamoTenantStore implements TenantStore {
       }
     }
     return out;
+  }
+}
+
+/** Tenants, slug claims and idempotency records: reads, the audited commit and the lists. */
+export class DynamoTenantStore extends DynamoTenantWriter implements TenantStore {
+  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
+    const byStatus = query.status !== undefined;
+    return newestFirst(this.reader, {
+      index: byStatus ? 'GSI2' : 'GSI1',
+      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      keyOf: keys.tenant,
+      read: tenantFromItem,
+    });
+  }
+
+  async *slugClaims(): AsyncIterable<SlugClaim> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.reader.query({
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        values: { ':pk': SLUG_LIST },
+        ...(start ? { start } : {}),
+      });
+      for (const item of page.items) yield stripKeys<SlugClaim>(item);
+      start = page.last;
+    } while (start);
   }
 }
 
