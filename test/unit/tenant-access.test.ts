@@ -246,6 +246,12 @@ describe('TenantAccess: what callers are told', () => {
     expect(resolved).toEqual(['acme']);
   });
 
+  test('an active tenant reads and writes', async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'acme', { writes: true, scope: 'audit:write' }))).toBe('admitted');
+    expect(await code(admit('key-of-b', 'acme-corp', { writes: true }))).toBe('admitted');
+  });
+
   test('a frozen tenant: writes are 403 tenant_frozen, saying it can still read', async () => {
     const { admit } = setup({ tenants: [tenant(A, 'acme', 'frozen')] });
     expect(await refusal(admit('key-of-a', 'acme', { writes: true }))).toEqual({
