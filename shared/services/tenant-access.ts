@@ -148,7 +148,8 @@ export class TenantAccess {
     const allowed = this.settings.allowedTenants;
     if (allowed.length === 0) return true;
     if (allowed.includes(tenantId)) return true;
-    const ids = await Promise.all(allowed.filter((n) => !isTenantUuid(n)).map((n) => this.idOf(n)));
+    // A UUID entry names itself (idOf reads nothing for it); a slug entry goes through the cache.
+    const ids = await Promise.all(allowed.map((n) => this.idOf(n)));
     return ids.includes(tenantId);
   }
 }

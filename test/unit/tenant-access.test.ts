@@ -26,7 +26,14 @@ const tenant = (id: string, slug: string, status: Tenant['status'] = 'active') =
   }) as unknown as Tenant;
 
 function setup(
-  options: { allowed?: string[]; tenants?: Tenant[]; required?: boolean; defaultTenant?: string } = {},
+  options: {
+    allowed?: string[];
+    tenants?: Tenant[];
+    required?: boolean;
+    defaultTenant?: string;
+    /** What the store answers per id, when it is not each tenant under its own id. */
+    stored?: Map<string, Tenant>;
+  } = {},
 ) {
   const reads: string[] = [];
   const forgotten: string[] = [];
@@ -41,9 +48,9 @@ function setup(
     // A stale cache entry: the alias was removed from A in another container.
     ['acme-old', A],
   ]);
-  const tenants = new Map(
-    (options.tenants ?? [tenant(A, 'acme'), tenant(B, 'acme-corp')]).map((t) => [t.id, t]),
-  );
+  const tenants =
+    options.stored ??
+    new Map((options.tenants ?? [tenant(A, 'acme'), tenant(B, 'acme-corp')]).map((t) => [t.id, t]));
   const access = new TenantAccess(
     { authenticate: async (k: unknown) => keys.get(k as string) },
     {
@@ -232,6 +239,53 @@ describe('TenantAccess: what callers are told', () => {
     );
   });
 
+  test('a header or query naming another tenant: 400 tenant_conflict before the scope, and no tenant is read', async () => {
+    const { admit, reads } = setup();
+    // key-of-a lacks keys:manage: the conflict is still what the caller is told.
+    for (const extra of [{ header: 'acme-corp' }, { query: B }, { header: 'acme', query: 'acme-corp' }]) {
+      expect(await code(admit('key-of-a', 'acme', { ...extra, scope: 'keys:manage' }))).toBe(
+        'tenant_conflict',
+      );
+    }
+    expect(reads).toEqual([]);
+  });
+
+  test('a path and a header that both name no tenant: 400 tenant_conflict, not the 403 of another tenant', async () => {
+    const { admit, reads } = setup();
+    expect(await code(admit('key-of-a', 'nobody', { header: 'nobody' }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'nobody', { query: 'ghost' }))).toBe('tenant_conflict');
+    expect(reads).toEqual([]);
+  });
+
+  test('any active alias of the tenant names it; a retired one does not, and is dropped from the cache', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const acme = {
+      id: A,
+      slug: 'acme',
+      status: 'active',
+      aliases: [
+        { slug: 'acme', primary: true, created_at: at },
+        { slug: 'acme-old', primary: false, created_at: at, retired_at: at, quarantine_until: at },
+        { slug: 'acme-eu', primary: false, created_at: at },
+      ],
+    } as unknown as Tenant;
+    const { admit, forgotten } = setup({ tenants: [acme] });
+    // The cache still maps acme-old to A; the tenant read says it is retired.
+    expect(await code(admit('key-of-a', 'acme-old'))).toBe('forbidden');
+    expect(forgotten).toEqual(['acme-old']);
+    expect((await admit('key-of-a', 'acme')).name).toBe('acme');
+    expect(await code(admit('key-of-a', 'acme', { header: 'acme-old' }))).toBe('tenant_conflict');
+    expect(forgotten).toEqual(['acme-old', 'acme-old']);
+  });
+
+  test('a UUID names only the tenant with that id: a record read under another id does not hold it', async () => {
+    // A store answering A's key with B's record (it cannot happen with a consistent table).
+    const { admit } = setup({ stored: new Map([[A, tenant(B, 'acme')]]) });
+    expect(await code(admit('key-of-a', A))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'acme', { header: A }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'acme'))).toBe('admitted');
+  });
+
   test('allowed tenants: 403 tenant_not_allowed with a message that names no tenant', async () => {
     const { admit } = setup({ allowed: ['acme'] });
     const refused = await refusal(admit('key-of-b', 'acme-corp'));
@@ -246,6 +300,12 @@ describe('TenantAccess: what callers are told', () => {
     expect(await code(admit('key-of-b', B))).toBe('admitted');
     expect(await code(admit('key-of-a', A))).toBe('admitted');
     expect(resolved).toEqual(['acme']);
+  });
+
+  test('an active tenant reads and writes', async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'acme', { writes: true, scope: 'audit:write' }))).toBe('admitted');
+    expect(await code(admit('key-of-b', 'acme-corp', { writes: true }))).toBe('admitted');
   });
 
   test('a frozen tenant: writes are 403 tenant_frozen, saying it can still read', async () => {
