@@ -250,11 +250,11 @@ describe('TenantAccess: what callers are told', () => {
     expect(reads).toEqual([]);
   });
 
-  test('a path and a header that both name no tenant: 400 tenant_conflict, not the 403 of another tenant', async () => {
-    const { admit, reads } = setup();
-    expect(await code(admit('key-of-a', 'nobody', { header: 'nobody' }))).toBe('tenant_conflict');
-    expect(await code(admit('key-of-a', 'nobody', { query: 'ghost' }))).toBe('tenant_conflict');
-    expect(reads).toEqual([]);
+  test("names that are none of them the key's tenant: 403 forbidden whether they exist or not (no existence oracle)", async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'nobody', { header: 'nobody' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'nobody', { query: 'ghost' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'acme-corp', { header: 'acme-corp' }))).toBe('forbidden');
   });
 
   test('any active alias of the tenant names it; a retired one does not, and is dropped from the cache', async () => {
