@@ -168,3 +168,28 @@ export function eventData(event: AuditInput, resource?: EventResource): Record<s
   const top = Object.fromEntries(Object.entries(data).filter(([field]) => !CHAIN_FIELDS.has(field)));
   return withoutSecrets(top) as Record<string, unknown>;
 }
+
+/**
+ * The event an outbox item holds (a stored audit event item, as the table's stream shows it
+ * after the change, unmarshalled), or undefined for any other item: another entity, or an event
+ * written before the outbox (no `sequence`, no `data`), which was never meant to be published.
+ * Pure; the stream's filter already passes only inserted audit event items.
+ */
+export function eventFromOutboxItem(item: Readonly<Record<string, unknown>>): RegistryEvent | undefined {
+  if (item.entity !== 'audit_event') return undefined;
+  const { id, action, created_at, tenant_id, sequence, data } = item;
+  if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+  if (typeof action !== 'string' || typeof created_at !== 'string') return undefined;
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) return undefined;
+  if (typeof data !== 'string') return undefined;
+  const parsed: unknown = JSON.parse(data);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  return {
+    id: String(id),
+    type: action,
+    created_at,
+    ...(typeof tenant_id === 'string' ? { tenant_id } : {}),
+    sequence,
+    data: parsed as Record<string, unknown>,
+  };
+}
