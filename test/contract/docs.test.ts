@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { stageConfig } from '../../lib/stage-config';
 import {
   parseConfig,
-  parseKeycloakConfig,
   parseEventsConfig,
+  parseKeycloakConfig,
   parseLocalConfig,
   parseTenantSelectionConfig,
 } from '../../shared/config/env';

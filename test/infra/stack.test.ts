@@ -9,8 +9,8 @@ const { template } = synthesize('api');
 const defaults = synthesize('defaults').template;
 
 describe('functions', () => {
-  test('one function per openapi.yaml operation, plus the reconciler and the rotation function', () => {
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 2);
+  test('one function per openapi.yaml operation, plus the reconciler, the rotation function and the stream consumer', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 3);
     for (const op of specOperations) {
       const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
       expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
