@@ -246,7 +246,9 @@ test('200 concurrent changes over 20 tenants: every event published, each tenant
 
   const ids = new Set(tenants.map((t) => t.id));
   const published = () => sink.deduped().filter((e) => e.tenant_id !== undefined && ids.has(e.tenant_id));
+  const polling = Date.now();
   await pollUntil(p, () => published().length >= total, 200);
+  console.log(`${total} events published in ${Date.now() - polling} ms`);
   expect(published()).toHaveLength(total);
   for (const t of tenants) {
     const mine = ofTenant(sink.received, t.id);
