@@ -265,3 +265,17 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   rollTenantApiKey: { memorySize: 1024 },
   getTenantSwagger: { memorySize: 1024 },
 });
+
+/**
+ * The stream consumer (lib/constructs/event-pipeline.ts): reads the table's stream, puts events on
+ * the stage's bus and sends what fails for good to its on-failure queue; it never touches the table.
+ */
+// As the DynamoDB Developer Guide's "IAM policy to allow an AWS Lambda function to access
+// DynamoDB stream records" grants them: these four, on the table's stream only.
+export const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+] as const;
+export const EVENT_PUBLISH_ACTIONS = ['events:PutEvents'] as const;

@@ -18,6 +18,7 @@ import {
 } from '../../shared/config/env';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { LocalModeError } from './errors';
+import { startEventPublishing } from './events';
 import { DataFolderInUseError, type LockHolder, lockDataFolder, lockFile, lockHolder } from './lock';
 import { createRouter } from './router';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in';
@@ -86,6 +87,9 @@ export async function startLocalStack(options: { quiet?: boolean } = {}): Promis
     } finally {
       ddbClient.destroy();
     }
+    const events = await startEventPublishing(dataDir, config.tableName);
+    stops.push(events.stop);
+    notes.push(events.note);
 
     const router = await createRouter();
     const server: Server = await serve(router, { port: local.port });

@@ -403,3 +403,51 @@ export function parseLocalConfig(
     },
   };
 }
+
+/** The outbox's publishing (docs/events.md): the stream consumer's sinks and local mode's poller. */
+export type EventsConfig = Readonly<{
+  /** The EventBridge bus; unset, no event goes to EventBridge (the stack sets it). */
+  busName: string | undefined;
+  /** Retries of a PutEvents entry EventBridge did not take, before the record is reported failed. */
+  putRetries: number;
+  /** Base of their full-jitter backoff: up to base * 2^attempt ms (tests set it near 0). */
+  putRetryBaseMs: number;
+  /** Local mode: how often the in-process poller reads DynamoDB Local's stream. */
+  streamPollMs: number;
+}>;
+
+function eventsSchema() {
+  return z.object({
+    TENANT_REGISTRY_EVENT_BUS_NAME: z.pipe(
+      optionalText,
+      z.transform((v, ctx) => {
+        if (v === undefined || /^[A-Za-z0-9._-]{1,256}$/.test(v)) return v;
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be an event bus name (1-256 of A-Za-z0-9._-)',
+          input: v,
+        });
+        return z.NEVER;
+      }),
+    ),
+    TENANT_REGISTRY_EVENTS_PUT_RETRIES: int(3, 0, 10),
+    TENANT_REGISTRY_EVENTS_PUT_RETRY_BASE_MS: int(100, 0, 10_000),
+    TENANT_REGISTRY_STREAM_POLL_MS: int(250, 10, 60_000),
+  });
+}
+
+/** Apart from `config()`, so only the stream consumer's bundle (and local mode) carries it. */
+export function parseEventsConfig(source: Readonly<Record<string, string | undefined>>): EventsConfig {
+  const e = parsed(eventsSchema(), source);
+  return {
+    busName: e.TENANT_REGISTRY_EVENT_BUS_NAME,
+    putRetries: e.TENANT_REGISTRY_EVENTS_PUT_RETRIES,
+    putRetryBaseMs: e.TENANT_REGISTRY_EVENTS_PUT_RETRY_BASE_MS,
+    streamPollMs: e.TENANT_REGISTRY_STREAM_POLL_MS,
+  };
+}
+
+/** The process's events configuration, read when the sinks are wired. */
+export function eventsConfig(): EventsConfig {
+  return parseEventsConfig(process.env);
+}

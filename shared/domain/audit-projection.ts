@@ -76,6 +76,15 @@ const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>>
   // The organization is the tenant's own; why a provisioning failed is the operators' to debug.
   'keycloak.provisioned': { organization_id: shown },
   'keycloak.provision_failed': { organization_id: shown },
+  // A webhook endpoint's URL and event names are the tenant's to see (it may manage its own);
+  // the names of changed fields pass the profile's filter like tenant.updated's, and why an
+  // endpoint was disabled is the operators' to explain (the event itself says it was).
+  'webhook.created': { url: shown, events: shown },
+  'webhook.updated': { fields: profileFieldNames },
+  'webhook.deleted': {},
+  'webhook.secret_rotated': {},
+  'webhook.disabled': {},
+  'webhook.test': {},
 };
 
 /** The fields of an event a tenant sees, request context aside. */
@@ -111,7 +120,8 @@ export type TenantAuditEvent = Omit<AuditEvent, 'nonce' | 'source_ip' | 'user_ag
 
 const isRegistryAction = (action: string): action is RegistryAction => Object.hasOwn(METADATA, action);
 
-function projectMetadata(
+/** The metadata of an event as the tenant whose chain it is on may see it (also in its events). */
+export function tenantMetadataView(
   action: string,
   metadata: Readonly<Record<string, unknown>>,
   ownRequest: boolean,
@@ -147,7 +157,7 @@ function project(event: AuditInput & Partial<AuditEvent>): {
     else redacted = true;
   }
   if (event.metadata !== undefined) {
-    const metadata = projectMetadata(event.action, event.metadata, ownRequest);
+    const metadata = tenantMetadataView(event.action, event.metadata, ownRequest);
     view.metadata = metadata;
     if (canonicalJson(metadata) !== canonicalJson(event.metadata)) redacted = true;
   }

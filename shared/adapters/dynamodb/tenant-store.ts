@@ -81,7 +81,10 @@ export class DynamoTenantStore implements TenantStore {
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
   commit(unit: UnitOfWork): Promise<AuditEvent> {
     const freshChain = unit.tenant?.expectedVersion === 'new' && unit.audit.tenant_id === unit.tenant.next.id;
-    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), { freshChain });
+    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), {
+      freshChain,
+      ...(unit.tenant ? { resource: { kind: 'tenant', tenant: unit.tenant.next } } : {}),
+    });
   }
 
   private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
