@@ -8,6 +8,8 @@ export type AliasAccess = 'none' | 'read' | 'write';
 export interface OperationAccess {
   readonly table: TableAccess;
   readonly aliases: AliasAccess;
+  /** Sends to the webhook delivery queue (sqs:SendMessage on that queue only). @default false */
+  readonly webhookQueue?: boolean;
 }
 
 /**
@@ -56,10 +58,22 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   appendAuditEvent: { table: 'write', aliases: 'none' },
   listAuditEvents: { table: 'read', aliases: 'none' },
   verifyAuditChain: { table: 'read', aliases: 'none' },
+  // Webhooks: reads, and changes committed with their audit events. Test and retry also send to
+  // the delivery queue (`webhookQueue`); no function of the API ever reads a signing secret but
+  // create and rotate, which write one.
+  listWebhooks: { table: 'read', aliases: 'none' },
+  createWebhook: { table: 'write', aliases: 'none' },
+  getWebhook: { table: 'read', aliases: 'none' },
+  updateWebhook: { table: 'write', aliases: 'none' },
+  deleteWebhook: { table: 'write', aliases: 'none' },
+  rotateWebhookSecret: { table: 'write', aliases: 'none' },
+  testWebhook: { table: 'write', aliases: 'none', webhookQueue: true },
+  listWebhookDeliveries: { table: 'read', aliases: 'none' },
+  retryWebhookDelivery: { table: 'write', aliases: 'none', webhookQueue: true },
   // The tenant plane. Every operation verifies the caller's API key first, which may write the
   // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md): table
-  // `write` (even for the GETs) and no alias access, all eleven alike.
+  // `write` (even for the GETs) and no alias access, all of them alike.
   getTenantProfile: { table: 'write', aliases: 'none' },
   getTenantEntitlements: { table: 'write', aliases: 'none' },
   requestTenantProduct: { table: 'write', aliases: 'none' },
@@ -71,6 +85,15 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   revokeTenantApiKey: { table: 'write', aliases: 'none' },
   rollTenantApiKey: { table: 'write', aliases: 'none' },
   getTenantSwagger: { table: 'write', aliases: 'none' },
+  listTenantWebhooks: { table: 'write', aliases: 'none' },
+  createTenantWebhook: { table: 'write', aliases: 'none' },
+  getTenantWebhook: { table: 'write', aliases: 'none' },
+  updateTenantWebhook: { table: 'write', aliases: 'none' },
+  deleteTenantWebhook: { table: 'write', aliases: 'none' },
+  rotateTenantWebhookSecret: { table: 'write', aliases: 'none' },
+  testTenantWebhook: { table: 'write', aliases: 'none', webhookQueue: true },
+  listTenantWebhookDeliveries: { table: 'write', aliases: 'none' },
+  retryTenantWebhookDelivery: { table: 'write', aliases: 'none', webhookQueue: true },
 });
 
 /** The access of one operation; throws for an operation the map does not know. */
@@ -130,4 +153,13 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   revokeTenantApiKey: { memorySize: 1024 },
   rollTenantApiKey: { memorySize: 1024 },
   getTenantSwagger: { memorySize: 1024 },
+  listTenantWebhooks: { memorySize: 1024 },
+  createTenantWebhook: { memorySize: 1024 },
+  getTenantWebhook: { memorySize: 1024 },
+  updateTenantWebhook: { memorySize: 1024 },
+  deleteTenantWebhook: { memorySize: 1024 },
+  rotateTenantWebhookSecret: { memorySize: 1024 },
+  testTenantWebhook: { memorySize: 1024 },
+  listTenantWebhookDeliveries: { memorySize: 1024 },
+  retryTenantWebhookDelivery: { memorySize: 1024 },
 });
