@@ -106,6 +106,11 @@ export function addressRefusal(address: string, allowLoopback = false): string |
   if (isIPv4(bare)) return v4Refusal(bare, allowLoopback);
   if (!isIPv6(bare)) return 'not an IP address';
   const bytes = ipv6Bytes(bare);
+  // ::1 and :: are themselves, not IPv4-compatible forms of 0.0.0.1 and 0.0.0.0.
+  const last = bytes[15] ?? 0;
+  if (bytes.slice(0, 15).every((b) => b === 0) && last <= 1) {
+    return last === 1 && allowLoopback ? undefined : last === 1 ? 'loopback' : 'unspecified';
+  }
   const embedded = embeddedIpv4(bytes);
   if (embedded !== undefined) {
     const refusal = v4Refusal(embedded, allowLoopback);
