@@ -106,9 +106,9 @@ export class WebhookSender {
       this.store.getEndpoint(message.endpoint_id),
       this.store.getDelivery(message.endpoint_id, message.delivery_id),
     ]);
-    if (!stored || stored.delivery.status !== 'pending') return; // done meanwhile: a duplicate message
+    if (stored?.delivery.status !== 'pending') return; // done meanwhile: a duplicate message
     const { delivery, event } = stored;
-    if (!endpoint || endpoint.status !== 'enabled') {
+    if (endpoint?.status !== 'enabled') {
       await this.store.recordAttempt(
         message.endpoint_id,
         delivery.id,
