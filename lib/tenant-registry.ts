@@ -249,6 +249,7 @@ export class TenantRegistry {
       operations: ops.filter((o) => o.plane !== 'tenant'),
       reservedConcurrency: (op) => (op.operationId === 'verifyApiKey' ? verifyReserved : undefined),
       reconcileEvery: props.reconcileEvery ?? Duration.hours(1),
+      webhookSender: true,
       ...(props.keycloak ? { keycloak: props.keycloak } : {}),
     });
     const tenantOps = ops.filter((o) => o.plane === 'tenant');
@@ -301,6 +302,7 @@ export class TenantRegistry {
       alarmNamePrefix,
       functions: this.functions,
       table: this.data.table,
+      webhookDeadLetters: this.data.data.webhookDeadLetters,
       ingress: this.ingress.metrics,
       ...(this.ingress.wafBlocked ? { wafBlocked: this.ingress.wafBlocked } : {}),
       ...(props.authRejectedThreshold === undefined
@@ -325,6 +327,7 @@ export class TenantRegistry {
       ...this.operator.endpoints.all,
       ...(this.tenant?.endpoints.all ?? []),
       ...(this.operator.reconciler ? [this.operator.reconciler] : []),
+      ...(this.operator.webhookSender ? [this.operator.webhookSender] : []),
       this.data.data.rotation,
     ];
   }

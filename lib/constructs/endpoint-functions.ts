@@ -70,6 +70,7 @@ export class EndpointFunctions extends Construct {
       props.data.grantTable(fn.function, access.table);
       props.data.grantAliases(fn.function, access.aliases);
       if (readsAdminSecret(op.operationId, op.plane)) props.data.grantAdminTokenRead(fn.function);
+      if (access.webhookQueue) props.data.grantWebhookQueue(fn.function);
       byOperation.set(op.operationId, fn);
     }
     this.byOperation = byOperation;

@@ -6,6 +6,7 @@ import {
   RemovalPolicy,
   Stack,
   aws_secretsmanager as secretsmanager,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
@@ -18,6 +19,9 @@ import {
   type TableAccess,
 } from '../permissions';
 import { PROJECT_ROOT, RegistryFunction } from './registry-function';
+
+/** One attempt takes at most 10 s; a batch of 10 runs at once. */
+export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
 
 export interface RegistryDataProps {
   /** The registry's table (declared in the stack, where its indexes are). */
@@ -42,6 +46,10 @@ export class RegistryData extends Construct {
   readonly adminToken: secretsmanager.Secret;
   readonly rotation: RegistryFunction;
   readonly ssmPrefix: string;
+  /** Webhook deliveries due for an attempt (docs/webhooks.md), between the dispatcher and the sender. */
+  readonly webhookQueue: sqs.Queue;
+  /** Messages the sender failed on five times (the table out of reach, a bug): alarmed on. */
+  readonly webhookDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: RegistryDataProps) {
     super(scope, id);
@@ -70,6 +78,27 @@ export class RegistryData extends Construct {
       // function); rotating now stays a deliberate `aws secretsmanager rotate-secret`.
       rotateImmediatelyOnUpdate: false,
     });
+
+    this.webhookDeadLetters = new sqs.Queue(this, 'WebhookDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.webhookQueue = new sqs.Queue(this, 'WebhookDeliveries', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the sender's timeout (AWS's advice for Lambda event sources), so a batch still
+      // being handled is not handed to another sender.
+      visibilityTimeout: Duration.seconds(6 * WEBHOOK_SENDER_TIMEOUT_SECONDS),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDeadLetters, maxReceiveCount: 5 },
+    });
+  }
+
+  /** Sending to the webhook delivery queue; sets TENANT_REGISTRY_WEBHOOK_QUEUE_URL. */
+  grantWebhookQueue(fn: lambda.Function): void {
+    fn.addEnvironment('TENANT_REGISTRY_WEBHOOK_QUEUE_URL', this.webhookQueue.queueUrl);
+    this.webhookQueue.grantSendMessages(fn);
   }
 
   /** Table access at one level; sets TENANT_REGISTRY_TABLE_NAME. */

@@ -4,6 +4,7 @@ import {
   Stack,
   type StackProps,
   type aws_sns as sns,
+  type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type IngressMetrics, Monitoring } from '../constructs/monitoring';
@@ -15,6 +16,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly alarmNamePrefix: string;
   readonly functions: readonly RegistryFunction[];
   readonly table: dynamodb.ITable;
+  /** The webhook sender's DLQ. @default no alarm on it */
+  readonly webhookDeadLetters?: sqs.IQueue;
   readonly ingress: IngressMetrics;
   readonly wafBlocked?: cloudwatch.IMetric;
   /** @default 10 */
@@ -36,6 +39,7 @@ export class MonitoringStack extends Stack {
       dashboardName: this.stackName,
       functions: props.functions,
       table: props.table,
+      ...(props.webhookDeadLetters ? { webhookDeadLetters: props.webhookDeadLetters } : {}),
       ingress: props.ingress,
       ...(props.wafBlocked ? { wafBlocked: props.wafBlocked } : {}),
       ...(props.authRejectedThreshold === undefined
