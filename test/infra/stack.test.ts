@@ -9,8 +9,8 @@ const { template } = synthesize('api');
 const defaults = synthesize('defaults').template;
 
 describe('functions', () => {
-  test('one function per openapi.yaml operation, plus the reconciler and the rotation function', () => {
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 2);
+  test('one function per openapi.yaml operation, plus the reconciler, the rotation function and the webhook sender', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 3);
     for (const op of specOperations) {
       const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
       expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
@@ -112,7 +112,7 @@ describe('tenant selection (`/tenant/...`)', () => {
 
   test('the configured selection reaches every tenant-plane function, and only those', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(11);
+    expect(tenantOps).toHaveLength(20);
     for (const op of tenantOps) {
       expect([op.operationId, env(template, op.operationId)]).toEqual([
         op.operationId,
