@@ -902,6 +902,10 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
         expect(e).not.toHaveProperty('redacted');
         // The tenant's own request id, on the registry's records of its requests.
         if (e.action !== 'invoice.sent') expect(e.metadata.request_id).toEqual(expect.any(String));
+      } else if (e.action === 'webhook.disabled') {
+        // The sender's own record: no request behind it, so nothing to withhold.
+        expect(e).toMatchObject({ origin: 'system', actor_id: 'webhook-sender' });
+        expect(e).not.toHaveProperty('source_ip');
       } else {
         expect(e).toMatchObject({ redacted: true });
         expect(e).not.toHaveProperty('source_ip');
