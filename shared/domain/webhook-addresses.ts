@@ -116,12 +116,9 @@ export function addressRefusal(address: string, allowLoopback = false): string |
     const refusal = v4Refusal(embedded, allowLoopback);
     return refusal === undefined ? undefined : `${refusal} (IPv4 inside IPv6)`;
   }
-  const canonical = bytes
-    .reduce<string[]>(
-      (words, b, i) => (i % 2 ? words : [...words, ((b << 8) | (bytes[i + 1] ?? 0)).toString(16)]),
-      [],
-    )
-    .join(':');
+  const canonical = Array.from({ length: 8 }, (_, i) =>
+    (((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0)).toString(16),
+  ).join(':');
   for (const [reason, list] of v6) {
     if (!list.check(canonical, 'ipv6')) continue;
     if (reason === 'loopback' && allowLoopback) return undefined;
