@@ -67,7 +67,22 @@ export function addNagSuppressions(registry: TenantRegistry): void {
     'AwsSolutions-SQS3',
     "This queue is the stream consumer's on-failure destination (a dead-letter queue itself): its messages are read by the runbook, never consumed by a function, so there is nothing to redrive it to.",
   );
-
+  acknowledge(
+    data.webhookDeadLetters,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is the DLQ of the webhook delivery queue: its messages wait for an operator (the WebhookDeadLetters alarm pages on the first), a DLQ of the DLQ would only move them.',
+  );
+  const sender = registry.operator.webhookSender;
+  if (sender) {
+    const mapping = sender.function.node.children.find((c) => c.node.id.startsWith('SqsEventSource'));
+    if (mapping) {
+      acknowledge(
+        mapping,
+        'Serverless-LambdaEventSourceMappingDestination',
+        'An on-failure destination is for stream and Kafka sources; for SQS, failed messages go to the queue’s own DLQ (maxReceiveCount 5), alarmed on.',
+      );
+    }
+  }
   const reconcileRule = registry.operator.reconcileRule;
   if (reconcileRule) {
     acknowledge(

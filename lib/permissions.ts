@@ -37,6 +37,10 @@ export interface OperationAccess {
    * (`dynamodb:LeadingKeys`, `StringLike`); reads stay unconditioned. @default any item
    */
   readonly writeKeys?: readonly string[];
+  /** Sends to the webhook delivery queue (sqs:SendMessage on that queue only). @default false */
+  readonly webhookQueue?: boolean;
+  /** Puts events on the stage's event bus (events:PutEvents on that bus only). @default false */
+  readonly eventBus?: boolean;
 }
 
 /**
@@ -137,6 +141,17 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // GetItem: an empty page with a tenant_id checks that the tenant exists (404 otherwise).
   listAuditEvents: { table: ['GetItem', 'Query'], indexes: auditIndexes(false) },
   verifyAuditChain: { table: ['GetItem', 'Query'] },
+  // Webhooks: endpoints are `WEBHOOK#<id>` items, listed per owner on GSI1 and all together on
+  // GSI2; a change commits with its audit event. Test and retry also send to the delivery queue.
+  listWebhooks: { table: ['GetItem'], indexes: ['GSI1', 'GSI2'] },
+  createWebhook: { table: AUDITED, indexes: ['GSI1'] },
+  getWebhook: { table: ['GetItem'] },
+  updateWebhook: { table: AUDITED },
+  deleteWebhook: { table: [...AUDITED, 'DeleteItem'] },
+  rotateWebhookSecret: { table: AUDITED },
+  testWebhook: { table: AUDITED, webhookQueue: true },
+  listWebhookDeliveries: { table: ['GetItem', 'Query'] },
+  retryWebhookDelivery: { table: ['GetItem', 'UpdateItem'], webhookQueue: true },
   // The tenant plane: KEY_CHECK first, then the operation's own work. Slugs resolve through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md).
   getTenantProfile: { table: KEY_CHECK },
@@ -153,6 +168,15 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   rollTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
   // The catalog entries of the tenant's active components.
   getTenantSwagger: { table: [...KEY_CHECK, 'Query'] },
+  listTenantWebhooks: { table: KEY_CHECK, indexes: ['GSI1'] },
+  createTenantWebhook: { table: [...KEY_CHECK, 'PutItem'], indexes: ['GSI1'] },
+  getTenantWebhook: { table: KEY_CHECK },
+  updateTenantWebhook: { table: [...KEY_CHECK, 'PutItem'] },
+  deleteTenantWebhook: { table: [...KEY_CHECK, 'PutItem', 'DeleteItem'] },
+  rotateTenantWebhookSecret: { table: [...KEY_CHECK, 'PutItem'] },
+  testTenantWebhook: { table: [...KEY_CHECK, 'PutItem'], webhookQueue: true },
+  listTenantWebhookDeliveries: { table: [...KEY_CHECK, 'Query'] },
+  retryTenantWebhookDelivery: { table: KEY_CHECK, webhookQueue: true },
 });
 
 /**
@@ -179,6 +203,24 @@ export const JOB_ACCESS = Object.freeze({
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
     indexes: ['GSI1'],
     writeKeys: ['AUDIT#*', 'AUDITID#*', 'AUDITRUN#*'],
+  },
+  // bin/jobs/stream-consumer.ts: the table's stream (granted with its event source mapping,
+  // lib/constructs/event-pipeline.ts), every event onto the bus, and the webhook dispatcher's
+  // fan-out: the subscribed endpoints of the event's owners (GSI1), one pending delivery per
+  // endpoint (a conditional PutItem on `WEBHOOK#<id>` only), each sent to the delivery queue.
+  StreamConsumer: {
+    table: ['PutItem'],
+    indexes: ['GSI1'],
+    writeKeys: ['WEBHOOK#*'],
+    webhookQueue: true,
+    eventBus: true,
+  },
+  // bin/jobs/send-webhooks.ts: the endpoint, its secrets and the delivery (GetItem), the
+  // delivery's result (UpdateItem), and, disabling an endpoint, its audited change (the chain
+  // head, the event and its id claim: PutItem); retries go back onto the delivery queue.
+  WebhookSender: {
+    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    webhookQueue: true,
   },
 } satisfies Record<string, OperationAccess>);
 export type JobName = keyof typeof JOB_ACCESS;
@@ -209,6 +251,8 @@ function filled(access: OperationAccess): Required<OperationAccess> {
     indexes: [...new Set(access.indexes ?? [])],
     aliases: [...new Set(access.aliases ?? [])],
     writeKeys: [...new Set(access.writeKeys ?? [])],
+    webhookQueue: access.webhookQueue ?? false,
+    eventBus: access.eventBus ?? false,
   };
 }
 
@@ -264,6 +308,15 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   revokeTenantApiKey: { memorySize: 1024 },
   rollTenantApiKey: { memorySize: 1024 },
   getTenantSwagger: { memorySize: 1024 },
+  listTenantWebhooks: { memorySize: 1024 },
+  createTenantWebhook: { memorySize: 1024 },
+  getTenantWebhook: { memorySize: 1024 },
+  updateTenantWebhook: { memorySize: 1024 },
+  deleteTenantWebhook: { memorySize: 1024 },
+  rotateTenantWebhookSecret: { memorySize: 1024 },
+  testTenantWebhook: { memorySize: 1024 },
+  listTenantWebhookDeliveries: { memorySize: 1024 },
+  retryTenantWebhookDelivery: { memorySize: 1024 },
 });
 
 /**

@@ -281,6 +281,7 @@ export class TenantRegistry {
       reconcileEvery: props.reconcileEvery ?? Duration.hours(1),
       verifyAuditEvery: props.verifyAuditEvery ?? Duration.hours(1),
       ...(props.auditRetentionDays === undefined ? {} : { auditRetentionDays: props.auditRetentionDays }),
+      webhookSender: true,
       ...(props.keycloak ? { keycloak: props.keycloak } : {}),
     });
     const tenantOps = ops.filter((o) => o.plane === 'tenant');
@@ -330,6 +331,7 @@ export class TenantRegistry {
       description: `Tenant Registry ${stage}: event bus and archive, stream consumer, its DLQ and alarms`,
       stage,
       table: this.data.table,
+      data: this.data.data,
       topic: this.data.alarms.topic,
       alarmNamePrefix,
       ...(props.eventArchiveDays === undefined ? {} : { archiveRetentionDays: props.eventArchiveDays }),
@@ -349,6 +351,7 @@ export class TenantRegistry {
         wafBlocked: this.ingress.wafBlocked,
         authRejectedThreshold: props.authRejectedThreshold,
         tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold,
+        webhookDeadLetters: this.data.data.webhookDeadLetters,
       },
     });
 
@@ -367,13 +370,17 @@ export class TenantRegistry {
     ];
   }
 
-  /** Every function: endpoints, the reconciler, the audit verifier, the rotation function, the stream consumer. */
+  /**
+   * Every function: endpoints, the reconciler, the audit verifier, the webhook sender, the rotation
+   * function, the stream consumer.
+   */
   get functions(): RegistryFunction[] {
     return [
       ...this.operator.endpoints.all,
       ...(this.tenant?.endpoints.all ?? []),
       ...(this.operator.reconciler ? [this.operator.reconciler] : []),
       ...(this.operator.auditVerifier ? [this.operator.auditVerifier] : []),
+      ...(this.operator.webhookSender ? [this.operator.webhookSender] : []),
       this.data.data.rotation,
       this.events.pipeline.consumer,
     ];

@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeSink } from './adapters/eventbridge/event-bridge-sink';
+import { webhookSink } from './app';
 import type { EventsConfig } from './config/env';
 import type { EventSink } from './ports/event-sink';
 
@@ -8,7 +9,8 @@ let eventBridge: EventBridgeClient | undefined;
 /**
  * Every place committed events go, built from the configuration: the one hook both the Lambda
  * stream consumer (bin/jobs/stream-consumer.ts) and local mode's poller use. The EventBridge
- * bus when one is configured; the webhook dispatcher (issue 11's webhook half) joins this list.
+ * bus when one is configured, and always the webhook dispatcher (one pending delivery per
+ * subscribed endpoint, onto the delivery queue: SQS in AWS, the in-process sender locally).
  */
 export function eventSinks(env: EventsConfig): EventSink[] {
   const sinks: EventSink[] = [];
@@ -22,6 +24,8 @@ export function eventSinks(env: EventsConfig): EventSink[] {
       }),
     );
   }
+  // Looked up per batch, not held: tests and local mode rebuild the app (resetApp) between runs.
+  sinks.push({ publish: (events) => webhookSink().publish(events) });
   return sinks;
 }
 

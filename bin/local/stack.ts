@@ -72,6 +72,8 @@ export async function startLocalStack(options: { quiet?: boolean } = {}): Promis
 
     env.TENANT_REGISTRY_TABLE_NAME ||= 'tenant-registry';
     env.TENANT_REGISTRY_API_ENABLED ||= 'true';
+    // Webhooks to a receiver on this machine (http://127.0.0.1:...): docs/webhooks.md#local-mode.
+    env.TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL ||= 'true';
     const tokenFile = join(dataDir, 'admin-token');
     const tokenGiven = Boolean(env.TENANT_REGISTRY_API_TOKEN || env.TENANT_REGISTRY_API_TOKEN_SECRET_ID);
     if (!tokenGiven && own.secretsManager) {

@@ -12,13 +12,17 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EVENT_PUBLISH_ACTIONS, STREAM_READ_ACTIONS } from '../permissions';
-import { PROJECT_ROOT, RegistryFunction } from './registry-function';
+import { EVENT_PUBLISH_ACTIONS, jobAccessOf, STREAM_READ_ACTIONS } from '../permissions';
+import { jobFunction } from './job-function';
+import type { RegistryData } from './registry-data';
+import { PROJECT_ROOT, type RegistryFunction } from './registry-function';
 
 export interface EventPipelineProps {
   readonly stage: string;
   /** The registry table, with its stream (NEW_IMAGE) enabled. */
   readonly table: dynamodb.ITable;
+  /** The registry's data: the consumer's grants of JOB_ACCESS `StreamConsumer` (table, queue). */
+  readonly data: RegistryData;
   readonly topic: sns.ITopic;
   /** Every alarm of the registry is named `<alarmNamePrefix><name>`. */
   readonly alarmNamePrefix: string;
@@ -69,13 +73,13 @@ export class EventPipeline extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    this.consumer = new RegistryFunction(this, 'StreamConsumer', {
+    this.consumer = jobFunction(this, 'StreamConsumer', props.data, {
       entry: `${PROJECT_ROOT}bin/jobs/stream-consumer.ts`,
       description: 'Tenant Registry stream consumer: outbox events to EventBridge (and webhooks)',
       timeout: Duration.seconds(60),
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
-    this.grantPutEvents(this.consumer.function);
+    if (jobAccessOf('StreamConsumer').eventBus) this.grantPutEvents(this.consumer.function);
     const streamArn = props.table.tableStreamArn;
     if (!streamArn) throw new Error('the table has no stream: enable NEW_IMAGE on it');
     this.consumer.function.addToRolePolicy(

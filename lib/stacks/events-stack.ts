@@ -7,10 +7,13 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EventPipeline } from '../constructs/event-pipeline';
+import type { RegistryData } from '../constructs/registry-data';
 
 export interface EventsStackProps extends StackProps {
   readonly stage: string;
   readonly table: dynamodb.ITable;
+  /** The consumer's grants (JOB_ACCESS `StreamConsumer`): the table and the webhook queue. */
+  readonly data: RegistryData;
   readonly topic: sns.ITopic;
   readonly alarmNamePrefix: string;
   /** Days the bus's archive keeps events; 0 = indefinitely. @default 90 */
@@ -31,6 +34,7 @@ export class EventsStack extends Stack {
     this.pipeline = new EventPipeline(this, 'Events', {
       stage: props.stage,
       table: props.table,
+      data: props.data,
       topic: props.topic,
       alarmNamePrefix: props.alarmNamePrefix,
       ...(props.archiveRetentionDays === undefined

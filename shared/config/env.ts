@@ -143,6 +143,25 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   ),
+  /** Webhooks to http://127.0.0.1 / localhost (and loopback addresses); local mode turns it on. */
+  TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL: flag,
+  /** Multiplies every wait of the webhook retry schedule (tests: 0.0001 runs it in milliseconds). */
+  TENANT_REGISTRY_WEBHOOK_RETRY_SCALE: z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      if (v === undefined || v === '') return 1;
+      const n = /^\d{1,6}(\.\d{1,9})?$/.test(v) ? Number(v) : Number.NaN;
+      if (!(n > 0 && n <= 1)) {
+        ctx.issues.push({ code: 'custom', message: 'must be a number above 0 and at most 1', input: v });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  ),
+  /** Webhook endpoints per owner (a tenant, or the operators' global set). */
+  TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS: int(20, 1, 1000),
+  /** The SQS queue of webhook deliveries (the stack sets it); unset: the in-process queue (local mode). */
+  TENANT_REGISTRY_WEBHOOK_QUEUE_URL: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
@@ -155,6 +174,10 @@ const EnvSchema = z.object({
 });
 
 export type Config = Readonly<{
+  webhookAllowLocal: boolean;
+  webhookRetryScale: number;
+  webhookMaxEndpoints: number;
+  webhookQueueUrl: string | undefined;
   apiEnabled: boolean;
   apiToken: string | undefined;
   apiTokenSecretId: string | undefined;
@@ -240,6 +263,10 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     stage: e.TENANT_REGISTRY_STAGE,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
+    webhookAllowLocal: e.TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL,
+    webhookRetryScale: e.TENANT_REGISTRY_WEBHOOK_RETRY_SCALE,
+    webhookMaxEndpoints: e.TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS,
+    webhookQueueUrl: e.TENANT_REGISTRY_WEBHOOK_QUEUE_URL,
   };
 }
 

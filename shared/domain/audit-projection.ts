@@ -37,6 +37,11 @@ const profile =
 const profileFieldNames: Rule = (value) =>
   Array.isArray(value) ? value.filter((f) => typeof f === 'string' && shownInProfile(f)) : WITHHELD;
 
+/** A list of webhook endpoint field names (what a PATCH changed). */
+const WEBHOOK_FIELDS = ['url', 'events', 'description', 'status'];
+const webhookFieldNames: Rule = (value) =>
+  Array.isArray(value) ? value.filter((f) => typeof f === 'string' && WEBHOOK_FIELDS.includes(f)) : WITHHELD;
+
 /** Per registry action, each metadata key the services write and what it holds. */
 const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>> } = {
   'tenant.created': { slug: profile('slug'), kind: profile('kind'), plan: profile('plan') },
@@ -76,15 +81,13 @@ const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>>
   // The organization is the tenant's own; why a provisioning failed is the operators' to debug.
   'keycloak.provisioned': { organization_id: shown },
   'keycloak.provision_failed': { organization_id: shown },
-  // A webhook endpoint's URL and event names are the tenant's to see (it may manage its own);
-  // the names of changed fields pass the profile's filter like tenant.updated's, and why an
-  // endpoint was disabled is the operators' to explain (the event itself says it was).
-  'webhook.created': { url: shown, events: shown },
-  'webhook.updated': { fields: profileFieldNames },
-  'webhook.deleted': {},
-  'webhook.secret_rotated': {},
-  'webhook.disabled': {},
-  'webhook.test': {},
+  // A tenant's own endpoints: what it configured. No event of these ever holds a signing secret.
+  'webhook.created': { url: shown, events: shown, description: shown, status: shown },
+  'webhook.updated': { fields: webhookFieldNames, status: shown },
+  'webhook.deleted': { url: shown },
+  'webhook.secret_rotated': { previous_expires_at: shown },
+  'webhook.disabled': { disabled_reason: shown, status_code: shown },
+  'webhook.test': { delivery_id: shown },
 };
 
 /** The fields of an event a tenant sees, request context aside. */

@@ -65,7 +65,7 @@ test('every function bundles with the shared settings (real esbuild, no Docker)'
       true,
     ]);
   }
-  for (const job of ['alias reconciler', 'audit verifier', 'rotation', 'stream consumer']) {
+  for (const job of ['alias reconciler', 'audit verifier', 'webhook sender', 'rotation', 'stream consumer']) {
     const entry = Object.entries(result.bundles).find(([d]) => d.includes(job));
     expect(entry?.[1]).toBeGreaterThan(10_000);
   }

@@ -60,6 +60,15 @@ describe('the permissions map', () => {
         'revokeTenantApiKey',
         'rollTenantApiKey',
         'getTenantSwagger',
+        'listTenantWebhooks',
+        'createTenantWebhook',
+        'getTenantWebhook',
+        'updateTenantWebhook',
+        'deleteTenantWebhook',
+        'rotateTenantWebhookSecret',
+        'testTenantWebhook',
+        'listTenantWebhookDeliveries',
+        'retryTenantWebhookDelivery',
       ].sort(),
     );
     for (const op of tenantOps) {
@@ -114,7 +123,17 @@ describe('each function role holds exactly what its map entry grants', () => {
         .sort();
 
     // Nothing but these families, ever.
-    for (const a of actions) expect(a).toMatch(/^(logs|xray|dynamodb|ssm|secretsmanager):/);
+    for (const a of actions) expect(a).toMatch(/^(logs|xray|dynamodb|ssm|secretsmanager|sqs):/);
+    // The delivery queue: send only (test and retry), on that queue only, with its URL.
+    const queueActions = [...actions].filter((a) => a.startsWith('sqs:')).sort();
+    expect([operationId, queueActions]).toEqual([
+      operationId,
+      access.webhookQueue ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : [],
+    ]);
+    for (const s of statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')))) {
+      expect(s.Resource.map(render)).toEqual(['<DataWebhookDeliveriesC1540619.Arn>']);
+    }
+    expect('TENANT_REGISTRY_WEBHOOK_QUEUE_URL' in env).toBe(access.webhookQueue === true);
     expect([...actions].filter((a) => a.startsWith('logs:')).sort()).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',

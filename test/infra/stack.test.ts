@@ -9,8 +9,8 @@ const { template } = synthesize('api');
 const defaults = synthesize('defaults').template;
 
 describe('functions', () => {
-  test('one function per openapi.yaml operation, plus the reconciler, the audit verifier, the rotation function and the stream consumer', () => {
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 4);
+  test('one function per openapi.yaml operation, plus the reconciler, the audit verifier, the webhook sender, the rotation function and the stream consumer', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 5);
     for (const op of specOperations) {
       const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
       expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
@@ -112,7 +112,7 @@ describe('tenant selection (`/tenant/...`)', () => {
 
   test('the configured selection reaches every tenant-plane function, and only those', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(11);
+    expect(tenantOps).toHaveLength(20);
     for (const op of tenantOps) {
       expect([op.operationId, env(template, op.operationId)]).toEqual([
         op.operationId,
@@ -272,12 +272,7 @@ describe('the audit verifier', () => {
     const statements = statementsOf(template, fnId);
     const actions = new Set(statements.flatMap((st) => st.Action));
     expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-      ].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
     );
     expect([...actions].filter((a) => !/^(dynamodb|xray|logs):/.test(a))).toEqual([]);
     const policies = resources(template, 'AWS::IAM::Policy').flatMap(

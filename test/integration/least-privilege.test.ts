@@ -3,8 +3,8 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 import { handler as reconcileAliases } from '../../bin/jobs/reconcile-aliases';
-import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
 import { rotate } from '../../bin/jobs/rotate-admin-token';
+import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
 import { JOB_ACCESS } from '../../lib/permissions';
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';

@@ -61,6 +61,11 @@ export class AuditedWriter {
       readonly freshChain?: boolean;
       /** What the change leaves behind: the event's `data` (`eventData`). */
       readonly resource?: EventResource;
+      /**
+       * false: the event is audited but no outbox event (no `sequence`, no `data`, the chain's
+       * count unchanged), so the stream never publishes it: `webhook.test`, delivered directly.
+       */
+      readonly outbox?: boolean;
     } = {},
   ): Promise<AuditEvent> {
     const chain = chainOf(audit);
@@ -69,10 +74,10 @@ export class AuditedWriter {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
       const event = sealEvent(input, head, now);
-      const outbox: Outbox = {
-        sequence: (head?.sequence ?? 0) + 1,
-        data: eventData(input, options.resource),
-      };
+      const outbox: Outbox | undefined =
+        options.outbox === false
+          ? undefined
+          : { sequence: (head?.sequence ?? 0) + 1, data: eventData(input, options.resource) };
       const guarded = [...build(now), ...this.eventWrites(chain, head, event, outbox)];
       try {
         await this.reader.db.send(
@@ -114,7 +119,7 @@ export class AuditedWriter {
     chain: string,
     head: WriterHead | undefined,
     event: AuditEvent,
-    outbox: Outbox,
+    outbox: Outbox | undefined,
   ): GuardedWrite[] {
     return [
       {
@@ -125,7 +130,7 @@ export class AuditedWriter {
               entity: 'audit_head',
               last_id: event.id,
               hash: event.hash,
-              sequence: outbox.sequence,
+              sequence: outbox?.sequence ?? head?.sequence ?? 0,
             },
             ...(head
               ? {
