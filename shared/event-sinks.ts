@@ -29,6 +29,11 @@ export function eventSinks(env: EventsConfig): EventSink[] {
   return sinks;
 }
 
+/** The EventBridge client the sinks share, once `eventSinks` made one (tests record its calls). */
+export function eventBridgeClient(): EventBridgeClient | undefined {
+  return eventBridge;
+}
+
 /** Drops the cached client (local mode and tests re-point endpoints between runs). */
 export function resetEventSinks(): void {
   eventBridge?.destroy();

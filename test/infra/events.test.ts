@@ -45,7 +45,7 @@ describe('events: outbox -> stream -> consumer -> bus', () => {
     expect(JSON.stringify(policy)).toContain('aws:SecureTransport');
   });
 
-  test('least privilege: PutEvents on the bus only, the stream read on the stream only, SendMessage to the DLQ only, no table access', () => {
+  test('least privilege: PutEvents on the bus only, the stream read on the stream only, SendMessage to the DLQ and the delivery queue only', () => {
     const fnId = resources(events, 'AWS::Lambda::Function')[0]?.[0] as string;
     const fn = events.Resources[fnId].Properties;
     const roleId = fn.Role['Fn::GetAtt'][0];
@@ -72,11 +72,15 @@ describe('events: outbox -> stream -> consumer -> bus', () => {
       expect([action, granted.length]).toEqual([action, 1]);
       expect(JSON.stringify(granted)).toContain('StreamArn');
     }
+    // Beside the stream, the webhook dispatcher's table access (JOB_ACCESS StreamConsumer: the
+    // subscribed endpoints on GSI1, a pending delivery per endpoint), exact in permissions.test.ts.
     expect([...byAction.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
       'dynamodb:DescribeStream',
       'dynamodb:GetRecords',
       'dynamodb:GetShardIterator',
       'dynamodb:ListStreams',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
     ]);
     expect([...byAction.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual([
       'sqs:GetQueueAttributes',
@@ -84,7 +88,8 @@ describe('events: outbox -> stream -> consumer -> bus', () => {
       'sqs:SendMessage',
     ]);
     expect(fn.Environment.Variables.TENANT_REGISTRY_EVENT_BUS_NAME).toEqual({ Ref: busId });
-    expect(fn.Environment.Variables.TENANT_REGISTRY_TABLE_NAME).toBeUndefined();
+    expect(fn.Environment.Variables.TENANT_REGISTRY_TABLE_NAME).toBeDefined();
+    expect(fn.Environment.Variables.TENANT_REGISTRY_WEBHOOK_QUEUE_URL).toBeDefined();
   });
 
   test('alarms on the DLQ depth and the iterator age notify the alarm topic', () => {
