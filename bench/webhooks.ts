@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEventPublishing } from '../bin/local/events';
 import { serve } from '../bin/local/server';
 import type { RegistryEvent } from '../shared/domain/events';
 import { uniqueSlug } from '../test/fixtures/tenants';
@@ -42,6 +46,11 @@ export async function webhookFigures(
     TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL: 'true',
   });
   const receiver = await new WebhookReceiver().start();
+  // The stream consumer as `npm start` runs it: DynamoDB Local's stream polled in process.
+  const publishing = await startEventPublishing(
+    mkdtempSync(join(tmpdir(), 'tr-bench-events-')),
+    stack.tableName,
+  );
   const server = await serve(stack.router, { port: 0 });
   const port = (server.address() as AddressInfo).port;
   const admin = { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' };
@@ -77,6 +86,7 @@ export async function webhookFigures(
     return { e1, e2: { subscribed, none, ratio: subscribed / none, rounds } };
   } finally {
     server.close();
+    await publishing.stop();
     await receiver.close();
     await stack.close();
   }

@@ -143,13 +143,16 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   verifyAuditChain: { table: ['GetItem', 'Query'] },
   // Webhooks: endpoints are `WEBHOOK#<id>` items, listed per owner on GSI1 and all together on
   // GSI2; a change commits with its audit event. Test and retry also send to the delivery queue.
-  listWebhooks: { table: ['GetItem'], indexes: ['GSI1', 'GSI2'] },
-  createWebhook: { table: AUDITED, indexes: ['GSI1'] },
+  listWebhooks: { indexes: ['GSI1', 'GSI2'] },
+  // UpdateItem: the owner's endpoint count (ADD), in the audited transaction.
+  createWebhook: { table: [...AUDITED, 'UpdateItem'] },
   getWebhook: { table: ['GetItem'] },
   updateWebhook: { table: AUDITED },
-  deleteWebhook: { table: [...AUDITED, 'DeleteItem'] },
-  rotateWebhookSecret: { table: AUDITED },
-  testWebhook: { table: AUDITED, webhookQueue: true },
+  // DeleteItem: the endpoint and its secrets; UpdateItem: the owner's endpoint count.
+  deleteWebhook: { table: [...AUDITED, 'UpdateItem', 'DeleteItem'] },
+  // ConditionCheckItem: the endpoint still exists, checked in the audited transaction.
+  rotateWebhookSecret: { table: [...AUDITED, 'ConditionCheckItem'] },
+  testWebhook: { table: [...AUDITED, 'ConditionCheckItem'], webhookQueue: true },
   listWebhookDeliveries: { table: ['GetItem', 'Query'] },
   retryWebhookDelivery: { table: ['GetItem', 'UpdateItem'], webhookQueue: true },
   // The tenant plane: KEY_CHECK first, then the operation's own work. Slugs resolve through the
@@ -169,12 +172,12 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // The catalog entries of the tenant's active components.
   getTenantSwagger: { table: [...KEY_CHECK, 'Query'] },
   listTenantWebhooks: { table: KEY_CHECK, indexes: ['GSI1'] },
-  createTenantWebhook: { table: [...KEY_CHECK, 'PutItem'], indexes: ['GSI1'] },
+  createTenantWebhook: { table: [...KEY_CHECK, 'PutItem'] },
   getTenantWebhook: { table: KEY_CHECK },
   updateTenantWebhook: { table: [...KEY_CHECK, 'PutItem'] },
   deleteTenantWebhook: { table: [...KEY_CHECK, 'PutItem', 'DeleteItem'] },
-  rotateTenantWebhookSecret: { table: [...KEY_CHECK, 'PutItem'] },
-  testTenantWebhook: { table: [...KEY_CHECK, 'PutItem'], webhookQueue: true },
+  rotateTenantWebhookSecret: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'] },
+  testTenantWebhook: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'], webhookQueue: true },
   listTenantWebhookDeliveries: { table: [...KEY_CHECK, 'Query'] },
   retryTenantWebhookDelivery: { table: KEY_CHECK, webhookQueue: true },
 });

@@ -219,9 +219,13 @@ describe('every function is an operation, a job of JOB_ACCESS or the rotation', 
         ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((a) => `sqs:${a} ${deadLetters}`),
       ],
       // The delivery queue it consumes.
-      WebhookSender: ['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map(
-        (a) => `sqs:${a} ${queue}`,
-      ),
+      WebhookSender: [
+        'ChangeMessageVisibility',
+        'DeleteMessage',
+        'GetQueueAttributes',
+        'GetQueueUrl',
+        'ReceiveMessage',
+      ].map((a) => `sqs:${a} ${queue}`),
     };
     expect(pairs).toEqual(
       [
@@ -255,7 +259,9 @@ describe('spot checks against the issue', () => {
     ])
       expect(all).not.toContain(a);
     const deleters = resources(template, 'AWS::Lambda::Function')
-      .filter(([id, r]) => r.Properties.Role?.['Fn::GetAtt'] && actionsOf(template, id).has('dynamodb:DeleteItem'))
+      .filter(
+        ([id, r]) => r.Properties.Role?.['Fn::GetAtt'] && actionsOf(template, id).has('dynamodb:DeleteItem'),
+      )
       .map(([, r]) => String(r.Properties.Description).replace(/^.*\((\w+)\)$/, '$1'))
       .sort();
     expect(deleters).toEqual(['deleteTenantWebhook', 'deleteWebhook']);

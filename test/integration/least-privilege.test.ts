@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
+import fc from 'fast-check';
 import { handler as reconcileAliases } from '../../bin/jobs/reconcile-aliases';
-import { handler as sendWebhooks } from '../../bin/jobs/send-webhooks';
-import { EventBridgeStandIn } from '../../bin/local/eventbridge-stand-in';
 import { rotate } from '../../bin/jobs/rotate-admin-token';
+import { handler as sendWebhooks } from '../../bin/jobs/send-webhooks';
 import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
+import { EventBridgeStandIn } from '../../bin/local/eventbridge-stand-in';
 import { JOB_ACCESS } from '../../lib/permissions';
 import * as app from '../../shared/app';
 import { eventsConfig } from '../../shared/config/env';
@@ -147,6 +147,8 @@ beforeAll(async () => {
     const id = req.headers['webhook-id'];
     req.resume().on('end', () => {
       received.push(String(id));
+      // `/gone` answers 410 (the sender disables the endpoint), `/fail` 500 (a retry is queued).
+      res.statusCode = req.url === '/gone' ? 410 : req.url === '/fail' ? 500 : 200;
       res.end('ok');
     });
   });
@@ -381,13 +383,15 @@ describe('drive every function', () => {
         201,
         'POST',
         base,
-        opts({ body: { url, events: ['tenant.updated'], ...(plane === 'operator' ? { tenant_id: t.id } : {}) } }),
+        opts({
+          body: { url, events: ['tenant.updated'], ...(plane === 'operator' ? { tenant_id: t.id } : {}) },
+        }),
       );
       const id = created.body.webhook.id as string;
       await expectStatus(200, 'GET', base, opts());
       if (plane === 'operator') {
         await expectStatus(200, 'GET', `${base}?tenant_id=${t.id}`, opts());
-        await expectStatus(404, 'GET', `${base}?tenant_id=${MISSING}`, opts());
+        await expectStatus(200, 'GET', `${base}?tenant_id=${MISSING}`, opts());
       }
       await expectStatus(200, 'GET', `${base}/${id}`, opts());
       await expectStatus(200, 'PATCH', `${base}/${id}`, opts({ body: { description: 'proof' } }));
@@ -654,9 +658,19 @@ describe('drive the jobs', () => {
     expect(mine).toHaveLength(1);
   });
 
-  test('the webhook sender delivers a queued delivery, signed, and logs it', async () => {
-    const queued = sqsQueue.messages.filter((m) => m.body.includes(endpointId));
-    expect(queued.length).toBeGreaterThan(0);
+  test('the webhook sender delivers, queues a retry, and disables an endpoint that answers 410', async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    const ids = [endpointId];
+    for (const path of ['gone', 'fail']) {
+      const hook = await expectStatus(201, 'POST', '/v1/webhooks', {
+        body: { url: `http://127.0.0.1:${port}/${path}`, events: ['tenant.created'] },
+      });
+      ids.push(hook.body.webhook.id);
+      await expectStatus(202, 'POST', `/v1/webhooks/${hook.body.webhook.id}/test`);
+    }
+    const queued = sqsQueue.messages.filter((m) => ids.some((id) => m.body.includes(id)));
+    expect(queued.length).toBe(3);
+    const before = sqsQueue.messages.length;
     coldContainer();
     const event = {
       Records: queued.map((m) => ({ messageId: m.messageId, body: m.body, attributes: {} })),
@@ -664,6 +678,9 @@ describe('drive the jobs', () => {
     const outcome = await recorder.within('WebhookSender', () => sendWebhooks(event));
     expect(outcome.batchItemFailures).toEqual([]);
     expect(received.length).toBeGreaterThan(0);
+    // The 500's retry, back on the queue.
+    expect(sqsQueue.messages.slice(before).filter((m) => m.body.includes(ids[2] ?? ''))).toHaveLength(1);
+    expect((await call('GET', `/v1/webhooks/${ids[1]}`)).body.status).toBe('disabled');
   });
 
   test("the admin-token rotation, all four steps (of the stack's own secret: run last)", async () => {
@@ -707,7 +724,9 @@ function rolesOf(variant: Variant): Roles {
   const tableArn = `<${only('AWS::DynamoDB::Table')}.Arn>`;
   const secret = `<${only('AWS::SecretsManager::Secret')}>`;
   const ssm = `arn:aws:ssm:${ENV.region}:${ENV.account}:parameter/tenant-registry/${stage}`;
-  const deliveries = resources(template, 'AWS::SQS::Queue').find(([id]) => id.startsWith('DataWebhookDeliveries'));
+  const deliveries = resources(template, 'AWS::SQS::Queue').find(([id]) =>
+    id.startsWith('DataWebhookDeliveries'),
+  );
   const queueArn = `<${deliveries?.[0]}.Arn>`;
   const busArn = `<${only('AWS::Events::EventBus')}.Arn>`;
   const under = (resource: string, prefix: string) =>
