@@ -280,7 +280,9 @@ test('200 changes over 20 tenants at once: every event published, each tenant 1,
   const published = () => sink.deduped().filter((e) => e.tenant_id !== undefined && ids.has(e.tenant_id));
   const polling = Date.now();
   await pollUntil(p, () => published().length >= total, 200);
-  console.log(`${total} events published in ${Date.now() - polling} ms; ${retried} appends retried after a 503`);
+  console.log(
+    `${total} events published in ${Date.now() - polling} ms; ${retried} appends retried after a 503`,
+  );
   expect(published()).toHaveLength(total);
   for (const t of tenants) {
     const mine = ofTenant(sink.received, t.id);
