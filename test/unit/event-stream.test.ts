@@ -116,4 +116,38 @@ describe('EventStreamConsumer', () => {
     expect(out).toEqual({ batchItemFailures: [], published: 0, skipped: 3 });
     expect(sink.batches).toEqual([]);
   });
+
+  it('skips every other item the table holds today, the verifier TTL stamp, a TTL delete and webhook.test', async () => {
+    // Written out, not read from the code: a new entity must be added here on purpose.
+    const others = [
+      'api_key',
+      'audit_checkpoint',
+      'audit_head',
+      'audit_id',
+      'audit_verifier_run',
+      'audit_verify_progress',
+      'catalog_entry',
+      'entitlement',
+      'idempotency',
+      'slug',
+      'tenant',
+      'trial_marker',
+      'webhook',
+      'webhook_delivery',
+      'webhook_secrets',
+    ];
+    const sink = new RecordingSink();
+    const out = await new EventStreamConsumer([sink]).consume([
+      // Even shaped like an event (sequence, data), another entity is no event.
+      ...others.map((entity, i) => record(String(200 + i), item(1, 1, { entity }))),
+      // The audit verifier stamps `expires_at` on events behind its checkpoint (an update).
+      record('300', item(2, 2, { expires_at: 1_900_000_000 }), 'MODIFY'),
+      // TTL deletes them later: no new image.
+      record('301', undefined, 'REMOVE'),
+      // webhook.test is audited without outbox attributes (docs/events.md).
+      record('302', item(3, 3, { action: 'webhook.test', sequence: undefined, data: undefined })),
+    ]);
+    expect(out).toEqual({ batchItemFailures: [], published: 0, skipped: others.length + 3 });
+    expect(sink.batches).toEqual([]);
+  });
 });
