@@ -13,9 +13,11 @@
  *   S2      SSM calls per 1,000 tenant-plane reads over 100 tenants; per 1,000 unknown-slug requests
  *   F1, F2  p50 of a cached-key tenant read under a random-key flood / without; server CPU per
  *           random-key rejection / per argon2 verify
+ *   E1, E2  p50 commit -> webhook delivery at a local receiver; p50 of POST /v1/tenants with 10
+ *           webhook subscriptions / with none
  *
  * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
- * verify, tenant, flood, export).
+ * verify, tenant, flood, export, webhooks).
  */
 import { parseArgs } from 'node:util';
 import { auditFigures, printAudit, printVerify, verifyFigures } from './audit';
@@ -26,6 +28,7 @@ import { floodFigures, printFlood } from './flood';
 import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
 import { printTenant, tenantFigures } from './tenant';
+import { printWebhooks, webhookFigures } from './webhooks';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only ? new Set(values.only.split(',')) : undefined;
@@ -41,5 +44,6 @@ if (wanted('verify')) printVerify(await verifyFigures());
 if (wanted('export')) printExport(await exportFigures());
 if (wanted('tenant')) printTenant(await tenantFigures());
 if (wanted('flood')) printFlood(await floodFigures());
+if (wanted('webhooks')) printWebhooks(await webhookFigures());
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(0);

@@ -19,6 +19,7 @@ export function addNagChecks(app: App): void {
  * on any other role is reported.
  */
 export function addNagSuppressions(registry: TenantRegistry): void {
+  const consumer = registry.events.pipeline.consumer;
   for (const fn of registry.functions) {
     acknowledge(
       fn.role,
@@ -38,7 +39,9 @@ export function addNagSuppressions(registry: TenantRegistry): void {
     acknowledge(
       fn.function,
       'Serverless-LambdaDLQ',
-      'No asynchronous invocations to lose: endpoints are invoked synchronously by API Gateway or the ALB (the caller gets the error), rotation synchronously by Secrets Manager (which retries and keeps AWSPENDING), and the reconciler is idempotent and repairs on its next scheduled run; every function error raises the FunctionErrors alarm.',
+      fn === consumer
+        ? 'Invoked synchronously by its event source mapping, never asynchronously: the stream keeps a failed record and retries it, and the mapping sends what still fails to its SQS on-failure destination (EventsDeadLetters alarm).'
+        : 'No asynchronous invocations to lose: endpoints are invoked synchronously by API Gateway or the ALB (the caller gets the error), rotation synchronously by Secrets Manager (which retries and keeps AWSPENDING), and the reconciler is idempotent and repairs on its next scheduled run; every function error raises the FunctionErrors alarm.',
     );
   }
 
@@ -53,6 +56,32 @@ export function addNagSuppressions(registry: TenantRegistry): void {
       `AwsSolutions-IAM5[${aliases}]`,
       'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.',
     );
+  }
+  acknowledge(
+    registry.events.pipeline.deadLetters,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the stream consumer's on-failure destination (a dead-letter queue itself): the runbook reads its messages and replays the events; no consumer receives from it, so no redrive policy applies.",
+  );
+  acknowledge(
+    registry.events.pipeline.deadLetters,
+    'AwsSolutions-SQS3',
+    "This queue is the stream consumer's on-failure destination (a dead-letter queue itself): its messages are read by the runbook, never consumed by a function, so there is nothing to redrive it to.",
+  );
+  acknowledge(
+    data.webhookDeadLetters,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is the DLQ of the webhook delivery queue: its messages wait for an operator (the WebhookDeadLetters alarm pages on the first), a DLQ of the DLQ would only move them.',
+  );
+  const sender = registry.operator.webhookSender;
+  if (sender) {
+    const mapping = sender.function.node.children.find((c) => c.node.id.startsWith('SqsEventSource'));
+    if (mapping) {
+      acknowledge(
+        mapping,
+        'Serverless-LambdaEventSourceMappingDestination',
+        'An on-failure destination is for stream and Kafka sources; for SQS, failed messages go to the queue’s own DLQ (maxReceiveCount 5), alarmed on.',
+      );
+    }
   }
   const reconcileRule = registry.operator.reconcileRule;
   if (reconcileRule) {

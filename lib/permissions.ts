@@ -37,6 +37,10 @@ export interface OperationAccess {
    * (`dynamodb:LeadingKeys`, `StringLike`); reads stay unconditioned. @default any item
    */
   readonly writeKeys?: readonly string[];
+  /** Sends to the webhook delivery queue (sqs:SendMessage on that queue only). @default false */
+  readonly webhookQueue?: boolean;
+  /** Puts events on the stage's event bus (events:PutEvents on that bus only). @default false */
+  readonly eventBus?: boolean;
 }
 
 /**
@@ -139,6 +143,20 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   verifyAuditChain: { table: ['GetItem', 'Query'] },
   // Pages of the listing's partition, oldest first, as the listing reads them; writes nothing.
   exportAuditEvents: { table: ['GetItem', 'Query'], indexes: auditIndexes(false) },
+  // Webhooks: endpoints are `WEBHOOK#<id>` items, listed per owner on GSI1 and all together on
+  // GSI2; a change commits with its audit event. Test and retry also send to the delivery queue.
+  listWebhooks: { indexes: ['GSI1', 'GSI2'] },
+  // UpdateItem: the owner's endpoint count (ADD), in the audited transaction.
+  createWebhook: { table: [...AUDITED, 'UpdateItem'] },
+  getWebhook: { table: ['GetItem'] },
+  updateWebhook: { table: AUDITED },
+  // DeleteItem: the endpoint and its secrets; UpdateItem: the owner's endpoint count.
+  deleteWebhook: { table: [...AUDITED, 'UpdateItem', 'DeleteItem'] },
+  // ConditionCheckItem: the endpoint still exists, checked in the audited transaction.
+  rotateWebhookSecret: { table: [...AUDITED, 'ConditionCheckItem'] },
+  testWebhook: { table: [...AUDITED, 'ConditionCheckItem'], webhookQueue: true },
+  listWebhookDeliveries: { table: ['GetItem', 'Query'] },
+  retryWebhookDelivery: { table: ['GetItem', 'UpdateItem'], webhookQueue: true },
   // The tenant plane: KEY_CHECK first, then the operation's own work. Slugs resolve through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md).
   getTenantProfile: { table: KEY_CHECK },
@@ -156,6 +174,15 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   rollTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
   // The catalog entries of the tenant's active components.
   getTenantSwagger: { table: [...KEY_CHECK, 'Query'] },
+  listTenantWebhooks: { table: KEY_CHECK, indexes: ['GSI1'] },
+  createTenantWebhook: { table: [...KEY_CHECK, 'PutItem'] },
+  getTenantWebhook: { table: KEY_CHECK },
+  updateTenantWebhook: { table: [...KEY_CHECK, 'PutItem'] },
+  deleteTenantWebhook: { table: [...KEY_CHECK, 'PutItem', 'DeleteItem'] },
+  rotateTenantWebhookSecret: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'] },
+  testTenantWebhook: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'], webhookQueue: true },
+  listTenantWebhookDeliveries: { table: [...KEY_CHECK, 'Query'] },
+  retryTenantWebhookDelivery: { table: KEY_CHECK, webhookQueue: true },
 });
 
 /**
@@ -182,6 +209,24 @@ export const JOB_ACCESS = Object.freeze({
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
     indexes: ['GSI1'],
     writeKeys: ['AUDIT#*', 'AUDITID#*', 'AUDITRUN#*'],
+  },
+  // bin/jobs/stream-consumer.ts: the table's stream (granted with its event source mapping,
+  // lib/constructs/event-pipeline.ts), every event onto the bus, and the webhook dispatcher's
+  // fan-out: the subscribed endpoints of the event's owners (GSI1), one pending delivery per
+  // endpoint (a conditional PutItem on `WEBHOOK#<id>` only), each sent to the delivery queue.
+  StreamConsumer: {
+    table: ['PutItem'],
+    indexes: ['GSI1'],
+    writeKeys: ['WEBHOOK#*'],
+    webhookQueue: true,
+    eventBus: true,
+  },
+  // bin/jobs/send-webhooks.ts: the endpoint, its secrets and the delivery (GetItem), the
+  // delivery's result (UpdateItem), and, disabling an endpoint, its audited change (the chain
+  // head, the event and its id claim: PutItem); retries go back onto the delivery queue.
+  WebhookSender: {
+    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    webhookQueue: true,
   },
 } satisfies Record<string, OperationAccess>);
 export type JobName = keyof typeof JOB_ACCESS;
@@ -212,6 +257,8 @@ function filled(access: OperationAccess): Required<OperationAccess> {
     indexes: [...new Set(access.indexes ?? [])],
     aliases: [...new Set(access.aliases ?? [])],
     writeKeys: [...new Set(access.writeKeys ?? [])],
+    webhookQueue: access.webhookQueue ?? false,
+    eventBus: access.eventBus ?? false,
   };
 }
 
@@ -271,4 +318,27 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   revokeTenantApiKey: { memorySize: 1024 },
   rollTenantApiKey: { memorySize: 1024 },
   getTenantSwagger: { memorySize: 1024 },
+  listTenantWebhooks: { memorySize: 1024 },
+  createTenantWebhook: { memorySize: 1024 },
+  getTenantWebhook: { memorySize: 1024 },
+  updateTenantWebhook: { memorySize: 1024 },
+  deleteTenantWebhook: { memorySize: 1024 },
+  rotateTenantWebhookSecret: { memorySize: 1024 },
+  testTenantWebhook: { memorySize: 1024 },
+  listTenantWebhookDeliveries: { memorySize: 1024 },
+  retryTenantWebhookDelivery: { memorySize: 1024 },
 });
+
+/**
+ * The stream consumer (lib/constructs/event-pipeline.ts): reads the table's stream, puts events on
+ * the stage's bus and sends what fails for good to its on-failure queue; it never touches the table.
+ */
+// As the DynamoDB Developer Guide's "IAM policy to allow an AWS Lambda function to access
+// DynamoDB stream records" grants them: these four, on the table's stream only.
+export const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+] as const;
+export const EVENT_PUBLISH_ACTIONS = ['events:PutEvents'] as const;

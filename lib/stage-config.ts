@@ -213,8 +213,17 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     }
   }
 
+  const archiveText = text('eventArchiveDays');
+  if (archiveText !== undefined && !(/^\d{1,4}$/.test(archiveText) && Number(archiveText) <= 3650)) {
+    throw new StageConfigError(
+      `context eventArchiveDays must be an integer from 0 (keep forever) to 3650: ${JSON.stringify(archiveText)}`,
+    );
+  }
+  const eventArchiveDays = archiveText === undefined ? undefined : Number(archiveText);
+
   const props: TenantRegistryProps = {
     stage,
+    ...(eventArchiveDays === undefined ? {} : { eventArchiveDays }),
     ingress: ingress as IngressMode,
     allowedCidrs,
     ...(ssmPrefix ? { ssmPrefix } : {}),

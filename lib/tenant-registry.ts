@@ -14,6 +14,7 @@ import type { RegistryFunction } from './constructs/registry-function';
 import type { Throttle } from './constructs/rest-api-ingress';
 import { addNagSuppressions } from './nag';
 import { DataStack } from './stacks/data-stack';
+import { EventsStack } from './stacks/events-stack';
 import { FunctionsStack, type KeycloakProps } from './stacks/functions-stack';
 import { type IngressMode, IngressStack } from './stacks/ingress-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -168,10 +169,16 @@ export interface TenantRegistryProps {
    * @default the functions' defaults (X-Tenant-ID, required, no default, every tenant allowed)
    */
   readonly tenantSelection?: TenantSelection;
+  /**
+   * Days the event bus's archive keeps every event for replay (docs/events.md); 0 keeps them
+   * indefinitely.
+   * @default 90
+   */
+  readonly eventArchiveDays?: number;
 }
 
 /** Names the stacks of a stage: `<id>` (data) and `<id>-<Role>`. */
-export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring'] as const;
+export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring', 'Events'] as const;
 
 /**
  * Tenant Registry as five stacks, so that each keeps room to grow under CloudFormation's
@@ -184,6 +191,8 @@ export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring'] as co
  * - `<id>-Tenant`: the tenant-plane functions.
  * - `<id>-Ingress`: API Gateway or the ALB (and WAF), routing to both functions stacks.
  * - `<id>-Monitoring`: the alarms (to the data stack's topic) and the dashboard.
+ * - `<id>-Events`: the event bus and its archive, the table stream's consumer, its on-failure
+ *   queue and their alarms (docs/events.md).
  *
  * References between them are weak (`@aws-cdk/core:defaultCrossStackReferences: weak` in
  * cdk.json): the consumer reads the producer's output with `Fn::GetStackOutput` at deploy
@@ -200,6 +209,7 @@ export class TenantRegistry {
   readonly tenant?: FunctionsStack;
   readonly ingress: IngressStack;
   readonly monitoring: MonitoringStack;
+  readonly events: EventsStack;
   readonly allowedCidrs: readonly Cidr[];
 
   constructor(scope: Construct, id: string, props: TenantRegistryProps = {}) {
@@ -271,6 +281,7 @@ export class TenantRegistry {
       reconcileEvery: props.reconcileEvery ?? Duration.hours(1),
       verifyAuditEvery: props.verifyAuditEvery ?? Duration.hours(1),
       ...(props.auditRetentionDays === undefined ? {} : { auditRetentionDays: props.auditRetentionDays }),
+      webhookSender: true,
       ...(props.keycloak ? { keycloak: props.keycloak } : {}),
     });
     const tenantOps = ops.filter((o) => o.plane === 'tenant');
@@ -315,6 +326,18 @@ export class TenantRegistry {
       ...(props.albMaxRules === undefined ? {} : { albMaxRules: props.albMaxRules }),
     });
 
+    this.events = new EventsStack(scope, `${id}-Events`, {
+      ...common,
+      description: `Tenant Registry ${stage}: event bus and archive, stream consumer, its DLQ and alarms`,
+      stage,
+      table: this.data.table,
+      data: this.data.data,
+      topic: this.data.alarms.topic,
+      alarmNamePrefix,
+      ...(props.eventArchiveDays === undefined ? {} : { archiveRetentionDays: props.eventArchiveDays }),
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+    });
+
     this.monitoring = new MonitoringStack(scope, `${id}-Monitoring`, {
       ...common,
       description: `Tenant Registry ${stage}: alarms and dashboard`,
@@ -328,6 +351,7 @@ export class TenantRegistry {
         wafBlocked: this.ingress.wafBlocked,
         authRejectedThreshold: props.authRejectedThreshold,
         tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold,
+        webhookDeadLetters: this.data.data.webhookDeadLetters,
       },
     });
 
@@ -336,17 +360,29 @@ export class TenantRegistry {
 
   /** Every stack, producers first. */
   get stacks(): Stack[] {
-    return [this.data, this.operator, ...(this.tenant ? [this.tenant] : []), this.ingress, this.monitoring];
+    return [
+      this.data,
+      this.operator,
+      ...(this.tenant ? [this.tenant] : []),
+      this.ingress,
+      this.events,
+      this.monitoring,
+    ];
   }
 
-  /** Every function: endpoints, the reconciler, the audit verifier, the rotation function. */
+  /**
+   * Every function: endpoints, the reconciler, the audit verifier, the webhook sender, the rotation
+   * function, the stream consumer.
+   */
   get functions(): RegistryFunction[] {
     return [
       ...this.operator.endpoints.all,
       ...(this.tenant?.endpoints.all ?? []),
       ...(this.operator.reconciler ? [this.operator.reconciler] : []),
       ...(this.operator.auditVerifier ? [this.operator.auditVerifier] : []),
+      ...(this.operator.webhookSender ? [this.operator.webhookSender] : []),
       this.data.data.rotation,
+      this.events.pipeline.consumer,
     ];
   }
 }

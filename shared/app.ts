@@ -1,14 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
 import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
 import { DynamoTenantReader, DynamoTenantStore, DynamoTenantWriter } from './adapters/dynamodb/tenant-store';
+import { DynamoWebhookStore } from './adapters/dynamodb/webhook-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
+import { HttpWebhookTransport } from './adapters/http/webhook-transport';
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
+import { InProcessDeliveryQueue } from './adapters/memory/delivery-queue';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
+import { SqsDeliveryQueue } from './adapters/sqs/delivery-queue';
 import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-registry';
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
@@ -27,6 +32,8 @@ import { OrganizationProvisioning } from './services/organizations';
 import { TenantAccess } from './services/tenant-access';
 import { TenantSwagger } from './services/tenant-swagger';
 import { TenantService } from './services/tenants';
+import { WebhookDispatcher, WebhookSender } from './services/webhook-delivery';
+import { WebhookService } from './services/webhooks';
 
 /**
  * The wiring: adapters and services built on first use and kept at module scope, so a warm
@@ -191,6 +198,47 @@ export const tenantAccess = /* @__PURE__ */ once(
   () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
+
+/* ---- Webhooks (docs/webhooks.md) ---- */
+
+export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
+export const webhookStore = /* @__PURE__ */ once(
+  () => new DynamoWebhookStore(dynamodb(), config().tableName, clock),
+);
+/**
+ * SQS when the stack names a queue; otherwise the in-process queue, consumed by this process's
+ * sender (local mode, tests).
+ */
+export const deliveryQueue = /* @__PURE__ */ once(() => {
+  const url = config().webhookQueueUrl;
+  if (url) return new SqsDeliveryQueue(sqs(), url);
+  const queue = new InProcessDeliveryQueue();
+  queue.consume((message) => webhookSender().handle(message));
+  return queue;
+});
+export const webhooks = /* @__PURE__ */ once(
+  () =>
+    new WebhookService(webhookStore(), tenantStore(), deliveryQueue(), clock, {
+      allowLocal: config().webhookAllowLocal,
+      maxEndpoints: config().webhookMaxEndpoints,
+    }),
+);
+/** The webhook EventSink: the stream consumer hands it every batch (`webhookSink`). */
+export const webhookDispatcher = /* @__PURE__ */ once(
+  () => new WebhookDispatcher(webhookStore(), deliveryQueue(), clock),
+);
+export const webhookSender = /* @__PURE__ */ once(
+  () =>
+    new WebhookSender(
+      webhookStore(),
+      deliveryQueue(),
+      new HttpWebhookTransport({ allowLocal: config().webhookAllowLocal }),
+      clock,
+      { retryScale: config().webhookRetryScale },
+    ),
+);
+/** For the stream consumer's sinks (local mode and the consumer function alike). */
+export const webhookSink = (): WebhookDispatcher => webhookDispatcher();
 
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {

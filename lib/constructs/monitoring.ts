@@ -5,6 +5,7 @@ import {
   type aws_dynamodb as dynamodb,
   aws_logs as logs,
   type aws_sns as sns,
+  type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Plane } from '../../shared/contract/planes';
@@ -105,6 +106,8 @@ export interface MonitoringProps {
   readonly dashboardName: string;
   readonly functions: readonly RegistryFunction[];
   readonly table: dynamodb.ITable;
+  /** The webhook sender's DLQ: any message in it pages. @default no such alarm */
+  readonly webhookDeadLetters?: sqs.IQueue;
   readonly ingress: IngressMetrics;
   /** The web ACL's BlockedRequests, when WAF is on. */
   readonly wafBlocked?: cloudwatch.IMetric;
@@ -251,6 +254,20 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.webhookDeadLetters) {
+      alarm('WebhookDeadLetters', {
+        alarmDescription:
+          'Webhook delivery messages the sender failed on five times are in the DLQ (the table out of reach, or a bug; a receiver that fails is retried, never dead-lettered). Runbook: docs/operations.md "WebhookDeadLetters".',
+        metric: props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (props.wafBlocked) {
       alarm('WafBlocked', {
         alarmDescription:

@@ -6,6 +6,7 @@ import {
   RemovalPolicy,
   Stack,
   aws_secretsmanager as secretsmanager,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { type AliasAction, type OperationAccess, TABLE_WRITE_ACTIONS } from '../permissions';
@@ -13,6 +14,8 @@ import { PROJECT_ROOT, RegistryFunction } from './registry-function';
 
 /** DynamoDB's default quota of global secondary indexes per table (GSI_NUMBERS uses all of them). */
 const MAX_GSIS = 20;
+/** One attempt takes at most 10 s; a batch of 10 runs at once. */
+export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
 
 export interface RegistryDataProps {
   /** The registry's table (declared in the stack, where its indexes are). */
@@ -42,6 +45,10 @@ export class RegistryData extends Construct {
    * exactly these, so the same grant anywhere else is reported.
    */
   readonly aliasWildcardHolders = new Set<iam.IRole>();
+  /** Webhook deliveries due for an attempt (docs/webhooks.md), between the dispatcher and the sender. */
+  readonly webhookQueue: sqs.Queue;
+  /** Messages the sender failed on five times (the table out of reach, a bug): alarmed on. */
+  readonly webhookDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: RegistryDataProps) {
     super(scope, id);
@@ -91,6 +98,31 @@ export class RegistryData extends Construct {
         ],
         resources: [this.adminToken.secretArn],
       }),
+    );
+
+    this.webhookDeadLetters = new sqs.Queue(this, 'WebhookDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.webhookQueue = new sqs.Queue(this, 'WebhookDeliveries', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the sender's timeout (AWS's advice for Lambda event sources), so a batch still
+      // being handled is not handed to another sender.
+      visibilityTimeout: Duration.seconds(6 * WEBHOOK_SENDER_TIMEOUT_SECONDS),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDeadLetters, maxReceiveCount: 5 },
+    });
+  }
+
+  /** Sending to the webhook delivery queue; sets TENANT_REGISTRY_WEBHOOK_QUEUE_URL. */
+  grantWebhookQueue(fn: lambda.Function): void {
+    fn.addEnvironment('TENANT_REGISTRY_WEBHOOK_QUEUE_URL', this.webhookQueue.queueUrl);
+    // SendMessage alone (grantSendMessages adds GetQueueAttributes and GetQueueUrl, which no code
+    // calls): the queue is SQS-managed encrypted, so no KMS grant either.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.webhookQueue.queueArn] }),
     );
   }
 
@@ -174,6 +206,7 @@ export class RegistryData extends Construct {
   grant(fn: lambda.Function, access: OperationAccess): void {
     this.grantTable(fn, access);
     this.grantAliases(fn, access.aliases ?? []);
+    if (access.webhookQueue) this.grantWebhookQueue(fn);
   }
 
   /** Reading the admin token (AWSCURRENT and AWSPREVIOUS); sets TENANT_REGISTRY_API_TOKEN_SECRET_ID. */

@@ -2,6 +2,7 @@ import {
   Arn,
   ArnFormat,
   Duration,
+  aws_lambda_event_sources as eventSources,
   aws_events as events,
   aws_events_targets as eventTargets,
   aws_iam as iam,
@@ -14,7 +15,7 @@ import type { Construct } from 'constructs';
 import type { Operation } from '../../shared/contract/spec';
 import { EndpointFunctions } from '../constructs/endpoint-functions';
 import { jobFunction } from '../constructs/job-function';
-import type { RegistryData } from '../constructs/registry-data';
+import { type RegistryData, WEBHOOK_SENDER_TIMEOUT_SECONDS } from '../constructs/registry-data';
 import { PROJECT_ROOT, type RegistryFunction } from '../constructs/registry-function';
 
 export interface KeycloakProps {
@@ -58,6 +59,8 @@ export interface FunctionsStackProps extends StackProps {
    * the verifier, which expires them). @default forever
    */
   readonly auditRetentionDays?: number;
+  /** Also holds the webhook sender, consuming the data stack's delivery queue. @default no sender */
+  readonly webhookSender?: boolean;
 }
 
 /**
@@ -71,6 +74,7 @@ export class FunctionsStack extends Stack {
   readonly reconcileRule?: events.Rule;
   readonly auditVerifier?: RegistryFunction;
   readonly auditVerifyRule?: events.Rule;
+  readonly webhookSender?: RegistryFunction;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -118,6 +122,26 @@ export class FunctionsStack extends Stack {
           }),
         );
       }
+    }
+
+    if (props.webhookSender) {
+      // The sender: deliveries from the queue, results into the delivery log (and an endpoint
+      // disabled with its audit event: table `write`), retries back onto the queue. No SSM, no
+      // secret of the stack. Egress: the receivers' public addresses (checked per delivery).
+      const sender = jobFunction(this, 'WebhookSender', props.data, {
+        entry: `${PROJECT_ROOT}bin/jobs/send-webhooks.ts`,
+        description: 'Tenant Registry webhook sender: signed deliveries from the delivery queue',
+        timeout: Duration.seconds(WEBHOOK_SENDER_TIMEOUT_SECONDS),
+        environment: { TENANT_REGISTRY_STAGE: props.stage },
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+      });
+      sender.function.addEventSource(
+        new eventSources.SqsEventSource(props.data.webhookQueue, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+        }),
+      );
+      this.webhookSender = sender;
     }
 
     if (props.reconcileEvery) {

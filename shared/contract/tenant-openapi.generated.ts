@@ -966,6 +966,565 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       }
     }
   },
+  "/{tenant}/webhooks": {
+    "get": {
+      "operationId": "listTenantWebhooks",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's webhook endpoints, newest first. Never a secret. Scope webhooks:manage.",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "tenant_id",
+          "description": "Only this tenant's endpoints. Without it, every endpoint (global and tenants').",
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        },
+        {
+          "$ref": "#/components/parameters/WebhookLimit"
+        },
+        {
+          "$ref": "#/components/parameters/WebhookCursor"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookList"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "post": {
+      "operationId": "createTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Create a webhook endpoint of the calling tenant; its signing secret is in this response only. Scope webhooks:manage.",
+      "description": "`url` must be `https` (http to 127.0.0.1, [::1] or localhost only while\n`TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL` is on, as it is in local mode), without credentials\nor fragment; at each delivery its host must resolve to public addresses only\n(docs/webhooks.md#ssrf). `events`: registry event types, products' own action names, or\n`[\"*\"]` (every registry type; a product's type only when named), at most 50, no repeats.\nThe endpoint is the calling tenant's: it gets only that tenant's events (never another\ntenant's, never a global one), in the tenant's view. Fields may come from the query\nstring (`events` comma-separated), the JSON body or both; the body wins. At most `TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS` (20) per\ntenant (409 `webhook_limit`). Records\n`webhook.created`. Not idempotent: the secret is shown once.\n",
+      "requestBody": {
+        "required": true,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantWebhookCreate"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Created. `Location` is the endpoint's URL.",
+          "headers": {
+            "Location": {
+              "$ref": "#/components/headers/Location"
+            }
+          },
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookCreated"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "get": {
+      "operationId": "getTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "One webhook endpoint. Never its secret.",
+      "responses": {
+        "200": {
+          "description": "The endpoint.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Webhook"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "patch": {
+      "operationId": "updateTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Change an endpoint's url, events, description (null removes it) or status.",
+      "description": "The rules of `createWebhook` for `url` and `events`. `status: enabled` re-enables an\nendpoint the registry disabled (410 or 5 days of failures) and starts a fresh failure\nstreak. Records `webhook.updated` (the fields changed). 409 `conflict` when it changed\nmeanwhile.\n",
+      "requestBody": {
+        "required": true,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/WebhookUpdate"
+            }
+          }
+        }
+      },
+      "responses": {
+        "200": {
+          "description": "The endpoint as changed.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Webhook"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "delete": {
+      "operationId": "deleteTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Delete an endpoint and its secrets; pending deliveries to it fail. Records `webhook.deleted`.",
+      "responses": {
+        "204": {
+          "description": "Deleted."
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/rotate-secret": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "post": {
+      "operationId": "rotateTenantWebhookSecret",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "A new signing secret, in this response only; the old one keeps signing beside it for 24 hours.",
+      "description": "Until `previous_expires_at` every delivery carries two signatures in `webhook-signature`\n(`v1,<new> v1,<old>`), so a receiver verifying with either secret accepts it. Records\n`webhook.secret_rotated` (never a secret). Not idempotent: a second rotation ends the\nfirst's overlap.\n",
+      "responses": {
+        "201": {
+          "description": "Rotated. No `Location`: the secret is no resource of its own.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookSecretRotated"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/test": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "post": {
+      "operationId": "testTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Send a `webhook.test` event to this endpoint only; answers with its delivery.",
+      "description": "The event is recorded (`webhook.test`) and delivered, signed, to this endpoint alone,\nnever by subscription; its `sequence` is 0. 409 `webhook_disabled` for a disabled endpoint.\n",
+      "responses": {
+        "202": {
+          "description": "Queued; follow it in the endpoint's deliveries.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDelivery"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/deliveries": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "get": {
+      "operationId": "listTenantWebhookDeliveries",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "An endpoint's deliveries, newest first; status, attempts, last status code, latency, first 1 KiB of the answer.",
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/WebhookLimit"
+        },
+        {
+          "$ref": "#/components/parameters/DeliveryCursor"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDeliveryList"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/deliveries/{delivery_id}/retry": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      },
+      {
+        "$ref": "#/components/parameters/DeliveryId"
+      }
+    ],
+    "post": {
+      "operationId": "retryTenantWebhookDelivery",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Send a delivery again now (succeeded or failed; a pending one is already on its way).",
+      "description": "One attempt at once; if it fails, the retry schedule continues from the attempts the\ndelivery has had (a delivery that had all eight fails again). 409 `webhook_disabled` for\na disabled endpoint.\n",
+      "responses": {
+        "202": {
+          "description": "Queued.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDelivery"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
   "/{tenant}/swagger": {
     "get": {
       "operationId": "getTenantSwagger",
@@ -1082,6 +1641,25 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
     }
   },
   "parameters": {
+    "DeliveryCursor": {
+      "in": "query",
+      "name": "cursor",
+      "description": "The `next_cursor` of the previous page (the last delivery's id).",
+      "schema": {
+        "type": "string",
+        "pattern": "^[0-9]{1,16}$"
+      }
+    },
+    "DeliveryId": {
+      "in": "path",
+      "name": "delivery_id",
+      "required": true,
+      "description": "A delivery is named by its event's id (one delivery per event and endpoint).",
+      "schema": {
+        "type": "string",
+        "pattern": "^[0-9]{1,16}$"
+      }
+    },
     "ExportFormat": {
       "in": "query",
       "name": "format",
@@ -1094,6 +1672,33 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "csv"
         ],
         "default": "ndjson"
+      }
+    },
+    "WebhookCursor": {
+      "in": "query",
+      "name": "cursor",
+      "schema": {
+        "type": "string",
+        "maxLength": 512
+      }
+    },
+    "WebhookId": {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "format": "uuid"
+      }
+    },
+    "WebhookLimit": {
+      "in": "query",
+      "name": "limit",
+      "schema": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 50
       }
     }
   },
@@ -1436,6 +2041,29 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           }
         }
       }
+    },
+    "WebhookConflict": {
+      "description": "Refused as things stand:\n- `webhook_limit`: the owner (the tenant, or the global set) has as many endpoints as it may.\n- `webhook_disabled`: the endpoint is disabled (enable it with PATCH first).\n- `conflict`: concurrent writers kept the change from committing; read again and retry.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "webhook_limit",
+                  "webhook_disabled",
+                  "conflict"
+                ]
+              }
+            }
+          }
+        }
+      }
     }
   },
   "schemas": {
@@ -1619,7 +2247,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "audit:write",
         "catalog:request",
         "keys:manage",
-        "swagger:read"
+        "swagger:read",
+        "webhooks:manage"
       ]
     },
     "Settings": {
@@ -2023,6 +2652,294 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "frozen",
         "archived"
       ]
+    },
+    "TenantWebhookCreate": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "url",
+        "events"
+      ],
+      "properties": {
+        "url": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 2048
+        },
+        "events": {
+          "oneOf": [
+            {
+              "$ref": "#/components/schemas/WebhookEventTypes"
+            },
+            {
+              "type": "string",
+              "maxLength": 4096,
+              "description": "Comma-separated (from the query string)."
+            }
+          ]
+        },
+        "description": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 500
+        }
+      }
+    },
+    "Webhook": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "url",
+        "events",
+        "status",
+        "created_at",
+        "updated_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "url": {
+          "type": "string",
+          "maxLength": 2048
+        },
+        "events": {
+          "$ref": "#/components/schemas/WebhookEventTypes"
+        },
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid",
+          "description": "The tenant whose endpoint it is; absent: global."
+        },
+        "description": {
+          "type": "string",
+          "maxLength": 500
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "enabled",
+            "disabled"
+          ]
+        },
+        "disabled_reason": {
+          "type": "string",
+          "enum": [
+            "gone",
+            "failing"
+          ],
+          "description": "Why the registry disabled it: the receiver answered 410, or every delivery failed for 5 days."
+        },
+        "failing_since": {
+          "type": "string",
+          "format": "date-time",
+          "description": "The first failed attempt since the last success."
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "WebhookCreated": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "webhook",
+        "secret",
+        "warning"
+      ],
+      "properties": {
+        "webhook": {
+          "$ref": "#/components/schemas/Webhook"
+        },
+        "secret": {
+          "type": "string",
+          "pattern": "^whsec_[A-Za-z0-9+/]{43}=$",
+          "description": "The signing secret (Standard Webhooks), shown only here."
+        },
+        "warning": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookDelivery": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "endpoint_id",
+        "event_id",
+        "type",
+        "status",
+        "attempts",
+        "created_at",
+        "updated_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "pattern": "^[0-9]{1,16}$",
+          "description": "The event's id: one delivery per event and endpoint."
+        },
+        "endpoint_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "event_id": {
+          "type": "string",
+          "pattern": "^[0-9]{1,16}$"
+        },
+        "type": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "pending",
+            "succeeded",
+            "failed"
+          ]
+        },
+        "attempts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "last_status_code": {
+          "type": "integer"
+        },
+        "last_error": {
+          "type": "string",
+          "description": "Why the last attempt got no status: timeout, address_refused, a DNS or socket error, endpoint_disabled, endpoint_deleted."
+        },
+        "latency_ms": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "response_body": {
+          "type": "string",
+          "description": "The first 1 KiB of the last answer."
+        },
+        "next_attempt_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "WebhookDeliveryList": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "items"
+      ],
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/WebhookDelivery"
+          }
+        },
+        "next_cursor": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookEventTypes": {
+      "type": "array",
+      "description": "Registry event types, products' own action names, or `[\"*\"]` alone (every registry type).",
+      "minItems": 1,
+      "maxItems": 50,
+      "uniqueItems": true,
+      "items": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128
+      }
+    },
+    "WebhookList": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "items"
+      ],
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/Webhook"
+          }
+        },
+        "next_cursor": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookSecretRotated": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "secret",
+        "previous_expires_at",
+        "warning"
+      ],
+      "properties": {
+        "secret": {
+          "type": "string",
+          "pattern": "^whsec_[A-Za-z0-9+/]{43}=$"
+        },
+        "previous_expires_at": {
+          "type": "string",
+          "format": "date-time",
+          "description": "Until then deliveries are signed with both secrets."
+        },
+        "warning": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookUpdate": {
+      "type": "object",
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+        "url": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 2048
+        },
+        "events": {
+          "$ref": "#/components/schemas/WebhookEventTypes"
+        },
+        "description": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "minLength": 1,
+          "maxLength": 500
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "enabled",
+            "disabled"
+          ]
+        }
+      }
     }
   },
   "securitySchemes": {

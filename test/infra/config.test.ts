@@ -150,10 +150,13 @@ describe('stage configuration from context', () => {
       ),
     );
     expect(stageConfig(ctx({ ...values, albMaxRules: String(needed) })).props.albMaxRules).toBe(needed);
-    // Four ranges fit the default quota.
+    // Three ranges fit the default quota (four did before the webhook routes; now they need a raised quota).
+    expect(() =>
+      stageConfig(ctx({ ...values, allowedCidrs: five.split(',').slice(0, 3).join(',') })),
+    ).not.toThrow();
     expect(() =>
       stageConfig(ctx({ ...values, allowedCidrs: five.split(',').slice(0, 4).join(',') })),
-    ).not.toThrow();
+    ).toThrow(StageConfigError);
   });
 
   test('tenant selection from -c strings, checked like the functions check it', () => {

@@ -12,7 +12,7 @@ import { resources } from './support/template';
 const text = (file: string) => readFileSync(join(ROOT, 'docs', file), 'utf8').replace(/\s+/g, ' ');
 const operationsDoc = text('operations.md');
 const configurationDoc = text('configuration.md');
-const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring'];
+const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring', '-Events'];
 
 /** The numbers a pattern captures in a doc, or a failure that quotes the pattern. */
 function quoted(doc: string, pattern: RegExp): number[] {
@@ -41,7 +41,9 @@ function all(variant: Variant) {
 describe('docs/operations.md quotes the templates', () => {
   test.each(Object.keys(VARIANTS) as Variant[])('resources per stack of mode %s', (variant) => {
     const { stacks } = all(variant);
-    const row = new RegExp(`\\(\`${variant}\`\\) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\|`);
+    const row = new RegExp(
+      `\\(\`${variant}\`\\) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\|`,
+    );
     const counted = ROLES.map(
       (role) => Object.keys(stacks[`TenantRegistry-test${role}`]?.Resources ?? {}).length,
     );

@@ -39,10 +39,13 @@ describe('the permissions map', () => {
     }
   });
 
-  test('nothing holds an action no code sends: batches, scans, deletes of items', () => {
-    for (const [id, access] of Object.entries(OPERATION_ACCESS)) {
-      for (const a of access.table ?? []) expect([id, a]).not.toEqual([id, 'DeleteItem']);
-    }
+  test('nothing holds an action no code sends: batches, scans, deletes of items but a webhook endpoint', () => {
+    // Deleting a webhook endpoint removes it and its signing secrets (no secret outlives its
+    // endpoint); no other operation deletes an item.
+    const deleting = Object.entries(OPERATION_ACCESS)
+      .filter(([, access]) => (access.table ?? []).includes('DeleteItem'))
+      .map(([id]) => id);
+    expect(deleting.sort()).toEqual(['deleteTenantWebhook', 'deleteWebhook']);
   });
 
   test('every tenant-plane operation verifies a key (GetItem, UpdateItem: last_used_at), no SSM, at 1024 MB', () => {
@@ -61,6 +64,15 @@ describe('the permissions map', () => {
         'revokeTenantApiKey',
         'rollTenantApiKey',
         'getTenantSwagger',
+        'listTenantWebhooks',
+        'createTenantWebhook',
+        'getTenantWebhook',
+        'updateTenantWebhook',
+        'deleteTenantWebhook',
+        'rotateTenantWebhookSecret',
+        'testTenantWebhook',
+        'listTenantWebhookDeliveries',
+        'retryTenantWebhookDelivery',
       ].sort(),
     );
     for (const op of tenantOps) {
@@ -126,7 +138,17 @@ describe('each function role holds exactly what its map entry grants', () => {
         .sort();
 
     // Nothing but these families, ever.
-    for (const a of actions) expect(a).toMatch(/^(logs|xray|dynamodb|ssm|secretsmanager):/);
+    for (const a of actions) expect(a).toMatch(/^(logs|xray|dynamodb|ssm|secretsmanager|sqs):/);
+    // The delivery queue: send only (test and retry), on that queue only, with its URL.
+    const queueActions = [...actions].filter((a) => a.startsWith('sqs:')).sort();
+    expect([operationId, queueActions]).toEqual([
+      operationId,
+      access.webhookQueue ? ['sqs:SendMessage'] : [],
+    ]);
+    for (const s of statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')))) {
+      expect(s.Resource.map(render)).toEqual(['<DataWebhookDeliveriesC1540619.Arn>']);
+    }
+    expect('TENANT_REGISTRY_WEBHOOK_QUEUE_URL' in env).toBe(access.webhookQueue === true);
     expect([...actions].filter((a) => a.startsWith('logs:')).sort()).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -176,7 +198,9 @@ describe('every function is an operation, a job of JOB_ACCESS or the rotation', 
       .filter(
         ([id, description]) =>
           !specOperations.some((o) => description.endsWith(`(${o.operationId})`)) &&
-          !Object.keys(JOB_ACCESS).some((job) => new RegExp(`^${job}Function[0-9A-F]{8}$`).test(id)) &&
+          // A job's function is `<its name>/Function` under its stack or its construct (the stream
+          // consumer's is under the event pipeline's).
+          !Object.keys(JOB_ACCESS).some((job) => new RegExp(`${job}Function[0-9A-F]{8}$`).test(id)) &&
           !/^DataRotateAdminTokenFunction[0-9A-F]{8}$/.test(id),
       );
     expect(unknown).toEqual([]);
@@ -186,7 +210,7 @@ describe('every function is an operation, a job of JOB_ACCESS or the rotation', 
   test.each(Object.keys(JOB_ACCESS))("%s's role is exactly its entry", (job) => {
     const access = jobAccessOf(job);
     const [id] = resources(template, 'AWS::Lambda::Function').find(([fid]) =>
-      new RegExp(`^${job}Function[0-9A-F]{8}$`).test(fid),
+      new RegExp(`${job}Function[0-9A-F]{8}$`).test(fid),
     ) ?? [''];
     const pairs = statementsOf(template, id)
       .flatMap((s) => s.Action.flatMap((a) => s.Resource.map((r) => `${a} ${render(r)}`)))
@@ -194,11 +218,35 @@ describe('every function is an operation, a job of JOB_ACCESS or the rotation', 
       .sort();
     const table = '<TableCD117FA1.Arn>';
     const aliases = 'arn:aws:ssm:eu-central-1:123456789012:parameter/tenant-registry/prod/aliases';
+    const queue = `<${resources(template, 'AWS::SQS::Queue').find(([q]) => q.startsWith('DataWebhookDeliveries'))?.[0]}.Arn>`;
+    const bus = `<${resources(template, 'AWS::Events::EventBus')[0]?.[0]}.Arn>`;
+    const deadLetters = `<${resources(template, 'AWS::SQS::Queue').find(([q]) => q.startsWith('EventsDeadLetters'))?.[0]}.Arn>`;
+    // What an event source mapping polls or sends with the function's role, beside its entry.
+    const EVENT_SOURCE_GRANTS: Record<string, string[]> = {
+      // The table's stream, and the on-failure queue (lib/constructs/event-pipeline.ts).
+      StreamConsumer: [
+        ...['DescribeStream', 'GetRecords', 'GetShardIterator', 'ListStreams'].map(
+          (a) => `dynamodb:${a} <TableCD117FA1.StreamArn>`,
+        ),
+        ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map((a) => `sqs:${a} ${deadLetters}`),
+      ],
+      // The delivery queue it consumes.
+      WebhookSender: [
+        'ChangeMessageVisibility',
+        'DeleteMessage',
+        'GetQueueAttributes',
+        'GetQueueUrl',
+        'ReceiveMessage',
+      ].map((a) => `sqs:${a} ${queue}`),
+    };
     expect(pairs).toEqual(
       [
         ...access.table.map((a) => `dynamodb:${a} ${table}`),
         ...access.indexes.map((n) => `dynamodb:Query ${table}/index/${n}`),
         ...access.aliases.map((a) => `ssm:${a} ${a === 'GetParametersByPath' ? aliases : `${aliases}/*`}`),
+        ...(access.webhookQueue ? [`sqs:SendMessage ${queue}`] : []),
+        ...(access.eventBus ? [`events:PutEvents ${bus}`] : []),
+        ...(EVENT_SOURCE_GRANTS[job] ?? []),
       ].sort(),
     );
   });
@@ -212,17 +260,23 @@ describe('spot checks against the issue', () => {
       ),
     );
 
-  test('no role anywhere holds a batch, a scan, an item delete or GetRandomPassword', () => {
+  test('no role anywhere holds a batch, a scan or GetRandomPassword; an item delete only the webhook deletes', () => {
     const all = allActions();
     expect(all.length).toBeGreaterThan(100);
     for (const a of [
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:Scan',
-      'dynamodb:DeleteItem',
       'secretsmanager:GetRandomPassword',
     ])
       expect(all).not.toContain(a);
+    const deleters = resources(template, 'AWS::Lambda::Function')
+      .filter(
+        ([id, r]) => r.Properties.Role?.['Fn::GetAtt'] && actionsOf(template, id).has('dynamodb:DeleteItem'),
+      )
+      .map(([, r]) => String(r.Properties.Description).replace(/^.*\((\w+)\)$/, '$1'))
+      .sort();
+    expect(deleters).toEqual(['deleteTenantWebhook', 'deleteWebhook']);
   });
 
   test("the only wildcards: X-Ray's `*` and the alias path; every index by name", () => {

@@ -9,8 +9,8 @@ const { template } = synthesize('api');
 const defaults = synthesize('defaults').template;
 
 describe('functions', () => {
-  test('one function per openapi.yaml operation, plus the reconciler, the audit verifier and the rotation function', () => {
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 3);
+  test('one function per openapi.yaml operation, plus the reconciler, the audit verifier, the webhook sender, the rotation function and the stream consumer', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 5);
     for (const op of specOperations) {
       const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
       expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
@@ -48,7 +48,7 @@ describe('functions', () => {
 
   test('every log group is retained: the auth.rejected evidence outlives a function, a stack, a teardown', () => {
     const groups = resources(template, 'AWS::Logs::LogGroup');
-    expect(groups.length).toBeGreaterThanOrEqual(specOperations.length + 3);
+    expect(groups.length).toBeGreaterThanOrEqual(specOperations.length + 4);
     for (const [id, g] of groups) {
       expect([id, g.DeletionPolicy, g.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
     }
@@ -112,7 +112,7 @@ describe('tenant selection (`/tenant/...`)', () => {
 
   test('the configured selection reaches every tenant-plane function, and only those', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(12);
+    expect(tenantOps).toHaveLength(21);
     for (const op of tenantOps) {
       expect([op.operationId, env(template, op.operationId)]).toEqual([
         op.operationId,

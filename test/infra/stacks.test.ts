@@ -6,7 +6,7 @@ import { resources, type Tpl } from './support/template';
 /** The budget of test/infra and the style guide: CloudFormation allows 500 per stack. */
 const MAX_RESOURCES_PER_STACK = 300;
 const DATA = 'TenantRegistry-test';
-const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring'];
+const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring', '-Events'];
 const variants = Object.keys(VARIANTS) as Variant[];
 
 describe('room to grow: every documented mode, every stack under the budget', () => {
@@ -18,7 +18,7 @@ describe('room to grow: every documented mode, every stack under the budget', ()
     })),
   );
 
-  test('five stacks per mode, named <stage id> and <stage id>-<role>', () => {
+  test('six stacks per mode, named <stage id> and <stage id>-<role>', () => {
     for (const variant of variants) {
       expect([variant, Object.keys(synthesize(variant).stacks).sort()]).toEqual([
         variant,
@@ -91,7 +91,14 @@ describe('cross-stack references survive a redeploy', () => {
     expect(reads(`${DATA}-Ingress`)).toEqual([`${DATA}-Operator`, `${DATA}-Tenant`]);
     // Function names, the table, the topic; the load balancer's name in ALB mode (API Gateway's
     // metrics name the API by a literal).
-    expect(reads(`${DATA}-Monitoring`)).toEqual([DATA, `${DATA}-Operator`, `${DATA}-Tenant`]);
+    expect(reads(`${DATA}-Monitoring`)).toEqual([
+      DATA,
+      `${DATA}-Events`,
+      `${DATA}-Operator`,
+      `${DATA}-Tenant`,
+    ]);
+    // The table's stream and the alarm topic.
+    expect(reads(`${DATA}-Events`)).toEqual([DATA]);
     const alb = synthesize('alb').stacks;
     const monitoringOfAlb = new Set<string>();
     walk(alb[`${DATA}-Monitoring`] ?? {}, (ref) => monitoringOfAlb.add(String(ref.StackName)));
@@ -127,6 +134,9 @@ describe('existing deploys: the data stack is the single stack of before, under 
     // one GSI per UpdateTable, so an existing deploy adds them one deploy at a time
     // (docs/operations.md, "Migrating a single-stack deploy").
     const table = current('TableCD117FA1');
+    // And its stream (issue 11, the outbox's reader): an in-place update of the same table.
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    delete table.Properties.StreamSpecification;
     const added = ['GSI18', 'GSI19', 'GSI20'];
     expect(
       table.Properties.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName).slice(-3),

@@ -122,7 +122,9 @@ const skOf = (id: number) => `EVENT#${String(id).padStart(16, '0')}`;
 function eventPart(item: Item): Item {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) {
-    if (['PK', 'SK', 'entity', 'chain'].includes(k) || /^GSI\d+(PK|SK)$/.test(k)) continue;
+    // The outbox attributes (`sequence`, `data`) are storage outside the hash, like the keys.
+    if (['PK', 'SK', 'entity', 'chain', 'sequence', 'data'].includes(k) || /^GSI\d+(PK|SK)$/.test(k))
+      continue;
     out[k] = k === 'metadata' && typeof v === 'string' ? JSON.parse(v) : v;
   }
   return out;

@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { handler as reconcileAliases } from '../../bin/jobs/reconcile-aliases';
 import { rotate } from '../../bin/jobs/rotate-admin-token';
+import { handler as sendWebhooks } from '../../bin/jobs/send-webhooks';
 import { handler as verifyAudit } from '../../bin/jobs/verify-audit';
+import { EventBridgeStandIn } from '../../bin/local/eventbridge-stand-in';
 import { JOB_ACCESS } from '../../lib/permissions';
 import * as app from '../../shared/app';
+import { eventsConfig } from '../../shared/config/env';
 import { SCOPES } from '../../shared/domain/api-key';
+import { eventBridgeClient, eventSinks, resetEventSinks } from '../../shared/event-sinks';
+import { EventStreamConsumer } from '../../shared/services/event-stream';
 import { ENV, KEYCLOAK_SECRET_ARN, synthesize, VARIANTS, type Variant } from '../infra/support/synth';
 import { render, resources, statementsOf } from '../infra/support/template';
 import { ManualClock } from '../support/clock';
@@ -15,6 +25,7 @@ import { fuzzContext, operationModels, validRequests } from '../support/fuzz';
 import { startKeycloakStub } from '../support/keycloak-stub';
 import { ALLOWANCES, type Grant, roleProblems } from '../support/least-privilege';
 import { SdkRecorder } from '../support/sdk-recorder';
+import { SqsStandIn } from '../support/sqs-stand-in';
 import { type RequestOptions, startStack, type TestResponse, type TestStack } from '../support/stack';
 
 /**
@@ -40,11 +51,14 @@ const recorder = new SdkRecorder();
 const clock = new ManualClock();
 let stack: TestStack;
 const reached = new Map<string, Set<number>>();
+/** The webhook endpoint the jobs' drive subscribes (its deliveries are the sender's to send). */
+let endpointId = '';
 
 /** A cold container: the app rebuilt from the environment, its fresh clients recorded. */
 function coldContainer(): void {
   app.resetApp({ clock });
   recorder.attach(app.dynamodb(), 'dynamodb');
+  recorder.attach(app.sqs(), 'sqs');
   recorder.attach(app.ssm(), 'ssm');
   recorder.attach(app.secretsManager(), 'secretsmanager');
 }
@@ -115,12 +129,45 @@ async function key(tenantId: string, scopes: readonly string[] = SCOPES) {
   return { id: res.body.api_key.id as string, plaintext: res.body.plaintext as string };
 }
 
+/** The webhook delivery queue (SQS's SendMessage), the event bus, and a local webhook receiver. */
+let sqsQueue: SqsStandIn;
+let bus: EventBridgeStandIn;
+let receiver: Server;
+const received: string[] = [];
+/** The bus's name here; the stack's bus of the template (any stage) is what it maps to. */
+const LOCAL_BUS = 'tenant-registry-local';
+/** What every configure() of this file keeps: queue and bus on their stand-ins, local receivers allowed. */
+let baseEnv: Record<string, string>;
+
 beforeAll(async () => {
   stack = await startStack();
+  sqsQueue = await SqsStandIn.start();
+  bus = await EventBridgeStandIn.start();
+  receiver = createServer((req, res) => {
+    const id = req.headers['webhook-id'];
+    req.resume().on('end', () => {
+      received.push(String(id));
+      // `/gone` answers 410 (the sender disables the endpoint), `/fail` 500 (a retry is queued).
+      res.statusCode = req.url === '/gone' ? 410 : req.url === '/fail' ? 500 : 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  baseEnv = {
+    TENANT_REGISTRY_WEBHOOK_QUEUE_URL: sqsQueue.queueUrl('webhook-deliveries'),
+    TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL: 'true',
+    TENANT_REGISTRY_EVENT_BUS_NAME: LOCAL_BUS,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+  };
+  stack.configure(baseEnv);
 });
 afterAll(async () => {
   await app.apiKeys().settled();
   await stack?.close();
+  resetEventSinks();
+  await sqsQueue?.close();
+  await bus?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 describe('drive every function', () => {
@@ -324,6 +371,50 @@ describe('drive every function', () => {
     await expectStatus(404, 'GET', `/v1/audit/verify?tenant_id=${MISSING}`);
   });
 
+  test('webhooks: create, list, get, update, rotate, test (sent), deliveries, retry, delete; both planes', async () => {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const t = await tenant('hooks');
+    const k = await key(t.id);
+    const send = async () => {
+      const queued = sqsQueue.messages.splice(0);
+      coldContainer();
+      const out = await recorder.within('WebhookSender', () =>
+        sendWebhooks({
+          Records: queued.map((m) => ({ messageId: m.messageId, body: m.body, attributes: {} })),
+        } as unknown as SQSEvent),
+      );
+      expect(out.batchItemFailures).toEqual([]);
+    };
+    for (const plane of ['operator', 'tenant'] as const) {
+      const base = plane === 'operator' ? '/v1/webhooks' : `/${t.slug}/webhooks`;
+      const opts = (rest: RequestOptions = {}) => (plane === 'operator' ? rest : as(k.plaintext, rest));
+      const created = await expectStatus(
+        201,
+        'POST',
+        base,
+        opts({
+          body: { url, events: ['tenant.updated'], ...(plane === 'operator' ? { tenant_id: t.id } : {}) },
+        }),
+      );
+      const id = created.body.webhook.id as string;
+      await expectStatus(200, 'GET', base, opts());
+      if (plane === 'operator') {
+        await expectStatus(200, 'GET', `${base}?tenant_id=${t.id}`, opts());
+        await expectStatus(200, 'GET', `${base}?tenant_id=${MISSING}`, opts());
+      }
+      await expectStatus(200, 'GET', `${base}/${id}`, opts());
+      await expectStatus(200, 'PATCH', `${base}/${id}`, opts({ body: { description: 'proof' } }));
+      await expectStatus(201, 'POST', `${base}/${id}/rotate-secret`, opts());
+      const tested = await expectStatus(202, 'POST', `${base}/${id}/test`, opts());
+      await send();
+      await expectStatus(200, 'GET', `${base}/${id}/deliveries`, opts());
+      await expectStatus(202, 'POST', `${base}/${id}/deliveries/${tested.body.id}/retry`, opts());
+      await send();
+      await expectStatus(204, 'DELETE', `${base}/${id}`, opts());
+      await expectStatus(404, 'GET', `${base}/${id}`, opts());
+    }
+  });
+
   test('claims', async () => {
     const t = await tenant('claims');
     await expectStatus(200, 'POST', '/v1/internal/keycloak/claims', { body: { tenant_id: t.id } });
@@ -436,6 +527,7 @@ describe('drive Keycloak mode', () => {
       new CreateSecretCommand({ Name: keycloakSecretId, SecretString: kc.clientSecret }),
     );
     stack.configure({
+      ...baseEnv,
       TENANT_REGISTRY_KEYCLOAK_URL: kc.url,
       TENANT_REGISTRY_KEYCLOAK_REALM: kc.realm,
       TENANT_REGISTRY_KEYCLOAK_CLIENT_ID: kc.clientId,
@@ -456,7 +548,7 @@ describe('drive Keycloak mode', () => {
       const failed = await create({});
       expect([failed.status, failed.body.invite_url]).toEqual([201, undefined]);
     } finally {
-      stack.configure({});
+      stack.configure(baseEnv);
       await kc.close();
     }
   });
@@ -544,6 +636,65 @@ describe('drive the jobs', () => {
     expect(mine?.expired).toBeGreaterThan(0);
   });
 
+  test('the stream consumer puts a committed change on the bus and queues its webhook deliveries', async () => {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = await expectStatus(201, 'POST', '/v1/webhooks', { body: { url, events: ['*'] } });
+    endpointId = hook.body.webhook.id;
+    const t = await tenant('published');
+    // The stream's view of the commit: the tenant chain's event items, as inserted (the test's
+    // own client: reading them is setup, not the consumer's doing), and an item that is no event.
+    const items = await stack.dynamodb.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `AUDIT#${t.id}` } },
+      }),
+    );
+    const records = (items.Items ?? []).map((item, i) => ({
+      sequenceNumber: String(i + 1),
+      eventName: 'INSERT',
+      newImage: unmarshall(item),
+    }));
+    expect(records.filter((r) => r.newImage.entity === 'audit_event')).toHaveLength(1);
+    const before = sqsQueue.messages.length;
+    resetEventSinks();
+    coldContainer();
+    const consumer = new EventStreamConsumer(eventSinks(eventsConfig()));
+    const client = eventBridgeClient();
+    if (!client) throw new Error('no EventBridge sink: TENANT_REGISTRY_EVENT_BUS_NAME is not set');
+    recorder.attach(client, 'events');
+    const outcome = await recorder.within('StreamConsumer', () => consumer.consume(records));
+    expect([outcome.batchItemFailures, outcome.published]).toEqual([[], 1]);
+    expect(bus.putEventsSoFar().map((e) => e.detailType)).toContain('tenant.created');
+    const mine = sqsQueue.messages.slice(before).filter((m) => m.body.includes(endpointId));
+    expect(mine).toHaveLength(1);
+  });
+
+  test('the webhook sender delivers, queues a retry, and disables an endpoint that answers 410', async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    const ids = [endpointId];
+    for (const path of ['gone', 'fail']) {
+      const hook = await expectStatus(201, 'POST', '/v1/webhooks', {
+        body: { url: `http://127.0.0.1:${port}/${path}`, events: ['tenant.created'] },
+      });
+      ids.push(hook.body.webhook.id);
+      await expectStatus(202, 'POST', `/v1/webhooks/${hook.body.webhook.id}/test`);
+    }
+    const queued = sqsQueue.messages.filter((m) => ids.some((id) => m.body.includes(id)));
+    expect(queued.length).toBe(3);
+    const before = sqsQueue.messages.length;
+    coldContainer();
+    const event = {
+      Records: queued.map((m) => ({ messageId: m.messageId, body: m.body, attributes: {} })),
+    } as unknown as SQSEvent;
+    const outcome = await recorder.within('WebhookSender', () => sendWebhooks(event));
+    expect(outcome.batchItemFailures).toEqual([]);
+    expect(received.length).toBeGreaterThan(0);
+    // The 500's retry, back on the queue.
+    expect(sqsQueue.messages.slice(before).filter((m) => m.body.includes(ids[2] ?? ''))).toHaveLength(1);
+    expect((await call('GET', `/v1/webhooks/${ids[1]}`)).body.status).toBe('disabled');
+  });
+
   test("the admin-token rotation, all four steps (of the stack's own secret: run last)", async () => {
     // The handler's own client is module-private; rotate() is the handler but for logging.
     const client = new SecretsManagerClient({});
@@ -585,6 +736,11 @@ function rolesOf(variant: Variant): Roles {
   const tableArn = `<${only('AWS::DynamoDB::Table')}.Arn>`;
   const secret = `<${only('AWS::SecretsManager::Secret')}>`;
   const ssm = `arn:aws:ssm:${ENV.region}:${ENV.account}:parameter/tenant-registry/${stage}`;
+  const deliveries = resources(template, 'AWS::SQS::Queue').find(([id]) =>
+    id.startsWith('DataWebhookDeliveries'),
+  );
+  const queueArn = `<${deliveries?.[0]}.Arn>`;
+  const busArn = `<${only('AWS::Events::EventBus')}.Arn>`;
   const under = (resource: string, prefix: string) =>
     resource === prefix || resource.startsWith(`${prefix}/`) ? resource.slice(prefix.length) : undefined;
   const functionId = (fn: string): string => {
@@ -610,6 +766,8 @@ function rolesOf(variant: Variant): Roles {
       const inPrefix = under(resource, `parameter${stack.ssmPrefix}`);
       if (inPrefix !== undefined) return `${ssm}${inPrefix}`;
       if (resource === `secret:${stack.secretId}`) return secret;
+      if (resource === 'queue/webhook-deliveries') return queueArn;
+      if (resource === `event-bus/${LOCAL_BUS}`) return busArn;
       if (resource === `secret:${keycloakSecretId}`) return KEYCLOAK_SECRET_ARN;
       return resource; // matches nothing the stack grants: reported as not allowed
     },

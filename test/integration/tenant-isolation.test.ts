@@ -3,6 +3,7 @@ import * as app from '../../shared/app';
 import { operations } from '../../shared/contract/spec';
 import { formatKey, SCOPES, uuidToIdPart } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
+import { pendingDelivery } from '../../shared/services/webhooks';
 import { ManualClock } from '../support/clock';
 import { fileStack, type TestResponse } from '../support/stack';
 
@@ -16,6 +17,9 @@ import { fileStack, type TestResponse } from '../support/stack';
 
 const clock = new ManualClock();
 const stack = fileStack(clock);
+/** Admitted creates of webhook endpoints run into the per-tenant limit otherwise. */
+const WEBHOOK_ROOM = { TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS: '1000' };
+beforeAll(() => stack.configure(WEBHOOK_ROOM, { clock }));
 
 interface Tenant {
   readonly slug: string;
@@ -38,6 +42,10 @@ interface Tenant {
   readonly expiredKey: string;
   /** The main key's id with a wrong secret and a right checksum: costs a read and a hash to refuse. */
   readonly forgedKey: string;
+  /** A webhook endpoint of the tenant (with one delivery): the target of other tenants' webhook probes. */
+  readonly victimHookId: string;
+  readonly victimHookUpdatedAt: string;
+  readonly victimDeliveryId: string;
   /** Every key id of the tenant, including those its own probes create. */
   readonly keyIds: Set<string>;
   /** Plain substrings (ids, key material, markers) no other caller may see. */
@@ -132,7 +140,28 @@ async function setUp(): Promise<Map<string, Tenant>> {
       expires_at: new Date(clock.now().getTime() + 60_000).toISOString(),
     });
     const keys = [main, victim, revoked, expired];
+    const hook = await ok(
+      stack.request('POST', '/v1/webhooks', {
+        body: { url: 'https://hooks.example.com/in', events: ['*'], tenant_id: id, description: marker },
+      }),
+      201,
+    );
+    const hookId = hook.body.webhook.id as string;
+    // A delivery in its log, written straight to the store: nothing is queued, nothing is sent.
+    const deliveryId = `${Date.now()}${out.size}00`;
+    const event = {
+      id: deliveryId,
+      type: 'isolation.marker',
+      created_at: clock.now().toISOString(),
+      tenant_id: id,
+      sequence: 1,
+      data: {},
+    };
+    await app.webhookStore().createDelivery(pendingDelivery(hook.body.webhook, event, clock.now()), event);
     out.set(slug, {
+      victimHookId: hookId,
+      victimHookUpdatedAt: hook.body.webhook.updated_at,
+      victimDeliveryId: deliveryId,
       slug,
       alias,
       removed,
@@ -148,7 +177,14 @@ async function setUp(): Promise<Map<string, Tenant>> {
       expiredKey: expired.plaintext,
       forgedKey: formatKey('trk', main.id, randomBytes(32)),
       keyIds: new Set(keys.map((k) => k.id)),
-      substrings: [id, marker, product, ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext))],
+      substrings: [
+        id,
+        marker,
+        product,
+        hookId,
+        hook.body.secret.slice(6),
+        ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext)),
+      ],
       tokens: [tokenPattern(slug), tokenPattern(alias), tokenPattern(removed)],
     });
   }
@@ -348,6 +384,49 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
           success: () => 404,
         },
       ];
+    case 'listTenantWebhooks':
+      return [plain(200)];
+    case 'createTenantWebhook':
+      return [plain(201, { url: 'https://hooks.example.com/probe', events: ['invoice.paid'] })];
+    case 'getTenantWebhook':
+    case 'updateTenantWebhook':
+    case 'deleteTenantWebhook':
+    case 'rotateTenantWebhookSecret':
+    case 'testTenantWebhook':
+    case 'listTenantWebhookDeliveries': {
+      const body = op.method === 'PATCH' ? { body: { description: 'taken over' } } : {};
+      return [
+        {
+          ...base,
+          label: `${op.operationId} (random id)`,
+          path: () => op.path.replace('{id}', randomUUID()),
+          ...body,
+          success: () => 404,
+        },
+        {
+          // Aimed at B's endpoint: the caller's own tenant admitted, it is still 404.
+          ...base,
+          label: `${op.operationId} (other tenant's endpoint)`,
+          path: ({ caller, a, b }) => op.path.replace('{id}', (caller === b ? a : b).victimHookId),
+          ...body,
+          success: () => 404,
+        },
+      ];
+    }
+    case 'retryTenantWebhookDelivery':
+      return [
+        {
+          ...base,
+          label: `${op.operationId} (other tenant's delivery)`,
+          path: ({ caller, a, b }) => {
+            const victim = caller === b ? a : b;
+            return op.path
+              .replace('{id}', victim.victimHookId)
+              .replace('{delivery_id}', victim.victimDeliveryId);
+          },
+          success: () => 404,
+        },
+      ];
     default:
       throw new Error(`no isolation probe for ${op.operationId}: add one to tenant-isolation.test.ts`);
   }
@@ -524,6 +603,9 @@ async function crossTenantWrites(all: readonly Tenant[]): Promise<string[]> {
   await app.apiKeys().settled();
   const out: string[] = [];
   for (const t of all) {
+    const hook = await stack.request('GET', `/v1/webhooks/${t.victimHookId}`);
+    if (hook.status !== 200 || hook.body.updated_at !== t.victimHookUpdatedAt)
+      out.push(`${t.slug}'s webhook endpoint was changed or deleted (${hook.status})`);
     const keys = await ok(stack.request('GET', `/v1/api-keys?tenant_id=${t.id}&limit=200`), 200);
     const items = keys.body.items as {
       id: string;
@@ -579,7 +661,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(12);
+  expect(tenantOps).toHaveLength(21);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.
@@ -608,7 +690,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   // Again with TENANT_REGISTRY_ALLOWED_TENANTS naming acme by its alias: acme-corp's key naming
   // its own tenant is 403 tenant_not_allowed; any other (or unknown) name is 403 forbidden first,
   // so the answer says nothing about tenants other than the caller's.
-  stack.configure({ TENANT_REGISTRY_ALLOWED_TENANTS: get('acme').alias }, { clock });
+  stack.configure({ ...WEBHOOK_ROOM, TENANT_REGISTRY_ALLOWED_TENANTS: get('acme').alias }, { clock });
   await runMatrix(
     tally,
     all,
@@ -617,7 +699,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
     CREDENTIALS.filter((c) => c.owner !== null),
     new Set([get('acme').id]),
   );
-  stack.configure({}, { clock });
+  stack.configure(WEBHOOK_ROOM, { clock });
   const writes = await crossTenantWrites(all);
 
   stack.logs.stop();

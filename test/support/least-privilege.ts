@@ -78,6 +78,90 @@ export const ALLOWANCES: readonly Allowance[] = [
     reason:
       "The Keycloak client secret under a customer managed key: Secrets Manager decrypts it with the caller's kms:Decrypt permission while serving the GetSecretValue the adapter sends (recorded), so no SDK client of the code ever calls KMS; the grant holds only via Secrets Manager (kms:ViaService).",
   },
+  {
+    fn: 'StreamConsumer',
+    action: 'dynamodb:DescribeStream',
+    resource: /^<Table[0-9A-F]{8}\.StreamArn>$/,
+    reason:
+      "The table stream's event source mapping reads the stream with the function's role; the handler gets its records and never calls DynamoDB Streams itself.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'dynamodb:GetRecords',
+    resource: /^<Table[0-9A-F]{8}\.StreamArn>$/,
+    reason:
+      "The table stream's event source mapping reads the stream with the function's role; the handler gets its records and never calls DynamoDB Streams itself.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'dynamodb:GetShardIterator',
+    resource: /^<Table[0-9A-F]{8}\.StreamArn>$/,
+    reason:
+      "The table stream's event source mapping reads the stream with the function's role; the handler gets its records and never calls DynamoDB Streams itself.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'dynamodb:ListStreams',
+    resource: /^<Table[0-9A-F]{8}\.StreamArn>$/,
+    reason:
+      "The table stream's event source mapping reads the stream with the function's role; the handler gets its records and never calls DynamoDB Streams itself.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'sqs:GetQueueAttributes',
+    resource: /^<EventsDeadLetters[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The event source mapping's on-failure destination: Lambda sends the failed records' coordinates there with the function's role, never the handler.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'sqs:GetQueueUrl',
+    resource: /^<EventsDeadLetters[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The event source mapping's on-failure destination: Lambda sends the failed records' coordinates there with the function's role, never the handler.",
+  },
+  {
+    fn: 'StreamConsumer',
+    action: 'sqs:SendMessage',
+    resource: /^<EventsDeadLetters[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The event source mapping's on-failure destination: Lambda sends the failed records' coordinates there with the function's role, never the handler.",
+  },
+  {
+    fn: 'WebhookSender',
+    action: 'sqs:ChangeMessageVisibility',
+    resource: /^<DataWebhookDeliveries[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The delivery queue's event source mapping polls, hides and deletes messages with the function's role; the handler only gets the batch and sends retries back (SendMessage, recorded).",
+  },
+  {
+    fn: 'WebhookSender',
+    action: 'sqs:DeleteMessage',
+    resource: /^<DataWebhookDeliveries[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The delivery queue's event source mapping polls, hides and deletes messages with the function's role; the handler only gets the batch and sends retries back (SendMessage, recorded).",
+  },
+  {
+    fn: 'WebhookSender',
+    action: 'sqs:GetQueueAttributes',
+    resource: /^<DataWebhookDeliveries[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The delivery queue's event source mapping polls, hides and deletes messages with the function's role; the handler only gets the batch and sends retries back (SendMessage, recorded).",
+  },
+  {
+    fn: 'WebhookSender',
+    action: 'sqs:GetQueueUrl',
+    resource: /^<DataWebhookDeliveries[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The delivery queue's event source mapping polls, hides and deletes messages with the function's role; the handler only gets the batch and sends retries back (SendMessage, recorded).",
+  },
+  {
+    fn: 'WebhookSender',
+    action: 'sqs:ReceiveMessage',
+    resource: /^<DataWebhookDeliveries[0-9A-F]{8}\.Arn>$/,
+    reason:
+      "The delivery queue's event source mapping polls, hides and deletes messages with the function's role; the handler only gets the batch and sends retries back (SendMessage, recorded).",
+  },
 ];
 
 /** IAM's wildcards: `*` any run of characters, `?` one character; everything else literal. */

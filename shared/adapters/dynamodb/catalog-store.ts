@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditInput } from '../../domain/audit';
 import type { CatalogEntry, Entitlement } from '../../domain/catalog';
 import { CatalogRuleError, ConcurrentUpdateError } from '../../domain/errors';
+import type { EventResource } from '../../domain/events';
 import type { CatalogReader, CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, type GuardedWrite } from './audited-writer';
@@ -67,7 +68,11 @@ export class DynamoCatalogReader implements CatalogReader {
 export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogStore {
   private readonly writer: AuditedWriter;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(
+    db: DynamoDBClient,
+    tableName: string,
+    private readonly clock: Clock,
+  ) {
     super(db, tableName);
     this.writer = new AuditedWriter(this.reader, clock);
   }
@@ -79,7 +84,9 @@ export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogSt
       ...indexes.catalogList(entry.key),
       ...entryToItem(entry),
     };
-    return this.writer.commit(audit, () => [versioned(item, expected)]);
+    return this.writer.commit(audit, () => [versioned(item, expected)], {
+      resource: { kind: 'catalog_entry', entry },
+    });
   }
 
   putEntitlement(
@@ -105,62 +112,72 @@ export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogSt
           },
         ]
       : [];
-    return this.writer.commit(audit, () => [...guard, versioned(entitlementItem(entitlement), expected)]);
+    return this.writer.commit(audit, () => [...guard, versioned(entitlementItem(entitlement), expected)], {
+      resource: this.entitlementResource(entitlement),
+    });
   }
 
   startTrial(entitlement: Entitlement, tenant: TrialGuard, audit: AuditInput): Promise<AuditEvent> {
     const { tenant_id: tenantId, product } = entitlement;
-    return this.writer.commit(audit, (now) => [
-      {
-        // The tenant as the decision saw it: still live, still on that plan. A change since is a
-        // race the caller re-decides (a tenant frozen meanwhile then gets its 409).
-        write: {
-          ConditionCheck: {
-            Key: keys.tenant(tenantId),
-            ConditionExpression: '#status IN (:demo, :trial, :active) AND #plan = :plan',
-            ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan' },
-            ExpressionAttributeValues: {
-              ':demo': 'demo',
-              ':trial': 'trial',
-              ':active': 'active',
-              ':plan': tenant.plan,
+    return this.writer.commit(
+      audit,
+      (now) => [
+        {
+          // The tenant as the decision saw it: still live, still on that plan. A change since is a
+          // race the caller re-decides (a tenant frozen meanwhile then gets its 409).
+          write: {
+            ConditionCheck: {
+              Key: keys.tenant(tenantId),
+              ConditionExpression: '#status IN (:demo, :trial, :active) AND #plan = :plan',
+              ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan' },
+              ExpressionAttributeValues: {
+                ':demo': 'demo',
+                ':trial': 'trial',
+                ':active': 'active',
+                ':plan': tenant.plan,
+              },
             },
           },
+          conflict: () => new ConcurrentUpdateError(),
+          rank: 2,
         },
-        conflict: () => new ConcurrentUpdateError(),
-        rank: 2,
-      },
-      {
-        write: {
-          Put: {
-            Item: {
-              ...keys.trialMarker(tenantId, product),
-              entity: 'trial_marker',
-              tenant_id: tenantId,
-              product,
-              started_at: now.toISOString(),
+        {
+          write: {
+            Put: {
+              Item: {
+                ...keys.trialMarker(tenantId, product),
+                entity: 'trial_marker',
+                tenant_id: tenantId,
+                product,
+                started_at: now.toISOString(),
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
             },
-            ConditionExpression: 'attribute_not_exists(PK)',
           },
+          conflict: () =>
+            new CatalogRuleError('trial_used', `the tenant has already had its trial of '${product}'`),
+          rank: 0,
         },
-        conflict: () =>
-          new CatalogRuleError('trial_used', `the tenant has already had its trial of '${product}'`),
-        rank: 0,
-      },
-      {
-        write: {
-          Put: {
-            Item: entitlementItem(entitlement),
-            // Never cut a live entitlement down to a 14-day trial.
-            ConditionExpression: 'attribute_not_exists(PK) OR enabled = :off OR expires_at <= :now',
-            ExpressionAttributeValues: { ':off': false, ':now': now.toISOString() },
+        {
+          write: {
+            Put: {
+              Item: entitlementItem(entitlement),
+              // Never cut a live entitlement down to a 14-day trial.
+              ConditionExpression: 'attribute_not_exists(PK) OR enabled = :off OR expires_at <= :now',
+              ExpressionAttributeValues: { ':off': false, ':now': now.toISOString() },
+            },
           },
+          conflict: () =>
+            new CatalogRuleError('already_entitled', `the tenant is already entitled to '${product}'`),
+          rank: 1,
         },
-        conflict: () =>
-          new CatalogRuleError('already_entitled', `the tenant is already entitled to '${product}'`),
-        rank: 1,
-      },
-    ]);
+      ],
+      { resource: this.entitlementResource(entitlement) },
+    );
+  }
+
+  private entitlementResource(entitlement: Entitlement): EventResource {
+    return { kind: 'entitlement', entitlement, now: this.clock.now() };
   }
 
   record(audit: AuditInput): Promise<AuditEvent> {

@@ -54,7 +54,23 @@ export const keys = {
   }),
   /** One GetItem from the id part of a presented key. */
   apiKey: (id: string): Key => ({ PK: `APIKEY#${id}`, SK: 'KEY' }),
+  /** A webhook endpoint; its secrets and deliveries share its partition. */
+  webhook: (id: string): Key => ({ PK: `WEBHOOK#${id}`, SK: 'ENDPOINT' }),
+  /** Apart from the endpoint, so no read of the API (GetItem, list) ever loads a secret. */
+  webhookSecrets: (id: string): Key => ({ PK: `WEBHOOK#${id}`, SK: 'SECRETS' }),
+  /** One per (endpoint, event): the conditional put that makes a redelivered event a no-op. */
+  webhookDelivery: (endpointId: string, eventId: number): Key => ({
+    PK: `WEBHOOK#${endpointId}`,
+    SK: `${DELIVERY_PREFIX}${padId(eventId)}`,
+  }),
+  /** How many endpoints an owner (a tenant id, or `global`) has: the limit, by a conditional update. */
+  webhookCount: (owner: string): Key => ({ PK: `${WEBHOOK_LIST}#${owner}`, SK: 'COUNT' }),
 } as const;
+
+export const WEBHOOK_LIST = 'WEBHOOKS';
+/** Sort-key prefix of an endpoint's deliveries, for `begins_with`. */
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const deliveryIdOf = (sk: string): string => String(Number(sk.slice(DELIVERY_PREFIX.length)));
 
 /** Sort key shared by both tenant-list indexes: newest first when read backwards. */
 export const tenantListSort = (createdAt: string, id: string): string => `${createdAt}#${id}`;
@@ -81,6 +97,16 @@ export const indexes = {
   tenantApiKeys: (tenantId: string, createdAt: string, id: string) => ({
     GSI1PK: `TENANT#${tenantId}#KEYS`,
     GSI1SK: tenantListSort(createdAt, id),
+  }),
+  /** GSI1: the endpoints of one owner (a tenant id, or `global`), by creation time. */
+  webhooksOf: (owner: string, createdAt: string, id: string) => ({
+    GSI1PK: `${WEBHOOK_LIST}#${owner}`,
+    GSI1SK: tenantListSort(createdAt, id),
+  }),
+  /** GSI2: every endpoint, by creation time (the operators' list). */
+  webhookList: (createdAt: string, id: string) => ({
+    GSI2PK: WEBHOOK_LIST,
+    GSI2SK: tenantListSort(createdAt, id),
   }),
 } as const;
 

@@ -73,7 +73,10 @@ export class DynamoTenantWriter extends DynamoTenantReader implements TenantWrit
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
   commit(unit: UnitOfWork): Promise<AuditEvent> {
     const freshChain = unit.tenant?.expectedVersion === 'new' && unit.audit.tenant_id === unit.tenant.next.id;
-    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), { freshChain });
+    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), {
+      freshChain,
+      ...(unit.tenant ? { resource: { kind: 'tenant', tenant: unit.tenant.next } } : {}),
+    });
   }
 
   private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
