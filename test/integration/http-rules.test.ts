@@ -23,6 +23,7 @@ let stack: TestStack;
 let tenant: { id: string; slug: string };
 let key = '';
 let keyId = '';
+let webhookId = '';
 const models = operationModels();
 
 beforeAll(async () => {
@@ -40,6 +41,11 @@ beforeAll(async () => {
     body: { name: 'p', description: 'p', supports_trial: true, plans_required: [] },
   });
   expect(put.status).toBe(200);
+  const hook = await stack.request('POST', '/v1/webhooks', {
+    body: { url: 'https://hooks.example.com/in', events: ['*'], tenant_id: tenant.id },
+  });
+  expect(hook.status).toBe(201);
+  webhookId = hook.body.webhook.id;
 });
 afterAll(async () => {
   await app.apiKeys().settled();
@@ -54,7 +60,13 @@ function liveRoutes() {
       const required = (model?.parameters ?? []).filter((p) => p.in === 'query' && p.required);
       const query = required.map((p) => `${p.name}=${p.name === 'tenant_id' ? tenant.id : 'x'}`).join('&');
       // `/v1/api-keys/{id}` and `/{tenant}/api-keys/{id}` name a key, not a tenant.
-      const url = route.path.includes('api-keys/{id}') ? route.url.replace(tenant.id, keyId) : route.url;
+      // `/v1/webhooks/{id}` and `/{tenant}/webhooks/{id}` name the tenant's webhook endpoint.
+      const named = route.path.includes('api-keys/{id}')
+        ? keyId
+        : route.path.includes('webhooks/{id}')
+          ? webhookId
+          : undefined;
+      const url = named ? route.url.replace(tenant.id, named) : route.url;
       return { ...route, model, url: query ? `${url}?${query}` : url };
     },
   );
