@@ -17,7 +17,7 @@ import { ALL_SCOPES, READ_SCOPES } from '../fixtures/scopes';
 
 const ALL = ALL_SCOPES;
 
-/** Every subset of the seven scopes, in their order: 128 of them. */
+/** Every subset of the eight scopes, in their order: 256 of them. */
 const EVERY_SUBSET: readonly Scope[][] = Array.from({ length: 2 ** ALL.length }, (_, mask) =>
   ALL.filter((_, i) => mask & (1 << i)),
 );
@@ -33,7 +33,7 @@ function outcome<T>(run: () => T): { ok: true; value: T } | { ok: false; code: s
 }
 
 describe('grantableScopes: a new key never holds a scope its maker does not', () => {
-  test('the scope list is the seven scopes the spec names', () => {
+  test('the scope list is the eight scopes the spec names', () => {
     expect([...SCOPES].sort()).toEqual([...ALL].sort());
   });
 

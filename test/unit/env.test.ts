@@ -54,6 +54,11 @@ describe('parseConfig', () => {
       codeVersion: undefined,
       stage: 'local',
       logLevel: 'INFO',
+      auditRetentionDays: undefined,
+      webhookAllowLocal: false,
+      webhookMaxEndpoints: 20,
+      webhookQueueUrl: undefined,
+      webhookRetryScale: 1,
     });
   });
 
