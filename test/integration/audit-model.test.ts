@@ -196,7 +196,7 @@ test('audit events equal the successful state changes exactly, chain by chain, i
     }),
     { numRuns: 1, endOnFailure: true },
   );
-}, 600_000);
+}, 1_200_000);
 
 test('paging with page sizes 1..100 under concurrent appends returns every existing event exactly once', async () => {
   const created = await stack.request('POST', '/v1/tenants', {
@@ -252,7 +252,7 @@ test('paging with page sizes 1..100 under concurrent appends returns every exist
     expect([size, filter, missing]).toEqual([size, filter, []]);
     for (let i = 1; i < seen.length; i++) expect(seen[i - 1]).toBeGreaterThan(seen[i] ?? 0);
   }
-}, 600_000);
+}, 1_200_000);
 
 test('with retention: random appends, retention changes, days passing and verifier runs keep exactly the events after each checkpoint, and every chain verifies from it', async () => {
   const DAY = 86_400_000;
@@ -370,4 +370,4 @@ test('with retention: random appends, retention changes, days passing and verifi
   } finally {
     stack.configure({});
   }
-}, 600_000);
+}, 1_200_000);

@@ -721,4 +721,4 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   expect(tally.unexpected).toEqual([]);
   expect(tally.leaks).toEqual([]);
   expect(writes).toEqual([]);
-}, 600_000);
+}, 1_500_000);
