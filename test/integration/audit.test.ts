@@ -957,9 +957,14 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
     expect(chain.find((e) => e.action === 'tenant.updated')?.metadata).toMatchObject({
       fields: ['erp_customer_id', 'name', 'sales_owner'],
     });
-    // Events a tenant sees only in part carry a nonce inside their hash; its own do not.
+    // Events a tenant sees only in part carry a nonce inside their hash; its own do not, nor
+    // does the sender's webhook.disabled (no request behind it: the tenant sees all of it).
     for (const e of chain)
-      expect([e.action, e.origin, 'nonce' in e]).toEqual([e.action, e.origin, e.origin !== 'tenant']);
+      expect([e.action, e.origin, 'nonce' in e]).toEqual([
+        e.action,
+        e.origin,
+        e.origin !== 'tenant' && e.action !== 'webhook.disabled',
+      ]);
     for (const tenant of [a.id, b]) {
       const verdict = await stack.request('GET', `/v1/audit/verify?tenant_id=${tenant}`);
       expect(verdict.body).toMatchObject({ ok: true });
