@@ -54,18 +54,21 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // `tenant_slug` lookups read the slug claim in the table (the source of truth), not SSM.
   resolveClaims: { table: 'read', aliases: 'none' },
   appendAuditEvent: { table: 'write', aliases: 'none' },
+  // PutItem of its batch blocks' id claims, then one TransactWriteItems; GetItem of heads and tenants.
+  appendAuditBatch: { table: 'write', aliases: 'none' },
   listAuditEvents: { table: 'read', aliases: 'none' },
   verifyAuditChain: { table: 'read', aliases: 'none' },
   // The tenant plane. Every operation verifies the caller's API key first, which may write the
   // key's `last_used_at` (as verifyApiKey does), and resolves a `{tenant}` slug through the
   // cached resolver straight on the table's slug claims, not SSM (docs/tenant-plane.md): table
-  // `write` (even for the GETs) and no alias access, all eleven alike.
+  // `write` (even for the GETs) and no alias access, all twelve alike.
   getTenantProfile: { table: 'write', aliases: 'none' },
   getTenantEntitlements: { table: 'write', aliases: 'none' },
   requestTenantProduct: { table: 'write', aliases: 'none' },
   requestTenantTrial: { table: 'write', aliases: 'none' },
   listTenantAuditEvents: { table: 'write', aliases: 'none' },
   appendTenantAuditEvent: { table: 'write', aliases: 'none' },
+  appendTenantAuditBatch: { table: 'write', aliases: 'none' },
   listTenantApiKeys: { table: 'write', aliases: 'none' },
   createTenantApiKey: { table: 'write', aliases: 'none' },
   revokeTenantApiKey: { table: 'write', aliases: 'none' },
@@ -125,6 +128,7 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   requestTenantTrial: { memorySize: 1024 },
   listTenantAuditEvents: { memorySize: 1024 },
   appendTenantAuditEvent: { memorySize: 1024 },
+  appendTenantAuditBatch: { memorySize: 1024 },
   listTenantApiKeys: { memorySize: 1024 },
   createTenantApiKey: { memorySize: 1024 },
   revokeTenantApiKey: { memorySize: 1024 },

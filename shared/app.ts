@@ -51,8 +51,11 @@ export const dynamodb = /* @__PURE__ */ once(() => new DynamoDBClient({}));
 export const ssm = /* @__PURE__ */ once(() => new SSMClient({}));
 export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClient({}));
 
+/** Every audited write retries a lost race for its chain's head within one budget. */
+const writerOptions = () => ({ budgetMs: config().writeBudgetMs });
+
 export const tenantStore = /* @__PURE__ */ once(
-  () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
+  () => new DynamoTenantStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
 /**
@@ -114,15 +117,17 @@ export const organizations = /* @__PURE__ */ once(() => {
   return new OrganizationProvisioning(idp, tenantStore());
 });
 export const catalogStore = /* @__PURE__ */ once(
-  () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
+  () => new DynamoCatalogStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore(), catalogStore(), clock));
 export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
-export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
+export const auditLog = /* @__PURE__ */ once(
+  () => new DynamoAuditLog(dynamodb(), config().tableName, clock, { writer: writerOptions() }),
+);
 export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
 
 export const apiKeyStore = /* @__PURE__ */ once(
-  () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock),
+  () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 /** Shared by both key services, so a revocation evicts at once what verify cached here. */
 export const keyVerificationCache = /* @__PURE__ */ once(

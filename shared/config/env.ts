@@ -110,6 +110,8 @@ const EnvSchema = z.object({
   /** Uncached key verifications at once per container (others wait); cached keys never wait. */
   TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
+  /** How long an audited write retries a lost race for its chain's head before it answers 503 (ms). */
+  TENANT_REGISTRY_WRITE_BUDGET_MS: int(5000, 100, 25_000),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   /** The deployment stage (the stack sets it): the `stage` of auth.rejected lines, the alarms' `Stage` dimension. */
   TENANT_REGISTRY_STAGE: z.pipe(
@@ -154,6 +156,7 @@ export type Config = Readonly<{
   keyFailureWindowSeconds: number;
   keyVerifyConcurrency: number;
   maxBodyBytes: number;
+  writeBudgetMs: number;
   codeVersion: string | undefined;
   stage: string;
   logLevel: LogLevel;
@@ -216,6 +219,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
     keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
+    writeBudgetMs: e.TENANT_REGISTRY_WRITE_BUDGET_MS,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     stage: e.TENANT_REGISTRY_STAGE,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,

@@ -146,7 +146,13 @@ export function endpoint<
     ),
   );
   if (spec.idempotent)
-    chain.use(idempotency(route.operationId, (claim) => firstResponse(app.tenantStore(), claim)));
+    chain.use(
+      idempotency(
+        // On the tenant plane a key is the calling tenant's: another tenant's same key is another request.
+        (ctx) => (ctx.caller ? `${route.operationId}/${ctx.caller.tenant.id}` : route.operationId),
+        (claim) => firstResponse(app.tenantStore(), claim),
+      ),
+    );
   chain.use(errorMapper());
 
   const preflight = middy(async (_event: unknown, context: Context): Promise<HttpResponse> => {

@@ -7,7 +7,7 @@ import type { TenantCaller } from '../services/tenant-access';
 import { type EndpointHandler, type EndpointInput, type EndpointSpec, endpoint } from './endpoint';
 import { tenantAuth, tenantPathExists } from './middleware/tenant-auth';
 
-export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane' | 'idempotent'> {
+export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane'> {
   /** Must agree with the operation's `security` in openapi.yaml; stated so a reader sees it. */
   readonly scope: Scope;
 }

@@ -4,7 +4,7 @@ import type { CatalogEntry, Entitlement } from '../../domain/catalog';
 import { CatalogRuleError, ConcurrentUpdateError } from '../../domain/errors';
 import type { CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { CATALOG_LIST, ENTITLEMENT_PREFIX, indexes, type Key, keys, stripKeys } from './keys';
 
@@ -13,9 +13,9 @@ export class DynamoCatalogStore implements CatalogStore {
   private readonly reader: TableReader;
   private readonly writer: AuditedWriter;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getEntry(key: string): Promise<CatalogEntry | undefined> {

@@ -27,6 +27,21 @@ export const keys = {
   slugClaim: (slug: string): Key => ({ PK: `SLUG#${slug}`, SK: 'CLAIM' }),
   auditHead: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'HEAD' }),
   auditEvent: (chain: string, id: number): Key => ({ PK: `AUDIT#${chain}`, SK: `EVENT#${padId(id)}` }),
+  /**
+   * An append waiting on a busy chain for whichever writer seals next (AuditedWriter.append):
+   * in the chain's partition, oldest first, after its events (`EVENT#` < `PENDING#`).
+   */
+  auditPending: (chain: string, enqueuedMs: number, id: string): Key => ({
+    PK: `AUDIT#${chain}`,
+    SK: `PENDING#${padId(enqueuedMs)}#${id}`,
+  }),
+  /** Where a seal tells a pending append's writer the id its event got. */
+  auditReceipt: (chain: string, enqueuedMs: number, id: string): Key => ({
+    PK: `AUDIT#${chain}`,
+    SK: `SEALED#${padId(enqueuedMs)}#${id}`,
+  }),
+  /** The smallest pending sort key enqueued at or after `enqueuedMs`. */
+  auditPendingFrom: (enqueuedMs: number): string => `PENDING#${padId(enqueuedMs)}`,
   /** Claims an audit id across every chain, so ids (and id cursors) are unique log-wide. */
   auditId: (id: number): Key => ({ PK: `AUDITID#${padId(id)}`, SK: 'CLAIM' }),
   /** Catalog keys match the identifier pattern, so they never hold `#`. */

@@ -11,10 +11,28 @@ import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
 import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
-import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
 import { newestFirst } from './pages';
+
+/**
+ * A first response stored with what it answers: the key is free, or its record expired (TTL
+ * deletes lazily). A key taken meanwhile is a concurrent duplicate still committing.
+ */
+export function idempotencyWrite(r: IdempotencyRecord, at: Date): GuardedWrite {
+  return {
+    write: {
+      Put: {
+        Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
+        ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
+        ExpressionAttributeValues: { ':nowEpoch': Math.floor(at.getTime() / 1000) },
+      },
+    },
+    conflict: () => new IdempotencyInProgressError(),
+    rank: 0,
+  };
+}
 
 /** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
 export class DynamoTenantStore implements TenantStore {
@@ -25,9 +43,10 @@ export class DynamoTenantStore implements TenantStore {
     db: DynamoDBClient,
     tableName: string,
     private readonly clock: Clock,
+    writer: WriterOptions = {},
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -87,20 +106,7 @@ export class DynamoTenantStore implements TenantStore {
   private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
     const now = at.toISOString();
     const out: GuardedWrite[] = [];
-    if (unit.idempotency) {
-      const r = unit.idempotency;
-      out.push({
-        write: {
-          Put: {
-            Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
-            ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
-            ExpressionAttributeValues: { ':nowEpoch': Math.floor(at.getTime() / 1000) },
-          },
-        },
-        conflict: () => new IdempotencyInProgressError(),
-        rank: 0,
-      });
-    }
+    if (unit.idempotency) out.push(idempotencyWrite(unit.idempotency, at));
     if (unit.idempotentResponse) {
       const r = unit.idempotentResponse;
       out.push({
