@@ -569,7 +569,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       },
       "responses": {
         "201": {
-          "description": "Created. The stored events as the tenant sees them, in the order sent.",
+          "description": "Created. The stored events as the tenant sees them, in the order sent. No `Location`, no URL names one event; list them with `listTenantAuditEvents`.",
           "headers": {
             "Idempotent-Replayed": {
               "$ref": "#/components/headers/IdempotentReplayed"

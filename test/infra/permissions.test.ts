@@ -42,6 +42,7 @@ describe('the permissions map', () => {
         'requestTenantTrial',
         'listTenantAuditEvents',
         'appendTenantAuditEvent',
+        'appendTenantAuditBatch',
         'listTenantApiKeys',
         'createTenantApiKey',
         'revokeTenantApiKey',

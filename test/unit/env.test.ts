@@ -44,6 +44,7 @@ describe('parseConfig', () => {
       aliasCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
       tokenRefreshMinSeconds: 30,
+      writeBudgetMs: 5000,
       keyPrefix: 'trk',
       keyCacheTtlSeconds: 30,
       keyCacheSize: 10_000,
