@@ -7,19 +7,22 @@
  *   S1      SSM calls per 1,000 resolutions; Secrets Manager calls per 1,000 requests
  *   V1-V3   cached verify / a no-op route; cached / uncached throughput; argon2 parameters
  *   A1      items read per filtered audit page at 100,000 events / at 1,000
+ *   H1      audit events/s, 16 writers on one tenant / spread over 16 tenants
+ *   H2      audit events/s, batches of 99 / single appends, one tenant
  *   T1      p50 of GET /{tenant}/profile (cached key and alias) / GET /v1/tenants/{id}
  *   S2      SSM calls per 1,000 tenant-plane reads over 100 tenants; per 1,000 unknown-slug requests
  *   F1, F2  p50 of a cached-key tenant read under a random-key flood / without; server CPU per
  *           random-key rejection / per argon2 verify
  *
  * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
- * tenant, flood).
+ * ingest, tenant, flood).
  */
 import { parseArgs } from 'node:util';
 import { auditFigures, printAudit } from './audit';
 import { bundleFigures, formatFigures } from './bundles';
 import { callFigures, printCalls } from './calls';
 import { floodFigures, printFlood } from './flood';
+import { ingestFigures, printIngest } from './ingest';
 import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
 import { printTenant, tenantFigures } from './tenant';
@@ -34,6 +37,7 @@ if (wanted('latency')) printLatency(await latencyFigures(300));
 if (wanted('calls')) printCalls(await callFigures());
 if (wanted('keys')) await keyBench();
 if (wanted('audit')) printAudit(await auditFigures());
+if (wanted('ingest')) printIngest(await ingestFigures());
 if (wanted('tenant')) printTenant(await tenantFigures());
 if (wanted('flood')) printFlood(await floodFigures());
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

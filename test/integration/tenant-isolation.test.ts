@@ -337,6 +337,12 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
       ];
     case 'appendTenantAuditEvent':
       return [plain(201, { action: 'isolation.probe', target_name: 'probe' })];
+    case 'appendTenantAuditBatch':
+      return [
+        plain(201, {
+          events: [{ action: 'isolation.probe', target_name: 'probe' }, { action: 'isolation.probe2' }],
+        }),
+      ];
     case 'createTenantApiKey':
       return [plain(201, { name: 'probe', scopes: ['profile:read'] })];
     case 'revokeTenantApiKey':
