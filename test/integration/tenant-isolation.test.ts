@@ -592,7 +592,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(11);
+  expect(tenantOps).toHaveLength(12);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.
