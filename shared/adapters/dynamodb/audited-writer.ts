@@ -158,12 +158,9 @@ export class AuditedWriter {
       }),
     );
     const blocks = new Map<string, number>();
+    // Waiters spread out before each look, so that one seal takes what is pending while the
+    // others find their receipts, instead of all sending large transactions that lose.
     for (let attempt = 1; ; attempt++) {
-      const mine = await this.seal(chain, ticket, blocks);
-      if (mine) return mine;
-      // Lost: the seal that won may well have taken this append.
-      const sealed = await this.sealedEvent(chain, ticket);
-      if (sealed) return sealed;
       try {
         await backoff.wait(attempt);
       } catch (busy) {
@@ -172,6 +169,10 @@ export class AuditedWriter {
         if (late) return late;
         throw busy;
       }
+      const sealed = await this.sealedEvent(chain, ticket);
+      if (sealed) return sealed;
+      const mine = await this.seal(chain, ticket, blocks);
+      if (mine) return mine;
     }
   }
 
