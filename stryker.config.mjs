@@ -8,9 +8,16 @@
  */
 
 /** The unit tests of the mutated modules. */
-const UNIT = ['api-key', 'audit', 'tenant', 'slug', 'tenant-selection', 'tenant-access', 'merge'].map(
-  (name) => `<rootDir>/test/unit/${name}.test.ts`,
-);
+const UNIT = [
+  'api-key',
+  'api-key-rules',
+  'audit',
+  'tenant',
+  'slug',
+  'tenant-selection',
+  'tenant-access',
+  'merge',
+].map((name) => `<rootDir>/test/unit/${name}.test.ts`);
 
 /**
  * The tenant plane's rules one by one through the real handlers over DynamoDB Local. The heavier

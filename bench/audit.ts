@@ -122,6 +122,10 @@ function countingService(log: AuditLog): { service: AuditService; reads: () => n
     appendBatch: (inputs, idempotency) => log.appendBatch(inputs, idempotency),
     chain: (chain) => log.chain(chain),
     tenantExists: (id) => log.tenantExists(id),
+    head: (chain) => log.head(chain),
+    checkpoint: (chain) => log.checkpoint(chain),
+    events: (chain, fromId) => log.events(chain, fromId),
+    idOwner: (id) => log.idOwner(id),
     page: async (query) => {
       const page = await log.page(query);
       read += page.read;
@@ -265,9 +269,137 @@ export function printAudit(f: AuditFigures): void {
   );
 }
 
+/**
+ * V4: events verified per second through `GET /v1/audit/verify` (following `next` until done,
+ * default budget) / events read per second by bare strongly consistent Query pages of the same
+ * chain (what any walk must read). Goal >= 0.5: hashing and checking cost less than reading. One
+ * chain of `events` state-change-like events, seeded straight into the table with its head.
+ */
+export interface VerifyFigures {
+  readonly events: number;
+  readonly apiPerSecond: number;
+  readonly queryPerSecond: number;
+  readonly ratio: number;
+  readonly calls: number;
+}
+
+export async function verifyFigures(
+  options: { events?: number; rounds?: number } = {},
+): Promise<VerifyFigures> {
+  const events = options.events ?? 20_000;
+  const rounds = options.rounds ?? 3;
+  const stack = await startBenchStack({ TENANT_REGISTRY_LOG_LEVEL: 'SILENT' });
+  try {
+    const chain = '00000000-0000-4000-8000-0000000000f4';
+    const start = Date.now() - events - 1000;
+    const rnd = random(4);
+    let head: ChainHead | undefined;
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < events; i++) {
+      const input: AuditInput = {
+        tenant_id: chain,
+        actor_id: `user-${Math.floor(rnd() * 200)}`,
+        actor_type: 'operator',
+        action: ACTIONS[i % ACTIONS.length] as string,
+        target_id: `target-${i}`,
+        target_type: 'tenant',
+        origin: 'operator',
+        metadata: { fields: ['settings'], request_id: `req-${i}`, n: i },
+      };
+      const event = sealEvent(input, head, new Date(start + i));
+      head = { last_id: event.id, hash: event.hash };
+      items.push(eventItem(chain, event));
+    }
+    await writeItems(stack.dynamodb, stack.tableName, [
+      ...items,
+      { PK: `AUDIT#${chain}`, SK: 'HEAD', entity: 'audit_head', ...head },
+    ]);
+    const reader = new TableReader(stack.dynamodb, stack.tableName);
+    const bare = async () => {
+      let n = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await reader.query({
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :e)',
+          values: { ':pk': `AUDIT#${chain}`, ':e': 'EVENT#' },
+          ConsistentRead: true,
+          ...(startKey ? { start: startKey } : {}),
+        });
+        n += page.items.length;
+        startKey = page.last;
+      } while (startKey);
+      if (n !== events) throw new Error(`bare Query read ${n} of ${events}`);
+    };
+    let calls = 0;
+    const api = async () => {
+      let checked = 0;
+      let from = '';
+      for (;;) {
+        const res = await stack.request('GET', `/v1/audit/verify?tenant_id=${chain}${from}`);
+        calls++;
+        if (res.status !== 200 || !res.body.ok) throw new Error(`verify failed: ${res.text}`);
+        checked += res.body.checked;
+        if (res.body.next === undefined) break;
+        from = `&from=${res.body.next}`;
+      }
+      if (checked !== events) throw new Error(`verified ${checked} of ${events}`);
+    };
+    const time = async (fn: () => Promise<void>) => {
+      const t = performance.now();
+      await fn();
+      return (performance.now() - t) / 1000;
+    };
+    await bare();
+    await api();
+    calls = 0;
+    const apiTimes: number[] = [];
+    const bareTimes: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      bareTimes.push(await time(bare));
+      apiTimes.push(await time(api));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const apiPerSecond = events / median(apiTimes);
+    const queryPerSecond = events / median(bareTimes);
+    return {
+      events,
+      apiPerSecond,
+      queryPerSecond,
+      ratio: apiPerSecond / queryPerSecond,
+      calls: calls / rounds,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function writeItems(
+  db: DynamoDBClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    let pending = items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: toItem(item) } }));
+    while (pending.length > 0) {
+      const out = await db.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+      pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+    }
+  }
+}
+
+export function printVerify(f: VerifyFigures): void {
+  console.log(`\nV4  events verified per second, one chain of ${f.events} events`);
+  console.log(
+    `    GET /v1/audit/verify (following next, ${fmt(f.calls, 1)} calls): ${fmt(f.apiPerSecond, 0)}/s`,
+  );
+  console.log(`    bare strongly consistent Query pages of the same events: ${fmt(f.queryPerSecond, 0)}/s`);
+  console.log(`    V4 = ${fmt(f.ratio)}  (goal >= 0.5)`);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
-  printAudit(await auditFigures());
+  if (!process.argv.includes('--only=verify')) printAudit(await auditFigures());
+  printVerify(await verifyFigures());
   console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   process.exit(0);
 }

@@ -8,7 +8,7 @@ import { fmt, startBenchStack } from './stack';
  *
  * H1: events/s appended by 16 concurrent writers to ONE tenant with single appends / the same
  * 16 writers spread over 16 tenants (one each). Goal >= 0.5 with 0 errors: a busy chain must
- * not collapse (a lost head race seals pending appends together, AuditedWriter.append).
+ * not collapse (a lost head race is retried with jittered backoff within the write budget).
  * H2: events/s with batches of 99 / with single appends, one writer, one tenant. Goal >= 20.
  * Rounds of the two sides alternate, so drift of the shared machine hits both alike.
  */

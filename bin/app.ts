@@ -16,6 +16,7 @@
  * alarm topic) and `TenantRegistry-<stage>-{Operator,Tenant,Ingress,Monitoring}`.
  */
 import { App } from 'aws-cdk-lib';
+import { addNagChecks } from '../lib/nag';
 import { type StageConfig, stageConfig } from '../lib/stage-config';
 import { TenantRegistry } from '../lib/tenant-registry';
 
@@ -34,4 +35,6 @@ new TenantRegistry(app, `TenantRegistry-${config.stage}`, {
   tags: { application: 'tenant-registry', stage: config.stage },
 });
 
+// cdk-nag on every synth and deploy: an unacknowledged finding fails it (lib/nag.ts).
+addNagChecks(app);
 app.synth();

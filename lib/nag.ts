@@ -1,21 +1,30 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { TenantRegistry } from './tenant-registry';
 
 /**
+ * cdk-nag's AwsSolutions and Serverless packs on every stack of the app, so `cdk synth` and
+ * `cdk deploy` fail on an unacknowledged finding (test/infra runs the same packs).
+ */
+export function addNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+}
+
+/**
  * Every cdk-nag finding the stack acknowledges, in one place, each with its rule id and why it
  * does not apply. test/infra runs the AwsSolutions and Serverless packs and expects nothing
- * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule.
+ * else. Wildcard findings are acknowledged one resource string at a time, never a whole rule,
+ * and only on the roles that hold that grant (granted from lib/permissions.ts): the same wildcard
+ * on any other role is reported.
  */
 export function addNagSuppressions(registry: TenantRegistry): void {
-  const rotation = registry.data.data.rotation;
+  const consumer = registry.events.pipeline.consumer;
   for (const fn of registry.functions) {
     acknowledge(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',
-      fn === rotation
-        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and secretsmanager:GetRandomPassword, which the CDK rotation schedule grants; none of them supports resource-level permissions. The secret itself is granted by ARN.'
-        : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Lambda active tracing adds exactly these).',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Lambda active tracing adds exactly these).',
     );
     acknowledge(
       fn.function,
@@ -30,19 +39,49 @@ export function addNagSuppressions(registry: TenantRegistry): void {
     acknowledge(
       fn.function,
       'Serverless-LambdaDLQ',
-      'No asynchronous invocations to lose: endpoints are invoked synchronously by API Gateway or the ALB (the caller gets the error), rotation synchronously by Secrets Manager (which retries and keeps AWSPENDING), and the reconciler is idempotent and repairs on its next scheduled run; every function error raises the FunctionErrors alarm.',
+      fn === consumer
+        ? 'Invoked synchronously by its event source mapping, never asynchronously: the stream keeps a failed record and retries it, and the mapping sends what still fails to its SQS on-failure destination (EventsDeadLetters alarm).'
+        : 'No asynchronous invocations to lose: endpoints are invoked synchronously by API Gateway or the ALB (the caller gets the error), rotation synchronously by Secrets Manager (which retries and keeps AWSPENDING), and the reconciler is idempotent and repairs on its next scheduled run; every function error raises the FunctionErrors alarm.',
     );
   }
 
+  // Indexes are granted by name (no wildcard to acknowledge); each published alias is its own
+  // parameter, so the alias grant is `<prefix>/aliases/*`, acknowledged on exactly the roles
+  // RegistryData granted it to (an entry of lib/permissions.ts with alias actions).
   const data = registry.data.data;
-  for (const fn of registry.functions.filter((f) => f !== rotation)) {
-    const stack = Stack.of(fn);
-    const aliases = `Resource::${nagString(stack, data.aliasParameterArn('/*'))}`;
+  for (const role of data.aliasWildcardHolders) {
+    const aliases = `Resource::${nagString(Stack.of(role), data.aliasParameterArn('/*'))}`;
     acknowledge(
-      fn.role,
+      role,
       `AwsSolutions-IAM5[${aliases}]`,
       'Each published alias is its own SSM parameter under <prefix>/aliases/; the wildcard is that one path, never the prefix or the account.',
     );
+  }
+  acknowledge(
+    registry.events.pipeline.deadLetters,
+    'Serverless-SQSRedrivePolicy',
+    "This queue is the stream consumer's on-failure destination (a dead-letter queue itself): the runbook reads its messages and replays the events; no consumer receives from it, so no redrive policy applies.",
+  );
+  acknowledge(
+    registry.events.pipeline.deadLetters,
+    'AwsSolutions-SQS3',
+    "This queue is the stream consumer's on-failure destination (a dead-letter queue itself): its messages are read by the runbook, never consumed by a function, so there is nothing to redrive it to.",
+  );
+  acknowledge(
+    data.webhookDeadLetters,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is the DLQ of the webhook delivery queue: its messages wait for an operator (the WebhookDeadLetters alarm pages on the first), a DLQ of the DLQ would only move them.',
+  );
+  const sender = registry.operator.webhookSender;
+  if (sender) {
+    const mapping = sender.function.node.children.find((c) => c.node.id.startsWith('SqsEventSource'));
+    if (mapping) {
+      acknowledge(
+        mapping,
+        'Serverless-LambdaEventSourceMappingDestination',
+        'An on-failure destination is for stream and Kafka sources; for SQS, failed messages go to the queue’s own DLQ (maxReceiveCount 5), alarmed on.',
+      );
+    }
   }
   const reconcileRule = registry.operator.reconcileRule;
   if (reconcileRule) {
@@ -50,6 +89,15 @@ export function addNagSuppressions(registry: TenantRegistry): void {
       reconcileRule,
       'Serverless-EventBusDLQ',
       'The reconciler is idempotent: a missed scheduled run is repaired by the next one an hour later, and its failures raise the FunctionErrors alarm; a DLQ would hold nothing worth replaying.',
+    );
+  }
+
+  const verifyRule = registry.operator.auditVerifyRule;
+  if (verifyRule) {
+    acknowledge(
+      verifyRule,
+      'Serverless-EventBusDLQ',
+      'The audit verifier saves its progress per chain and the next hourly run goes on from there; its failures raise the FunctionErrors alarm and broken links the AuditChainBroken alarm; a DLQ would hold nothing worth replaying.',
     );
   }
 

@@ -11,6 +11,22 @@ export function isRestricted(op: Pick<Operation, 'plane'>): boolean {
   return op.plane === 'operator' || op.plane === 'service';
 }
 
+/**
+ * Operations whose answer may outgrow a buffered Lambda response (6 MB; an ALB takes 1 MB from a
+ * Lambda target): their functions stream (shared/http/streaming.ts) and API Gateway REST passes
+ * the stream on (integration response transfer mode STREAM). An ALB cannot stream a Lambda
+ * target's response, so in ALB mode these routes are not routed: they answer the unknown-route
+ * 404 (docs/api.md, "Export").
+ */
+export const STREAMED_OPERATIONS: ReadonlySet<string> = new Set([
+  'exportAuditEvents',
+  'exportTenantAuditEvents',
+]);
+
+export function isStreamed(op: Pick<Operation, 'operationId'>): boolean {
+  return STREAMED_OPERATIONS.has(op.operationId);
+}
+
 /** An openapi.yaml path as an ALB path pattern: each `{param}` segment becomes `*`. */
 export function albPathPattern(path: string): string {
   return path.replace(/\{[^}]+\}/g, '*');

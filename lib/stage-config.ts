@@ -1,5 +1,6 @@
 import type { Plane } from '../shared/contract/planes';
 import { operations } from '../shared/contract/spec';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../shared/domain/audit-retention';
 import { parseCidrList } from './cidrs';
 import { PLAIN_HTTP_MESSAGE } from './constructs/alb-ingress';
 import { ALB_MAX_RULES, AlbRuleQuotaError, albRules, assertAlbRuleQuota } from './routing';
@@ -116,6 +117,12 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     throw new StageConfigError('wafTenantRateLimit applies with waf=true only');
   }
   const apiEnabled = flag('apiEnabled');
+  const auditRetentionDays = positive('auditRetentionDays', AUDIT_RETENTION_MIN_DAYS);
+  if (auditRetentionDays !== undefined && auditRetentionDays > AUDIT_RETENTION_MAX_DAYS) {
+    throw new StageConfigError(
+      `context auditRetentionDays must be an integer from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}: ${auditRetentionDays}`,
+    );
+  }
   const threshold = positive('authRejectedThreshold');
   const tenantThreshold = positive('tenantAuthRejectedThreshold');
   const verifyReserved = positiveOrOff('verifyReservedConcurrency');
@@ -206,14 +213,24 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
     }
   }
 
+  const archiveText = text('eventArchiveDays');
+  if (archiveText !== undefined && !(/^\d{1,4}$/.test(archiveText) && Number(archiveText) <= 3650)) {
+    throw new StageConfigError(
+      `context eventArchiveDays must be an integer from 0 (keep forever) to 3650: ${JSON.stringify(archiveText)}`,
+    );
+  }
+  const eventArchiveDays = archiveText === undefined ? undefined : Number(archiveText);
+
   const props: TenantRegistryProps = {
     stage,
+    ...(eventArchiveDays === undefined ? {} : { eventArchiveDays }),
     ingress: ingress as IngressMode,
     allowedCidrs,
     ...(ssmPrefix ? { ssmPrefix } : {}),
     ...(waf === undefined ? {} : { waf }),
     ...(wafTenantRateLimit === undefined ? {} : { wafTenantRateLimit }),
     ...(apiEnabled === undefined ? {} : { apiEnabled }),
+    ...(auditRetentionDays === undefined ? {} : { auditRetentionDays }),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(threshold === undefined ? {} : { authRejectedThreshold: threshold }),
     ...(tenantThreshold === undefined ? {} : { tenantAuthRejectedThreshold: tenantThreshold }),

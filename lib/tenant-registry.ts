@@ -8,11 +8,13 @@ import {
 import type { Construct } from 'constructs';
 import type { Plane } from '../shared/contract/planes';
 import { type Operation, operations } from '../shared/contract/spec';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../shared/domain/audit-retention';
 import { type Cidr, parseCidrList } from './cidrs';
 import type { RegistryFunction } from './constructs/registry-function';
 import type { Throttle } from './constructs/rest-api-ingress';
 import { addNagSuppressions } from './nag';
 import { DataStack } from './stacks/data-stack';
+import { EventsStack } from './stacks/events-stack';
 import { FunctionsStack, type KeycloakProps } from './stacks/functions-stack';
 import { type IngressMode, IngressStack } from './stacks/ingress-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -102,6 +104,13 @@ export interface TenantRegistryProps {
   readonly tokenRotationDays?: number;
   /** How often the alias reconciler runs. @default Duration.hours(1) */
   readonly reconcileEvery?: Duration;
+  /** How often the scheduled audit verifier runs. @default Duration.hours(1) */
+  readonly verifyAuditEvery?: Duration;
+  /**
+   * Days audit events are kept where a tenant sets no `audit_retention_days` (and on the global
+   * chain), 30..3650 (CDK context `auditRetentionDays`). @default forever
+   */
+  readonly auditRetentionDays?: number;
   /** `alb` mode: an existing VPC. @default a new VPC (or the one `vpcId` names) */
   readonly vpc?: ec2.IVpc;
   /** `alb` mode: the id of an existing VPC, looked up at synth. @default a new VPC */
@@ -160,10 +169,16 @@ export interface TenantRegistryProps {
    * @default the functions' defaults (X-Tenant-ID, required, no default, every tenant allowed)
    */
   readonly tenantSelection?: TenantSelection;
+  /**
+   * Days the event bus's archive keeps every event for replay (docs/events.md); 0 keeps them
+   * indefinitely.
+   * @default 90
+   */
+  readonly eventArchiveDays?: number;
 }
 
 /** Names the stacks of a stage: `<id>` (data) and `<id>-<Role>`. */
-export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring'] as const;
+export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring', 'Events'] as const;
 
 /**
  * Tenant Registry as five stacks, so that each keeps room to grow under CloudFormation's
@@ -176,6 +191,8 @@ export const STACK_ROLES = ['Operator', 'Tenant', 'Ingress', 'Monitoring'] as co
  * - `<id>-Tenant`: the tenant-plane functions.
  * - `<id>-Ingress`: API Gateway or the ALB (and WAF), routing to both functions stacks.
  * - `<id>-Monitoring`: the alarms (to the data stack's topic) and the dashboard.
+ * - `<id>-Events`: the event bus and its archive, the table stream's consumer, its on-failure
+ *   queue and their alarms (docs/events.md).
  *
  * References between them are weak (`@aws-cdk/core:defaultCrossStackReferences: weak` in
  * cdk.json): the consumer reads the producer's output with `Fn::GetStackOutput` at deploy
@@ -192,6 +209,7 @@ export class TenantRegistry {
   readonly tenant?: FunctionsStack;
   readonly ingress: IngressStack;
   readonly monitoring: MonitoringStack;
+  readonly events: EventsStack;
   readonly allowedCidrs: readonly Cidr[];
 
   constructor(scope: Construct, id: string, props: TenantRegistryProps = {}) {
@@ -206,6 +224,18 @@ export class TenantRegistry {
     if (RESERVED_SSM_PREFIX.test(ssmPrefix)) {
       throw new Error(
         `ssmPrefix may not start with aws or ssm (reserved by AWS): ${JSON.stringify(ssmPrefix)}`,
+      );
+    }
+    if (
+      props.auditRetentionDays !== undefined &&
+      !(
+        Number.isInteger(props.auditRetentionDays) &&
+        props.auditRetentionDays >= AUDIT_RETENTION_MIN_DAYS &&
+        props.auditRetentionDays <= AUDIT_RETENTION_MAX_DAYS
+      )
+    ) {
+      throw new Error(
+        `auditRetentionDays must be an integer from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}: ${props.auditRetentionDays}`,
       );
     }
     if (props.wafTenantRateLimit !== undefined && props.wafTenantRateLimit < 10) {
@@ -249,6 +279,9 @@ export class TenantRegistry {
       operations: ops.filter((o) => o.plane !== 'tenant'),
       reservedConcurrency: (op) => (op.operationId === 'verifyApiKey' ? verifyReserved : undefined),
       reconcileEvery: props.reconcileEvery ?? Duration.hours(1),
+      verifyAuditEvery: props.verifyAuditEvery ?? Duration.hours(1),
+      ...(props.auditRetentionDays === undefined ? {} : { auditRetentionDays: props.auditRetentionDays }),
+      webhookSender: true,
       ...(props.keycloak ? { keycloak: props.keycloak } : {}),
     });
     const tenantOps = ops.filter((o) => o.plane === 'tenant');
@@ -293,22 +326,33 @@ export class TenantRegistry {
       ...(props.albMaxRules === undefined ? {} : { albMaxRules: props.albMaxRules }),
     });
 
+    this.events = new EventsStack(scope, `${id}-Events`, {
+      ...common,
+      description: `Tenant Registry ${stage}: event bus and archive, stream consumer, its DLQ and alarms`,
+      stage,
+      table: this.data.table,
+      data: this.data.data,
+      topic: this.data.alarms.topic,
+      alarmNamePrefix,
+      ...(props.eventArchiveDays === undefined ? {} : { archiveRetentionDays: props.eventArchiveDays }),
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+    });
+
     this.monitoring = new MonitoringStack(scope, `${id}-Monitoring`, {
       ...common,
       description: `Tenant Registry ${stage}: alarms and dashboard`,
-      stage,
-      topic: this.data.alarms.topic,
-      alarmNamePrefix,
-      functions: this.functions,
-      table: this.data.table,
-      ingress: this.ingress.metrics,
-      ...(this.ingress.wafBlocked ? { wafBlocked: this.ingress.wafBlocked } : {}),
-      ...(props.authRejectedThreshold === undefined
-        ? {}
-        : { authRejectedThreshold: props.authRejectedThreshold }),
-      ...(props.tenantAuthRejectedThreshold === undefined
-        ? {}
-        : { tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold }),
+      monitoring: {
+        stage,
+        topic: this.data.alarms.topic,
+        alarmNamePrefix,
+        functions: this.functions,
+        table: this.data.table,
+        ingress: this.ingress.metrics,
+        wafBlocked: this.ingress.wafBlocked,
+        authRejectedThreshold: props.authRejectedThreshold,
+        tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold,
+        webhookDeadLetters: this.data.data.webhookDeadLetters,
+      },
     });
 
     addNagSuppressions(this);
@@ -316,16 +360,29 @@ export class TenantRegistry {
 
   /** Every stack, producers first. */
   get stacks(): Stack[] {
-    return [this.data, this.operator, ...(this.tenant ? [this.tenant] : []), this.ingress, this.monitoring];
+    return [
+      this.data,
+      this.operator,
+      ...(this.tenant ? [this.tenant] : []),
+      this.ingress,
+      this.events,
+      this.monitoring,
+    ];
   }
 
-  /** Every function: endpoints, the reconciler, the rotation function. */
+  /**
+   * Every function: endpoints, the reconciler, the audit verifier, the webhook sender, the rotation
+   * function, the stream consumer.
+   */
   get functions(): RegistryFunction[] {
     return [
       ...this.operator.endpoints.all,
       ...(this.tenant?.endpoints.all ?? []),
       ...(this.operator.reconciler ? [this.operator.reconciler] : []),
+      ...(this.operator.auditVerifier ? [this.operator.auditVerifier] : []),
+      ...(this.operator.webhookSender ? [this.operator.webhookSender] : []),
       this.data.data.rotation,
+      this.events.pipeline.consumer,
     ];
   }
 }

@@ -1,4 +1,4 @@
-import { aliasRegistry, clock, secretSource, tenantStore } from './app';
+import { aliasRegistry, clock, secretSource, tenantReader } from './app';
 import type { Clock } from './ports/clock';
 
 export type Check = 'ok' | 'unreachable';
@@ -30,7 +30,7 @@ export async function probeReadiness(timeoutMs = 2000): Promise<Readiness> {
     }
   };
   const [table, parameters, secret] = await Promise.all([
-    probe(() => tenantStore().ping()),
+    probe(() => tenantReader().ping()),
     probe(() => aliasRegistry().ping()),
     probe(() => secretSource().ping()),
   ]);

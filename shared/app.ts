@@ -1,29 +1,39 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
-import { DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
-import { DynamoTenantStore } from './adapters/dynamodb/tenant-store';
+import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
+import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
+import { DynamoTenantReader, DynamoTenantStore, DynamoTenantWriter } from './adapters/dynamodb/tenant-store';
+import { DynamoWebhookStore } from './adapters/dynamodb/webhook-store';
 import { StaticSecretSource } from './adapters/environment/static-secret-source';
+import { HttpWebhookTransport } from './adapters/http/webhook-transport';
 import { KeycloakIdentityProvider } from './adapters/keycloak/identity-provider';
+import { InProcessDeliveryQueue } from './adapters/memory/delivery-queue';
 import { SecretsManagerSecretSource } from './adapters/secrets-manager/secret-source';
-import { SsmAliasRegistry } from './adapters/ssm/alias-registry';
+import { SqsDeliveryQueue } from './adapters/sqs/delivery-queue';
+import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-registry';
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
 import { AdminTokens } from './services/admin-tokens';
+import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
 import { AliasService } from './services/aliases';
 import { ApiKeyAdmin, ApiKeyService, KeyVerificationCache } from './services/api-keys';
 import { AuditService } from './services/audit';
+import { AuditMonitor } from './services/audit-monitor';
 import { CatalogService } from './services/catalog';
 import { ClaimsService } from './services/claims';
 import { OrganizationProvisioning } from './services/organizations';
 import { TenantAccess } from './services/tenant-access';
 import { TenantSwagger } from './services/tenant-swagger';
 import { TenantService } from './services/tenants';
+import { WebhookDispatcher, WebhookSender } from './services/webhook-delivery';
+import { WebhookService } from './services/webhooks';
 
 /**
  * The wiring: adapters and services built on first use and kept at module scope, so a warm
@@ -54,6 +64,14 @@ export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClien
 /** Every audited write retries a lost race for its chain's head within one budget. */
 const writerOptions = () => ({ budgetMs: config().writeBudgetMs });
 
+/** Reads only: what a function that changes no tenant needs, without the audited writer. */
+export const tenantReader = /* @__PURE__ */ once(
+  () => new DynamoTenantReader(dynamodb(), config().tableName, clock),
+);
+/** Reads and the audited commit, without the lists: the alias writers' and provisioning's. */
+export const tenantWriter = /* @__PURE__ */ once(
+  () => new DynamoTenantWriter(dynamodb(), config().tableName, clock, writerOptions()),
+);
 export const tenantStore = /* @__PURE__ */ once(
   () => new DynamoTenantStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
@@ -65,11 +83,13 @@ export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm
 const cachedResolver = (registry?: SsmAliasRegistry) =>
   new AliasResolver(
     registry,
-    tenantStore(),
+    tenantReader(),
     { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
     () => clock.now().getTime(),
   );
 export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
+/** `by-slug`: the SSM-backed resolver, then the table; no writer. */
+export const aliasLookup = /* @__PURE__ */ once(() => new AliasLookup(aliasResolver(), tenantReader()));
 /**
  * The tenant plane's: no SSM client in its bundles, no SSM quota shared by its many containers
  * (docs/tenant-plane.md).
@@ -95,8 +115,7 @@ export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(
 export const aliases = /* @__PURE__ */ once(
   () =>
     new AliasService(
-      tenants(),
-      tenantStore(),
+      tenantWriter(),
       aliasRegistry(),
       aliasResolver(),
       clock,
@@ -114,17 +133,35 @@ export const organizations = /* @__PURE__ */ once(() => {
     ? new SecretsManagerSecretSource(secretsManager(), kc.clientSecretId)
     : new StaticSecretSource(kc.clientSecret);
   const idp = new KeycloakIdentityProvider({ ...kc, readSecret: () => secret.current() });
-  return new OrganizationProvisioning(idp, tenantStore());
+  return new OrganizationProvisioning(idp, tenantWriter());
 });
+/** Catalog reads only: the tenant plane's documents and claims, without the audited writer. */
+export const catalogReader = /* @__PURE__ */ once(
+  () => new DynamoCatalogReader(dynamodb(), config().tableName),
+);
 export const catalogStore = /* @__PURE__ */ once(
   () => new DynamoCatalogStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
-export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantStore(), catalogStore(), clock));
-export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantStore(), catalogStore(), clock));
+export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantReader(), catalogStore(), clock));
+export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantReader(), catalogReader(), clock));
 export const auditLog = /* @__PURE__ */ once(
   () => new DynamoAuditLog(dynamodb(), config().tableName, clock, { writer: writerOptions() }),
 );
-export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog()));
+export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog(), clock));
+/**
+ * The scheduled verifier: each chain's turn walks at most a minute, and a run starts turns for
+ * ten minutes (the job's timeout is fifteen: a turn under way finishes).
+ */
+export const auditMonitor = /* @__PURE__ */ once(
+  () =>
+    new AuditMonitor(
+      audit(),
+      new DynamoAuditRetentionStore(dynamodb(), config().tableName),
+      tenantStore(),
+      clock,
+      { defaultRetentionDays: config().auditRetentionDays, chainBudgetMs: 60_000, runBudgetMs: 600_000 },
+    ),
+);
 
 export const apiKeyStore = /* @__PURE__ */ once(
   () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock, writerOptions()),
@@ -145,7 +182,7 @@ export const apiKeys = /* @__PURE__ */ once(
   () =>
     new ApiKeyService(
       apiKeyStore(),
-      tenantStore(),
+      tenantReader(),
       new KeyHasher(),
       clock,
       { prefix: config().keyPrefix, maxLifetimeDays: config().keyMaxLifetimeDays },
@@ -155,17 +192,58 @@ export const apiKeys = /* @__PURE__ */ once(
 );
 /** List and revoke. */
 export const apiKeyAdmin = /* @__PURE__ */ once(
-  () => new ApiKeyAdmin(apiKeyStore(), tenantStore(), clock, keyVerificationCache()),
+  () => new ApiKeyAdmin(apiKeyStore(), tenantReader(), clock, keyVerificationCache()),
 );
 export const aliasReconciler = /* @__PURE__ */ once(
-  () => new AliasReconciler(tenantStore(), aliasRegistry()),
+  () => new AliasReconciler(tenantStore(), new SsmListedAliasRegistry(ssm(), config().ssmPrefix)),
 );
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantStore(), tenantSelectionConfig()),
+  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
-export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogStore(), clock));
+export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
+
+/* ---- Webhooks (docs/webhooks.md) ---- */
+
+export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
+export const webhookStore = /* @__PURE__ */ once(
+  () => new DynamoWebhookStore(dynamodb(), config().tableName, clock),
+);
+/**
+ * SQS when the stack names a queue; otherwise the in-process queue, consumed by this process's
+ * sender (local mode, tests).
+ */
+export const deliveryQueue = /* @__PURE__ */ once(() => {
+  const url = config().webhookQueueUrl;
+  if (url) return new SqsDeliveryQueue(sqs(), url);
+  const queue = new InProcessDeliveryQueue();
+  queue.consume((message) => webhookSender().handle(message));
+  return queue;
+});
+export const webhooks = /* @__PURE__ */ once(
+  () =>
+    new WebhookService(webhookStore(), tenantStore(), deliveryQueue(), clock, {
+      allowLocal: config().webhookAllowLocal,
+      maxEndpoints: config().webhookMaxEndpoints,
+    }),
+);
+/** The webhook EventSink: the stream consumer hands it every batch (`webhookSink`). */
+export const webhookDispatcher = /* @__PURE__ */ once(
+  () => new WebhookDispatcher(webhookStore(), deliveryQueue(), clock),
+);
+export const webhookSender = /* @__PURE__ */ once(
+  () =>
+    new WebhookSender(
+      webhookStore(),
+      deliveryQueue(),
+      new HttpWebhookTransport({ allowLocal: config().webhookAllowLocal }),
+      clock,
+      { retryScale: config().webhookRetryScale },
+    ),
+);
+/** For the stream consumer's sinks (local mode and the consumer function alike). */
+export const webhookSink = (): WebhookDispatcher => webhookDispatcher();
 
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {

@@ -247,6 +247,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         }),
       );
     }
+    // A data folder from before the outbox: its table gets the stream (events from now on).
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: wanted.StreamSpecification }),
+      );
+    }
     return;
   }
   await client.send(new CreateTableCommand(wanted));

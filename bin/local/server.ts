@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { errorResponse, HttpError } from '../../shared/http/errors';
@@ -29,8 +30,17 @@ export function serve(router: Router, options: { port: number; host?: string }):
         body,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
       });
+      if (response.stream && req.method !== 'HEAD') {
+        await sendStream(res, response, response.stream);
+        return;
+      }
       send(res, response, false, req.method === 'HEAD');
     } catch {
+      if (res.headersSent) {
+        // Mid-stream: the status is gone; a cut connection tells the client the body is incomplete.
+        res.destroy();
+        return;
+      }
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":"internal","message":"internal error"}');
     }
@@ -81,6 +91,20 @@ function listenFailure(error: NodeJS.ErrnoException, port: number, host: string)
 function send(res: ServerResponse, response: HttpResponse, close = false, head = false): void {
   res.writeHead(response.statusCode, { ...response.headers, ...(close ? { connection: 'close' } : {}) });
   res.end(head ? undefined : response.body);
+}
+
+/**
+ * A streamed body (an export), as API Gateway's response streaming sends it: chunked transfer,
+ * one write per chunk, waiting for the socket to drain, so memory holds one chunk at a time
+ * however large the body. A client that goes away stops the reads.
+ */
+async function sendStream(res: ServerResponse, response: HttpResponse, body: AsyncIterable<string>) {
+  res.writeHead(response.statusCode, response.headers);
+  for await (const chunk of body) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  }
+  res.end();
 }
 
 /** The endpoint layer's 413, with a request id of its own (no handler ran). */

@@ -18,6 +18,7 @@ import {
 } from '../../shared/config/env';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { LocalModeError } from './errors';
+import { startEventPublishing } from './events';
 import { DataFolderInUseError, type LockHolder, lockDataFolder, lockFile, lockHolder } from './lock';
 import { createRouter } from './router';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in';
@@ -71,6 +72,8 @@ export async function startLocalStack(options: { quiet?: boolean } = {}): Promis
 
     env.TENANT_REGISTRY_TABLE_NAME ||= 'tenant-registry';
     env.TENANT_REGISTRY_API_ENABLED ||= 'true';
+    // Webhooks to a receiver on this machine (http://127.0.0.1:...): docs/webhooks.md#local-mode.
+    env.TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL ||= 'true';
     const tokenFile = join(dataDir, 'admin-token');
     const tokenGiven = Boolean(env.TENANT_REGISTRY_API_TOKEN || env.TENANT_REGISTRY_API_TOKEN_SECRET_ID);
     if (!tokenGiven && own.secretsManager) {
@@ -86,6 +89,9 @@ export async function startLocalStack(options: { quiet?: boolean } = {}): Promis
     } finally {
       ddbClient.destroy();
     }
+    const events = await startEventPublishing(dataDir, config.tableName);
+    stops.push(events.stop);
+    notes.push(events.note);
 
     const router = await createRouter();
     const server: Server = await serve(router, { port: local.port });

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { identifier, isoDate, text } from '../../shared/http/schemas';
+import { identifier, isoDate } from '../../shared/http/field-schemas';
+import { text } from '../../shared/http/schemas';
 
 export const ActivateTenantBody = z
   .strictObject({

@@ -1,6 +1,7 @@
 import { audit } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { TenantAuditBatch } from '../../shared/http/audit-schemas';
+import { idempotencyFor } from '../../shared/http/idempotent-endpoint';
 import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
 
 export const handler = tenantEndpoint(
@@ -13,4 +14,5 @@ export const handler = tenantEndpoint(
   },
   async ({ body, caller, actor, idempotency }) =>
     audit().appendBatchForTenant(caller.tenant.id, body.events, actor, idempotency),
+  { idempotency: idempotencyFor(contract.appendTenantAuditBatch.operationId) },
 );

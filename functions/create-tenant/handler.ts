@@ -1,17 +1,16 @@
 import { aliases, organizations } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
-import { endpoint } from '../../shared/http/endpoint';
+import { idempotentEndpoint } from '../../shared/http/idempotent-endpoint';
 import { etagOf, pathOf, reply } from '../../shared/http/responses';
 import { CreateTenantBody } from './schema';
 
-export const handler = endpoint(
+export const handler = idempotentEndpoint(
   {
     operation: contract.createTenant,
     plane: 'operator',
     body: CreateTenantBody,
     status: 201,
-    idempotent: true,
   },
   async ({ body, actor, idempotency }) => {
     const created = await aliases().createTenant(body, actor, {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { identifier, identifierList, settings, slug, text } from '../../shared/http/schemas';
+import { identifier, identifierList, settings } from '../../shared/http/field-schemas';
+import { slug, text } from '../../shared/http/schemas';
 
 /** The `email` format as the spec's validator (ajv-formats, full mode) reads it, so both agree. */
 const EMAIL =

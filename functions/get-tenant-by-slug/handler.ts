@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { aliases } from '../../shared/app';
+import { aliasLookup } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { endpoint } from '../../shared/http/endpoint';
@@ -9,7 +9,7 @@ import { slug } from '../../shared/http/schemas';
 export const handler = endpoint(
   { operation: contract.getTenantBySlug, plane: 'operator', params: z.strictObject({ slug }) },
   async ({ params }) => {
-    const tenant = await aliases().tenantFor(params.slug);
+    const tenant = await aliasLookup().tenantFor(params.slug);
     return reply(tenantView(tenant), { etag: tenant.version });
   },
 );

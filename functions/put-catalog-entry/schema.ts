@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { identifier, identifierList, isPlainObject, text } from '../../shared/http/schemas';
+import { identifier, identifierList } from '../../shared/http/field-schemas';
+import { isPlainObject, text } from '../../shared/http/schemas';
 
 const isHttpUrl = (v: string) => {
   try {

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { identifierList, settings, text } from '../../shared/http/schemas';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../../shared/domain/audit-retention';
+import { identifierList, settings } from '../../shared/http/field-schemas';
+import { text } from '../../shared/http/schemas';
 
 /** Only these fields may change; anything else (id, status, version, ...) is a 400. */
 export const UpdateTenantBody = z.strictObject({
@@ -9,4 +11,8 @@ export const UpdateTenantBody = z.strictObject({
   active_components: z.optional(identifierList),
   active_record_types: z.optional(identifierList),
   settings: z.optional(settings),
+  /** null: back to the stack's default. */
+  audit_retention_days: z.optional(
+    z.nullable(z.int().check(z.gte(AUDIT_RETENTION_MIN_DAYS), z.lte(AUDIT_RETENTION_MAX_DAYS))),
+  ),
 });

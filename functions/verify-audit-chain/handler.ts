@@ -1,14 +1,13 @@
-import * as z from 'zod/mini';
 import { audit } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
+import { VerifyAuditChainQuery } from '../../shared/http/audit-schemas';
 import { endpoint } from '../../shared/http/endpoint';
-import { uuid } from '../../shared/http/schemas';
 
 export const handler = endpoint(
-  {
-    operation: contract.verifyAuditChain,
-    plane: 'operator',
-    query: z.strictObject({ tenant_id: z.optional(uuid) }),
-  },
-  async ({ query }) => audit().verify(query.tenant_id),
+  { operation: contract.verifyAuditChain, plane: 'operator', query: VerifyAuditChainQuery },
+  async ({ query }) =>
+    audit().verify(query.tenant_id, {
+      ...(query.from === undefined ? {} : { from: query.from }),
+      budgetMs: query.budget_ms,
+    }),
 );

@@ -67,8 +67,7 @@ export class EndpointFunctions extends Construct {
         ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
       });
       addAuthRejectedFilter(fn, op.plane);
-      props.data.grantTable(fn.function, access.table);
-      props.data.grantAliases(fn.function, access.aliases);
+      props.data.grant(fn.function, access);
       if (readsAdminSecret(op.operationId, op.plane)) props.data.grantAdminTokenRead(fn.function);
       byOperation.set(op.operationId, fn);
     }

@@ -5,9 +5,12 @@ import {
   type aws_dynamodb as dynamodb,
   aws_logs as logs,
   type aws_sns as sns,
+  type aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Plane } from '../../shared/contract/planes';
+// Written by the verifier as an EMF line per broken chain per run (the line names the chain and event).
+import { AUDIT_CHAIN_BROKEN_METRIC } from '../../shared/observability/metrics';
 import { chunk } from '../routing';
 import type { RegistryFunction } from './registry-function';
 
@@ -103,6 +106,8 @@ export interface MonitoringProps {
   readonly dashboardName: string;
   readonly functions: readonly RegistryFunction[];
   readonly table: dynamodb.ITable;
+  /** The webhook sender's DLQ: any message in it pages. @default no such alarm */
+  readonly webhookDeadLetters?: sqs.IQueue;
   readonly ingress: IngressMetrics;
   /** The web ACL's BlockedRequests, when WAF is on. */
   readonly wafBlocked?: cloudwatch.IMetric;
@@ -175,6 +180,24 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Any broken link pages: the log's integrity is the product's promise. A period as long as
+    // the verifier's schedule, so the alarm stays in ALARM between runs that keep finding it.
+    const auditChainBroken = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: AUDIT_CHAIN_BROKEN_METRIC,
+      dimensionsMap: { [STAGE_DIMENSION]: props.stage },
+      statistic: 'Sum',
+      period: Duration.hours(1),
+    });
+    alarm('AuditChainBroken', {
+      alarmDescription: `The scheduled audit verifier found a broken link in an audit chain (metric ${METRIC_NAMESPACE}/${AUDIT_CHAIN_BROKEN_METRIC}, ${STAGE_DIMENSION}=${props.stage}; the audit.chain_broken log line names the chain and the event): an event was changed, deleted or inserted outside the registry. Runbook: docs/operations.md "AuditChainBroken".`,
+      metric: auditChainBroken,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const errorSums: cloudwatch.IMetric[] = [];
     const throttleSums: cloudwatch.IMetric[] = [];
     // Errors and throttles summed over every function, 10 functions per alarm (metric math limit).
@@ -231,6 +254,20 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.webhookDeadLetters) {
+      alarm('WebhookDeadLetters', {
+        alarmDescription:
+          'Webhook delivery messages the sender failed on five times are in the DLQ (the table out of reach, or a bug; a receiver that fails is retried, never dead-lettered). Runbook: docs/operations.md "WebhookDeadLetters".',
+        metric: props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (props.wafBlocked) {
       alarm('WafBlocked', {
         alarmDescription:

@@ -2,22 +2,20 @@ import {
   Duration,
   type aws_dynamodb as dynamodb,
   aws_iam as iam,
-  type aws_lambda as lambda,
+  aws_lambda as lambda,
   RemovalPolicy,
   Stack,
   aws_secretsmanager as secretsmanager,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { GSI_NUMBERS } from '../../shared/adapters/dynamodb/table';
-import {
-  ALIAS_READ_ACTIONS,
-  ALIAS_WRITE_ACTIONS,
-  type AliasAccess,
-  TABLE_READ_ACTIONS,
-  TABLE_WRITE_ACTIONS,
-  type TableAccess,
-} from '../permissions';
+import { type AliasAction, type OperationAccess, TABLE_WRITE_ACTIONS } from '../permissions';
 import { PROJECT_ROOT, RegistryFunction } from './registry-function';
+
+/** DynamoDB's default quota of global secondary indexes per table (GSI_NUMBERS uses all of them). */
+const MAX_GSIS = 20;
+/** One attempt takes at most 10 s; a batch of 10 runs at once. */
+export const WEBHOOK_SENDER_TIMEOUT_SECONDS = 30;
 
 export interface RegistryDataProps {
   /** The registry's table (declared in the stack, where its indexes are). */
@@ -42,6 +40,15 @@ export class RegistryData extends Construct {
   readonly adminToken: secretsmanager.Secret;
   readonly rotation: RegistryFunction;
   readonly ssmPrefix: string;
+  /**
+   * The roles granted actions on `<prefix>/aliases/*`: lib/nag.ts acknowledges that wildcard on
+   * exactly these, so the same grant anywhere else is reported.
+   */
+  readonly aliasWildcardHolders = new Set<iam.IRole>();
+  /** Webhook deliveries due for an attempt (docs/webhooks.md), between the dispatcher and the sender. */
+  readonly webhookQueue: sqs.Queue;
+  /** Messages the sender failed on five times (the table out of reach, a bug): alarmed on. */
+  readonly webhookDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: RegistryDataProps) {
     super(scope, id);
@@ -60,8 +67,16 @@ export class RegistryData extends Construct {
       description: 'Tenant Registry admin token rotation (Secrets Manager rotation steps)',
       timeout: Duration.seconds(30),
     });
-    this.adminToken.addRotationSchedule('Rotation', {
-      rotationLambda: this.rotation.function,
+    // Given the function itself, the rotation schedule would also grant it
+    // secretsmanager:GetRandomPassword on `*`, which the rotation never calls (it draws tokens
+    // with node:crypto). Given a reference it grants nothing, so the same invoke permission and
+    // exactly the four actions of the rotation steps are granted here.
+    const schedule = this.adminToken.addRotationSchedule('Rotation', {
+      rotationLambda: lambda.Function.fromFunctionAttributes(this, 'RotationTarget', {
+        functionArn: this.rotation.function.functionArn,
+        sameEnvironment: true,
+        skipPermissions: true,
+      }),
       automaticallyAfter: Duration.days(props.rotationDays ?? 90),
       // CloudFormation's RotateImmediatelyOnUpdate defaults to true: creating or changing the
       // schedule would rotate at once, and a second change soon after would retire the previous
@@ -70,35 +85,113 @@ export class RegistryData extends Construct {
       // function); rotating now stays a deliberate `aws secretsmanager rotate-secret`.
       rotateImmediatelyOnUpdate: false,
     });
+    this.rotation.function
+      .grantInvoke(new iam.ServicePrincipal('secretsmanager.amazonaws.com'))
+      .applyBefore(schedule);
+    this.rotation.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [this.adminToken.secretArn],
+      }),
+    );
+
+    this.webhookDeadLetters = new sqs.Queue(this, 'WebhookDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.webhookQueue = new sqs.Queue(this, 'WebhookDeliveries', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the sender's timeout (AWS's advice for Lambda event sources), so a batch still
+      // being handled is not handed to another sender.
+      visibilityTimeout: Duration.seconds(6 * WEBHOOK_SENDER_TIMEOUT_SECONDS),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDeadLetters, maxReceiveCount: 5 },
+    });
   }
 
-  /** Table access at one level; sets TENANT_REGISTRY_TABLE_NAME. */
-  grantTable(fn: lambda.Function, access: TableAccess): void {
-    if (access === 'none') return;
-    fn.addEnvironment('TENANT_REGISTRY_TABLE_NAME', this.table.tableName);
+  /** Sending to the webhook delivery queue; sets TENANT_REGISTRY_WEBHOOK_QUEUE_URL. */
+  grantWebhookQueue(fn: lambda.Function): void {
+    fn.addEnvironment('TENANT_REGISTRY_WEBHOOK_QUEUE_URL', this.webhookQueue.queueUrl);
+    // SendMessage alone (grantSendMessages adds GetQueueAttributes and GetQueueUrl, which no code
+    // calls): the queue is SQS-managed encrypted, so no KMS grant either.
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [this.table.tableArn] }),
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.webhookQueue.queueArn] }),
     );
-    // Queries on the indexes; nothing else ever touches an index. Each index by name (the same
-    // GSI_NUMBERS the table is declared with), not `index/*`: no wildcard to acknowledge.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: this.indexArns() }));
-    if (access === 'write') {
+  }
+
+  /**
+   * Exactly these table actions, and Query on exactly these indexes (lib/permissions.ts); sets
+   * TENANT_REGISTRY_TABLE_NAME.
+   */
+  grantTable(fn: lambda.Function, access: Pick<OperationAccess, 'table' | 'indexes' | 'writeKeys'>): void {
+    const actions = [...new Set(access.table ?? [])];
+    const indexes = [...new Set(access.indexes ?? [])];
+    if (actions.length === 0 && indexes.length === 0) return;
+    fn.addEnvironment('TENANT_REGISTRY_TABLE_NAME', this.table.tableName);
+    const writeKeys = [...new Set(access.writeKeys ?? [])];
+    const keyed = writeKeys.length > 0 ? actions.filter((a) => TABLE_WRITE_ACTIONS.includes(a)) : [];
+    const open = actions.filter((a) => !keyed.includes(a));
+    if (open.length > 0) {
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: open.map((a) => `dynamodb:${a}`),
+          resources: [this.table.tableArn],
+        }),
+      );
+    }
+    if (keyed.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: keyed.map((a) => `dynamodb:${a}`),
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': writeKeys } },
+        }),
+      );
+    }
+    // Queries on the indexes, each by name (no wildcard); nothing else ever touches an index.
+    // A name must be one the table can have (GSI1..GSI<MAX_GSIS>), not necessarily one it has
+    // yet: while a deployed table gains its indexes one deploy at a time (docs/operations.md),
+    // a grant may name an index that does not exist yet, which IAM allows.
+    if (indexes.length > 0) {
+      const unknown = indexes.filter(
+        (name) => !/^GSI([1-9]\d?)$/.test(name) || Number(name.slice(3)) > MAX_GSIS,
+      );
+      if (unknown.length > 0) throw new Error(`no such index on the table: ${unknown.join(', ')}`);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((name) => `${this.table.tableArn}/index/${name}`),
+        }),
       );
     }
   }
 
-  /** Alias parameters at one level; sets TENANT_REGISTRY_SSM_PREFIX. */
-  grantAliases(fn: lambda.Function, access: AliasAccess | 'reconcile'): void {
-    if (access === 'none') return;
+  /**
+   * Exactly these actions on the alias parameters (`<prefix>/aliases/*`; GetParametersByPath on
+   * the path `<prefix>/aliases` itself). Sets TENANT_REGISTRY_SSM_PREFIX.
+   */
+  grantAliases(fn: lambda.Function, access: readonly AliasAction[]): void {
+    const actions = [...new Set(access)];
+    if (actions.length === 0) return;
     fn.addEnvironment('TENANT_REGISTRY_SSM_PREFIX', this.ssmPrefix);
-    const each = this.aliasParameterArn('/*');
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...ALIAS_READ_ACTIONS], resources: [each] }));
-    if (access === 'write' || access === 'reconcile') {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...ALIAS_WRITE_ACTIONS], resources: [each] }));
+    const each = actions.filter((a) => a !== 'GetParametersByPath');
+    if (each.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: each.map((a) => `ssm:${a}`),
+          resources: [this.aliasParameterArn('/*')],
+        }),
+      );
+      if (fn.role) this.aliasWildcardHolders.add(fn.role);
     }
-    if (access === 'reconcile') {
+    if (actions.includes('GetParametersByPath')) {
       // GetParametersByPath is authorised on the path itself.
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -107,6 +200,13 @@ export class RegistryData extends Construct {
         }),
       );
     }
+  }
+
+  /** An entry of lib/permissions.ts (an operation's or a job's): `grantTable` and `grantAliases`. */
+  grant(fn: lambda.Function, access: OperationAccess): void {
+    this.grantTable(fn, access);
+    this.grantAliases(fn, access.aliases ?? []);
+    if (access.webhookQueue) this.grantWebhookQueue(fn);
   }
 
   /** Reading the admin token (AWSCURRENT and AWSPREVIOUS); sets TENANT_REGISTRY_API_TOKEN_SECRET_ID. */
@@ -118,11 +218,6 @@ export class RegistryData extends Construct {
         resources: [this.adminToken.secretArn],
       }),
     );
-  }
-
-  /** The ARN of each of the table's GSIs. */
-  indexArns(): string[] {
-    return GSI_NUMBERS.map((n) => `${this.table.tableArn}/index/GSI${n}`);
   }
 
   /** `arn:...:parameter<prefix>/aliases<suffix>`. */

@@ -11,7 +11,7 @@ import { type Plane, planeOf } from '../../shared/contract/planes';
 import type { Operation } from '../../shared/contract/spec';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import type { Cidr } from '../cidrs';
-import { albPathPattern, optionsOperations, RESTRICTED_PLANE_PREFIXES } from '../routing';
+import { albPathPattern, isStreamed, optionsOperations, RESTRICTED_PLANE_PREFIXES } from '../routing';
 import { AllowlistWaf } from './allowlist-waf';
 import { pascal } from './endpoint-functions';
 
@@ -121,11 +121,21 @@ export class RestApiIngress extends Construct {
         principal: 'apigateway.amazonaws.com',
         sourceArn: this.api.arnForExecuteApi('*', albPathPattern(op.path), '*'),
       });
-      const integration = new apigateway.AwsIntegration({
-        proxy: true,
-        service: 'lambda',
-        path: `2015-03-31/functions/${fn.functionArn}/invocations`,
-      });
+      // Streamed operations (exports) are invoked with InvokeWithResponseStream, whose API
+      // Gateway URI differs, and their integration passes the body on as it comes; the Lambda
+      // permission (lambda:InvokeFunction) covers both invocations.
+      const integration = isStreamed(op)
+        ? new apigateway.AwsIntegration({
+            proxy: true,
+            service: 'lambda',
+            path: `2021-11-15/functions/${fn.functionArn}/response-streaming-invocations`,
+            options: { responseTransferMode: apigateway.ResponseTransferMode.STREAM },
+          })
+        : new apigateway.AwsIntegration({
+            proxy: true,
+            service: 'lambda',
+            path: `2015-03-31/functions/${fn.functionArn}/invocations`,
+          });
       integrations.set(op.operationId, integration);
       return integration;
     };

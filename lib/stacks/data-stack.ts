@@ -39,6 +39,9 @@ export class DataStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The outbox's reader (docs/events.md): every committed audit event item, as written.
+      // Enabling a stream is an in-place update of the table (same logical id, no replacement).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
     // ==== TABLE INDEXES: the one place to declare a GSI. The numbers come from GSI_NUMBERS in
     // ==== shared/adapters/dynamodb/table.ts; test/infra/stack.test.ts compares the whole shape

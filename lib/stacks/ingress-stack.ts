@@ -15,6 +15,7 @@ import type { Cidr } from '../cidrs';
 import { AlbIngress } from '../constructs/alb-ingress';
 import type { IngressMetrics } from '../constructs/monitoring';
 import { RestApiIngress, type Throttle } from '../constructs/rest-api-ingress';
+import { isStreamed } from '../routing';
 
 export type IngressMode = 'apigateway' | 'alb';
 
@@ -90,7 +91,8 @@ export class IngressStack extends Stack {
       if (restApi.waf) this.wafBlocked = wafBlockedMetric(restApi.waf.webAclName, this.region);
     } else if (props.mode === 'alb') {
       const alb = new AlbIngress(this, 'Alb', {
-        operations: props.operations,
+        // An ALB cannot stream a Lambda target's response: exports are served by API Gateway only.
+        operations: props.operations.filter((op) => !isStreamed(op)),
         functionOf: props.functionOf,
         allowedCidrs: props.allowedCidrs,
         waf: props.waf ?? false,

@@ -1,26 +1,10 @@
-import {
-  type aws_cloudwatch as cloudwatch,
-  type aws_dynamodb as dynamodb,
-  Stack,
-  type StackProps,
-  type aws_sns as sns,
-} from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type IngressMetrics, Monitoring } from '../constructs/monitoring';
-import type { RegistryFunction } from '../constructs/registry-function';
+import { Monitoring, type MonitoringProps } from '../constructs/monitoring';
 
 export interface MonitoringStackProps extends StackProps {
-  readonly stage: string;
-  readonly topic: sns.ITopic;
-  readonly alarmNamePrefix: string;
-  readonly functions: readonly RegistryFunction[];
-  readonly table: dynamodb.ITable;
-  readonly ingress: IngressMetrics;
-  readonly wafBlocked?: cloudwatch.IMetric;
-  /** @default 10 */
-  readonly authRejectedThreshold?: number;
-  /** @default 500 */
-  readonly tenantAuthRejectedThreshold?: number;
+  /** What the alarms watch and whom they notify (see `MonitoringProps`); the dashboard takes the stack's name. */
+  readonly monitoring: Omit<MonitoringProps, 'dashboardName'>;
 }
 
 /** The alarms (to the data stack's topic) and the dashboard. */
@@ -30,20 +14,8 @@ export class MonitoringStack extends Stack {
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      stage: props.stage,
-      topic: props.topic,
-      alarmNamePrefix: props.alarmNamePrefix,
+      ...props.monitoring,
       dashboardName: this.stackName,
-      functions: props.functions,
-      table: props.table,
-      ingress: props.ingress,
-      ...(props.wafBlocked ? { wafBlocked: props.wafBlocked } : {}),
-      ...(props.authRejectedThreshold === undefined
-        ? {}
-        : { authRejectedThreshold: props.authRejectedThreshold }),
-      ...(props.tenantAuthRejectedThreshold === undefined
-        ? {}
-        : { tenantAuthRejectedThreshold: props.tenantAuthRejectedThreshold }),
     });
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../domain/audit-retention';
 import { isTenantName } from '../domain/tenant-selection';
 import { LOG_LEVELS, type LogLevel } from '../observability/log-levels';
 
@@ -112,6 +113,24 @@ const EnvSchema = z.object({
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
   /** How long an audited write retries a lost race for its chain's head before it answers 503 (ms). */
   TENANT_REGISTRY_WRITE_BUDGET_MS: int(5000, 100, 25_000),
+  /**
+   * Days audit events are kept where a tenant sets no `audit_retention_days` (and on the global
+   * chain); empty keeps them forever. Read by the scheduled verifier, which expires them.
+   */
+  TENANT_REGISTRY_AUDIT_RETENTION_DAYS: z.pipe(
+    optionalText,
+    z.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
+      if (n >= AUDIT_RETENTION_MIN_DAYS && n <= AUDIT_RETENTION_MAX_DAYS) return n;
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be an integer from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}, or empty (forever)`,
+        input: v,
+      });
+      return z.NEVER;
+    }),
+  ),
   TENANT_REGISTRY_CODE_VERSION: optionalText,
   /** The deployment stage (the stack sets it): the `stage` of auth.rejected lines, the alarms' `Stage` dimension. */
   TENANT_REGISTRY_STAGE: z.pipe(
@@ -126,6 +145,25 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   ),
+  /** Webhooks to http://127.0.0.1 / localhost (and loopback addresses); local mode turns it on. */
+  TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL: flag,
+  /** Multiplies every wait of the webhook retry schedule (tests: 0.0001 runs it in milliseconds). */
+  TENANT_REGISTRY_WEBHOOK_RETRY_SCALE: z.pipe(
+    z.optional(z.string()),
+    z.transform((v, ctx) => {
+      if (v === undefined || v === '') return 1;
+      const n = /^\d{1,6}(\.\d{1,9})?$/.test(v) ? Number(v) : Number.NaN;
+      if (!(n > 0 && n <= 1)) {
+        ctx.issues.push({ code: 'custom', message: 'must be a number above 0 and at most 1', input: v });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  ),
+  /** Webhook endpoints per owner (a tenant, or the operators' global set). */
+  TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS: int(20, 1, 1000),
+  /** The SQS queue of webhook deliveries (the stack sets it); unset: the in-process queue (local mode). */
+  TENANT_REGISTRY_WEBHOOK_QUEUE_URL: optionalText,
   TENANT_REGISTRY_LOG_LEVEL: z.pipe(
     z.optional(z.string()),
     z.transform((v, ctx) => {
@@ -138,6 +176,10 @@ const EnvSchema = z.object({
 });
 
 export type Config = Readonly<{
+  webhookAllowLocal: boolean;
+  webhookRetryScale: number;
+  webhookMaxEndpoints: number;
+  webhookQueueUrl: string | undefined;
   apiEnabled: boolean;
   apiToken: string | undefined;
   apiTokenSecretId: string | undefined;
@@ -157,6 +199,7 @@ export type Config = Readonly<{
   keyVerifyConcurrency: number;
   maxBodyBytes: number;
   writeBudgetMs: number;
+  auditRetentionDays: number | undefined;
   codeVersion: string | undefined;
   stage: string;
   logLevel: LogLevel;
@@ -220,9 +263,14 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
     writeBudgetMs: e.TENANT_REGISTRY_WRITE_BUDGET_MS,
+    auditRetentionDays: e.TENANT_REGISTRY_AUDIT_RETENTION_DAYS,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     stage: e.TENANT_REGISTRY_STAGE,
     logLevel: e.TENANT_REGISTRY_LOG_LEVEL,
+    webhookAllowLocal: e.TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL,
+    webhookRetryScale: e.TENANT_REGISTRY_WEBHOOK_RETRY_SCALE,
+    webhookMaxEndpoints: e.TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS,
+    webhookQueueUrl: e.TENANT_REGISTRY_WEBHOOK_QUEUE_URL,
   };
 }
 
@@ -385,4 +433,52 @@ export function parseLocalConfig(
       ...(secretsManager ? { secretsManager } : {}),
     },
   };
+}
+
+/** The outbox's publishing (docs/events.md): the stream consumer's sinks and local mode's poller. */
+export type EventsConfig = Readonly<{
+  /** The EventBridge bus; unset, no event goes to EventBridge (the stack sets it). */
+  busName: string | undefined;
+  /** Retries of a PutEvents entry EventBridge did not take, before the record is reported failed. */
+  putRetries: number;
+  /** Base of their full-jitter backoff: up to base * 2^attempt ms (tests set it near 0). */
+  putRetryBaseMs: number;
+  /** Local mode: how often the in-process poller reads DynamoDB Local's stream. */
+  streamPollMs: number;
+}>;
+
+function eventsSchema() {
+  return z.object({
+    TENANT_REGISTRY_EVENT_BUS_NAME: z.pipe(
+      optionalText,
+      z.transform((v, ctx) => {
+        if (v === undefined || /^[A-Za-z0-9._-]{1,256}$/.test(v)) return v;
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be an event bus name (1-256 of A-Za-z0-9._-)',
+          input: v,
+        });
+        return z.NEVER;
+      }),
+    ),
+    TENANT_REGISTRY_EVENTS_PUT_RETRIES: int(3, 0, 10),
+    TENANT_REGISTRY_EVENTS_PUT_RETRY_BASE_MS: int(100, 0, 10_000),
+    TENANT_REGISTRY_STREAM_POLL_MS: int(250, 10, 60_000),
+  });
+}
+
+/** Apart from `config()`, so only the stream consumer's bundle (and local mode) carries it. */
+export function parseEventsConfig(source: Readonly<Record<string, string | undefined>>): EventsConfig {
+  const e = parsed(eventsSchema(), source);
+  return {
+    busName: e.TENANT_REGISTRY_EVENT_BUS_NAME,
+    putRetries: e.TENANT_REGISTRY_EVENTS_PUT_RETRIES,
+    putRetryBaseMs: e.TENANT_REGISTRY_EVENTS_PUT_RETRY_BASE_MS,
+    streamPollMs: e.TENANT_REGISTRY_STREAM_POLL_MS,
+  };
+}
+
+/** The process's events configuration, read when the sinks are wired. */
+export function eventsConfig(): EventsConfig {
+  return parseEventsConfig(process.env);
 }

@@ -234,6 +234,76 @@ export const verifyAuditChain = {
   plane: 'operator',
   allow: 'GET, HEAD, OPTIONS',
 } as const satisfies Route;
+export const exportAuditEvents = {
+  operationId: 'exportAuditEvents',
+  method: 'GET',
+  path: '/v1/audit/export',
+  plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
+} as const satisfies Route;
+export const listWebhooks = {
+  operationId: 'listWebhooks',
+  method: 'GET',
+  path: '/v1/webhooks',
+  plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const createWebhook = {
+  operationId: 'createWebhook',
+  method: 'POST',
+  path: '/v1/webhooks',
+  plane: 'operator',
+  allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const getWebhook = {
+  operationId: 'getWebhook',
+  method: 'GET',
+  path: '/v1/webhooks/{id}',
+  plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const deleteWebhook = {
+  operationId: 'deleteWebhook',
+  method: 'DELETE',
+  path: '/v1/webhooks/{id}',
+  plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const updateWebhook = {
+  operationId: 'updateWebhook',
+  method: 'PATCH',
+  path: '/v1/webhooks/{id}',
+  plane: 'operator',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const rotateWebhookSecret = {
+  operationId: 'rotateWebhookSecret',
+  method: 'POST',
+  path: '/v1/webhooks/{id}/rotate-secret',
+  plane: 'operator',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
+export const testWebhook = {
+  operationId: 'testWebhook',
+  method: 'POST',
+  path: '/v1/webhooks/{id}/test',
+  plane: 'operator',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
+export const listWebhookDeliveries = {
+  operationId: 'listWebhookDeliveries',
+  method: 'GET',
+  path: '/v1/webhooks/{id}/deliveries',
+  plane: 'operator',
+  allow: 'GET, HEAD, OPTIONS',
+} as const satisfies Route;
+export const retryWebhookDelivery = {
+  operationId: 'retryWebhookDelivery',
+  method: 'POST',
+  path: '/v1/webhooks/{id}/deliveries/{delivery_id}/retry',
+  plane: 'operator',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
 export const getTenantProfile = {
   operationId: 'getTenantProfile',
   method: 'GET',
@@ -290,6 +360,14 @@ export const appendTenantAuditBatch = {
   scope: 'audit:write',
   allow: 'POST, OPTIONS',
 } as const satisfies Route;
+export const exportTenantAuditEvents = {
+  operationId: 'exportTenantAuditEvents',
+  method: 'GET',
+  path: '/{tenant}/audit/export',
+  plane: 'tenant',
+  scope: 'audit:read',
+  allow: 'GET, HEAD, OPTIONS',
+} as const satisfies Route;
 export const listTenantApiKeys = {
   operationId: 'listTenantApiKeys',
   method: 'GET',
@@ -320,6 +398,78 @@ export const rollTenantApiKey = {
   path: '/{tenant}/api-keys/{id}/roll',
   plane: 'tenant',
   scope: 'keys:manage',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
+export const listTenantWebhooks = {
+  operationId: 'listTenantWebhooks',
+  method: 'GET',
+  path: '/{tenant}/webhooks',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const createTenantWebhook = {
+  operationId: 'createTenantWebhook',
+  method: 'POST',
+  path: '/{tenant}/webhooks',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const getTenantWebhook = {
+  operationId: 'getTenantWebhook',
+  method: 'GET',
+  path: '/{tenant}/webhooks/{id}',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const deleteTenantWebhook = {
+  operationId: 'deleteTenantWebhook',
+  method: 'DELETE',
+  path: '/{tenant}/webhooks/{id}',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const updateTenantWebhook = {
+  operationId: 'updateTenantWebhook',
+  method: 'PATCH',
+  path: '/{tenant}/webhooks/{id}',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, PATCH, DELETE, OPTIONS',
+} as const satisfies Route;
+export const rotateTenantWebhookSecret = {
+  operationId: 'rotateTenantWebhookSecret',
+  method: 'POST',
+  path: '/{tenant}/webhooks/{id}/rotate-secret',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
+export const testTenantWebhook = {
+  operationId: 'testTenantWebhook',
+  method: 'POST',
+  path: '/{tenant}/webhooks/{id}/test',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
+export const listTenantWebhookDeliveries = {
+  operationId: 'listTenantWebhookDeliveries',
+  method: 'GET',
+  path: '/{tenant}/webhooks/{id}/deliveries',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
+  allow: 'GET, HEAD, OPTIONS',
+} as const satisfies Route;
+export const retryTenantWebhookDelivery = {
+  operationId: 'retryTenantWebhookDelivery',
+  method: 'POST',
+  path: '/{tenant}/webhooks/{id}/deliveries/{delivery_id}/retry',
+  plane: 'tenant',
+  scope: 'webhooks:manage',
   allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const getTenantSwagger = {
@@ -364,6 +514,16 @@ export const routes = {
   appendAuditEvent,
   appendAuditBatch,
   verifyAuditChain,
+  exportAuditEvents,
+  listWebhooks,
+  createWebhook,
+  getWebhook,
+  deleteWebhook,
+  updateWebhook,
+  rotateWebhookSecret,
+  testWebhook,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
   getTenantProfile,
   getTenantEntitlements,
   requestTenantProduct,
@@ -371,10 +531,20 @@ export const routes = {
   listTenantAuditEvents,
   appendTenantAuditEvent,
   appendTenantAuditBatch,
+  exportTenantAuditEvents,
   listTenantApiKeys,
   createTenantApiKey,
   revokeTenantApiKey,
   rollTenantApiKey,
+  listTenantWebhooks,
+  createTenantWebhook,
+  getTenantWebhook,
+  deleteTenantWebhook,
+  updateTenantWebhook,
+  rotateTenantWebhookSecret,
+  testTenantWebhook,
+  listTenantWebhookDeliveries,
+  retryTenantWebhookDelivery,
   getTenantSwagger,
 } as const;
 

@@ -377,6 +377,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
@@ -484,7 +485,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           }
         },
         "400": {
-          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path and the tenant header or `tenant_id` name different tenants.\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
+          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path, the tenant header and `tenant_id` disagree (some name the key's tenant, some do not).\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
           "content": {
             "application/json": {
               "schema": {
@@ -668,6 +669,130 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       }
     }
   },
+  "/{tenant}/audit/export": {
+    "get": {
+      "operationId": "exportTenantAuditEvents",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "audit:read"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "audit:read"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's matching audit events, oldest first, streamed as NDJSON or CSV. Scope audit:read.",
+      "description": "As `exportAuditEvents`, on the caller's chain only (never another tenant's or a global\nevent), each event as `listTenantAuditEvents` shows it (the tenant projection). An\nevent marked `redacted: true` withholds something its hash covers: its hash cannot be\nrecomputed from the file, though its links still can, and the offline verifier says so\ninstead of reporting a break.\n",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "product",
+          "schema": {
+            "$ref": "#/components/schemas/Identifier"
+          }
+        },
+        {
+          "in": "query",
+          "name": "actor_id",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
+          }
+        },
+        {
+          "in": "query",
+          "name": "action",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128
+          }
+        },
+        {
+          "in": "query",
+          "name": "origin",
+          "schema": {
+            "$ref": "#/components/schemas/AuditOrigin"
+          }
+        },
+        {
+          "in": "query",
+          "name": "key_id",
+          "description": "One of the tenant's keys; another tenant's key matches nothing.",
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        },
+        {
+          "in": "query",
+          "name": "since",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "in": "query",
+          "name": "until",
+          "schema": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        {
+          "$ref": "#/components/parameters/ExportFormat"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The export, streamed.",
+          "headers": {
+            "Content-Disposition": {
+              "$ref": "#/components/headers/ExportDisposition"
+            }
+          },
+          "content": {
+            "application/x-ndjson": {
+              "schema": {
+                "type": "string"
+              }
+            },
+            "text/csv": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
   "/{tenant}/api-keys": {
     "get": {
       "operationId": "listTenantApiKeys",
@@ -691,6 +816,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         {
           "in": "query",
           "name": "limit",
+          "description": "The most items a page holds. A page also ends early, with `next_cursor`, where the\nnext item would take the response past 786,432 bytes (768 KiB) of items, counted as\na Lambda response carries them (the body's JSON escaped once more): under the 1 MB\nan Application Load Balancer accepts from a Lambda and the 6 MB of a Lambda\nresponse. Page on until `next_cursor` is absent.\n",
           "schema": {
             "type": "integer",
             "minimum": 1,
@@ -973,6 +1099,565 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       }
     }
   },
+  "/{tenant}/webhooks": {
+    "get": {
+      "operationId": "listTenantWebhooks",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "The calling tenant's webhook endpoints, newest first. Never a secret. Scope webhooks:manage.",
+      "parameters": [
+        {
+          "in": "query",
+          "name": "tenant_id",
+          "description": "Only this tenant's endpoints. Without it, every endpoint (global and tenants').",
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        },
+        {
+          "$ref": "#/components/parameters/WebhookLimit"
+        },
+        {
+          "$ref": "#/components/parameters/WebhookCursor"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookList"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "post": {
+      "operationId": "createTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Create a webhook endpoint of the calling tenant; its signing secret is in this response only. Scope webhooks:manage.",
+      "description": "`url` must be `https` (http to 127.0.0.1, [::1] or localhost only while\n`TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL` is on, as it is in local mode), without credentials\nor fragment; at each delivery its host must resolve to public addresses only\n(docs/webhooks.md#ssrf). `events`: registry event types, products' own action names, or\n`[\"*\"]` (every registry type; a product's type only when named), at most 50, no repeats.\nThe endpoint is the calling tenant's: it gets only that tenant's events (never another\ntenant's, never a global one), in the tenant's view. Fields may come from the query\nstring (`events` comma-separated), the JSON body or both; the body wins. At most `TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS` (20) per\ntenant (409 `webhook_limit`). Records\n`webhook.created`. Not idempotent: the secret is shown once.\n",
+      "requestBody": {
+        "required": true,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantWebhookCreate"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Created. `Location` is the endpoint's URL.",
+          "headers": {
+            "Location": {
+              "$ref": "#/components/headers/Location"
+            }
+          },
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookCreated"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "get": {
+      "operationId": "getTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "One webhook endpoint. Never its secret.",
+      "responses": {
+        "200": {
+          "description": "The endpoint.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Webhook"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "patch": {
+      "operationId": "updateTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Change an endpoint's url, events, description (null removes it) or status.",
+      "description": "The rules of `createWebhook` for `url` and `events`. `status: enabled` re-enables an\nendpoint the registry disabled (410 or 5 days of failures) and starts a fresh failure\nstreak. Records `webhook.updated` (the fields changed). 409 `conflict` when it changed\nmeanwhile.\n",
+      "requestBody": {
+        "required": true,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/WebhookUpdate"
+            }
+          }
+        }
+      },
+      "responses": {
+        "200": {
+          "description": "The endpoint as changed.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Webhook"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    },
+    "delete": {
+      "operationId": "deleteTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Delete an endpoint and its secrets; pending deliveries to it fail. Records `webhook.deleted`.",
+      "responses": {
+        "204": {
+          "description": "Deleted."
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/rotate-secret": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "post": {
+      "operationId": "rotateTenantWebhookSecret",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "A new signing secret, in this response only; the old one keeps signing beside it for 24 hours.",
+      "description": "Until `previous_expires_at` every delivery carries two signatures in `webhook-signature`\n(`v1,<new> v1,<old>`), so a receiver verifying with either secret accepts it. Records\n`webhook.secret_rotated` (never a secret). Not idempotent: a second rotation ends the\nfirst's overlap.\n",
+      "responses": {
+        "201": {
+          "description": "Rotated. No `Location`: the secret is no resource of its own.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookSecretRotated"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/Conflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/test": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "post": {
+      "operationId": "testTenantWebhook",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Send a `webhook.test` event to this endpoint only; answers with its delivery.",
+      "description": "The event is recorded (`webhook.test`) and delivered, signed, to this endpoint alone,\nnever by subscription; its `sequence` is 0. 409 `webhook_disabled` for a disabled endpoint.\n",
+      "responses": {
+        "202": {
+          "description": "Queued; follow it in the endpoint's deliveries.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDelivery"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/deliveries": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      }
+    ],
+    "get": {
+      "operationId": "listTenantWebhookDeliveries",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "An endpoint's deliveries, newest first; status, attempts, last status code, latency, first 1 KiB of the answer.",
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/WebhookLimit"
+        },
+        {
+          "$ref": "#/components/parameters/DeliveryCursor"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "One page.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDeliveryList"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/Forbidden"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/webhooks/{id}/deliveries/{delivery_id}/retry": {
+    "parameters": [
+      {
+        "$ref": "#/components/parameters/WebhookId"
+      },
+      {
+        "$ref": "#/components/parameters/DeliveryId"
+      }
+    ],
+    "post": {
+      "operationId": "retryTenantWebhookDelivery",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "webhooks:manage"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "webhooks:manage"
+          ]
+        }
+      ],
+      "summary": "Send a delivery again now (succeeded or failed; a pending one is already on its way).",
+      "description": "One attempt at once; if it fails, the retry schedule continues from the attempts the\ndelivery has had (a delivery that had all eight fails again). 409 `webhook_disabled` for\na disabled endpoint.\n",
+      "responses": {
+        "202": {
+          "description": "Queued.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookDelivery"
+              }
+            }
+          }
+        },
+        "400": {
+          "$ref": "#/components/responses/TenantBadRequest"
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
+        "409": {
+          "$ref": "#/components/responses/WebhookConflict"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
   "/{tenant}/swagger": {
     "get": {
       "operationId": "getTenantSwagger",
@@ -1064,6 +1749,14 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "pattern": "^\"v[1-9][0-9]{0,15}\"$"
       }
     },
+    "ExportDisposition": {
+      "description": "`attachment; filename=\"audit-<tenant id or all>-<UTC time of the export>.<ndjson|csv>\"`.\n",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "pattern": "^attachment; filename=\"audit-[a-z0-9-]+-[0-9]{8}T[0-9]{6}Z\\.(ndjson|csv)\"$"
+      }
+    },
     "IdempotentReplayed": {
       "description": "`true` on a replay: the first response to this `Idempotency-Key` (status, body, `ETag`\nand `Location`), answered again. Absent on the first response.\n",
       "schema": {
@@ -1088,6 +1781,39 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
     }
   },
   "parameters": {
+    "DeliveryCursor": {
+      "in": "query",
+      "name": "cursor",
+      "description": "The `next_cursor` of the previous page (the last delivery's id).",
+      "schema": {
+        "type": "string",
+        "pattern": "^[0-9]{1,16}$"
+      }
+    },
+    "DeliveryId": {
+      "in": "path",
+      "name": "delivery_id",
+      "required": true,
+      "description": "A delivery is named by its event's id (one delivery per event and endpoint).",
+      "schema": {
+        "type": "string",
+        "pattern": "^[0-9]{1,16}$"
+      }
+    },
+    "ExportFormat": {
+      "in": "query",
+      "name": "format",
+      "description": "`ndjson` (the default, `application/x-ndjson`) or `csv` (`text/csv`, RFC 4180).",
+      "required": false,
+      "schema": {
+        "type": "string",
+        "enum": [
+          "ndjson",
+          "csv"
+        ],
+        "default": "ndjson"
+      }
+    },
     "IdempotencyKey": {
       "in": "header",
       "name": "Idempotency-Key",
@@ -1097,6 +1823,33 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "type": "string",
         "minLength": 1,
         "maxLength": 255
+      }
+    },
+    "WebhookCursor": {
+      "in": "query",
+      "name": "cursor",
+      "schema": {
+        "type": "string",
+        "maxLength": 512
+      }
+    },
+    "WebhookId": {
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "format": "uuid"
+      }
+    },
+    "WebhookLimit": {
+      "in": "query",
+      "name": "limit",
+      "schema": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 50
       }
     }
   },
@@ -1144,7 +1897,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "Forbidden": {
-      "description": "The key is valid but may not do this: another (or no existing) tenant is named\n(`forbidden`), the tenant is not among the allowed tenants (`tenant_not_allowed`), or\nthe key lacks the scope (`scope_missing`).\n",
+      "description": "The key is valid but may not do this: no name the request sends is the key's tenant\n(`forbidden`; the same status and body whether the named tenant exists or not), the\nkey's tenant is not among the allowed tenants (`tenant_not_allowed`), or the key lacks\nthe scope (`scope_missing`).\n",
       "content": {
         "application/json": {
           "schema": {
@@ -1354,7 +2107,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "TenantBadRequest": {
-      "description": "As `BadRequest` (`invalid_input`), and how the request names its tenant: none named\nwhere one is required (`tenant_required`, the message says what to send), or the path\nand the tenant header or `tenant_id` naming different tenants (`tenant_conflict`).\n",
+      "description": "As `BadRequest` (`invalid_input`), and how the request names its tenant: none named\nwhere one is required (`tenant_required`, the message says what to send), or the path,\nthe tenant header and `tenant_id` disagreeing: some name the key's tenant, some do not\n(`tenant_conflict`).\n",
       "content": {
         "application/json": {
           "schema": {
@@ -1463,6 +2216,29 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
               "error": {
                 "enum": [
                   "unsupported_media_type"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "WebhookConflict": {
+      "description": "Refused as things stand:\n- `webhook_limit`: the owner (the tenant, or the global set) has as many endpoints as it may.\n- `webhook_disabled`: the endpoint is disabled (enable it with PATCH first).\n- `conflict`: concurrent writers kept the change from committing; read again and retry.\n",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "webhook_limit",
+                  "webhook_disabled",
+                  "conflict"
                 ]
               }
             }
@@ -1652,7 +2428,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "audit:write",
         "catalog:request",
         "keys:manage",
-        "swagger:read"
+        "swagger:read",
+        "webhooks:manage"
       ]
     },
     "Settings": {
@@ -2045,6 +2822,11 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
             "type": "string"
           }
         },
+        "audit_retention_days": {
+          "type": "integer",
+          "description": "Days its audit events are kept; absent",
+          "the default.": null
+        },
         "version": {
           "type": "integer",
           "minimum": 1
@@ -2068,6 +2850,294 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "frozen",
         "archived"
       ]
+    },
+    "TenantWebhookCreate": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "url",
+        "events"
+      ],
+      "properties": {
+        "url": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 2048
+        },
+        "events": {
+          "oneOf": [
+            {
+              "$ref": "#/components/schemas/WebhookEventTypes"
+            },
+            {
+              "type": "string",
+              "maxLength": 4096,
+              "description": "Comma-separated (from the query string)."
+            }
+          ]
+        },
+        "description": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 500
+        }
+      }
+    },
+    "Webhook": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "url",
+        "events",
+        "status",
+        "created_at",
+        "updated_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "url": {
+          "type": "string",
+          "maxLength": 2048
+        },
+        "events": {
+          "$ref": "#/components/schemas/WebhookEventTypes"
+        },
+        "tenant_id": {
+          "type": "string",
+          "format": "uuid",
+          "description": "The tenant whose endpoint it is; absent: global."
+        },
+        "description": {
+          "type": "string",
+          "maxLength": 500
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "enabled",
+            "disabled"
+          ]
+        },
+        "disabled_reason": {
+          "type": "string",
+          "enum": [
+            "gone",
+            "failing"
+          ],
+          "description": "Why the registry disabled it: the receiver answered 410, or every delivery failed for 5 days."
+        },
+        "failing_since": {
+          "type": "string",
+          "format": "date-time",
+          "description": "The first failed attempt since the last success."
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "WebhookCreated": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "webhook",
+        "secret",
+        "warning"
+      ],
+      "properties": {
+        "webhook": {
+          "$ref": "#/components/schemas/Webhook"
+        },
+        "secret": {
+          "type": "string",
+          "pattern": "^whsec_[A-Za-z0-9+/]{43}=$",
+          "description": "The signing secret (Standard Webhooks), shown only here."
+        },
+        "warning": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookDelivery": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "id",
+        "endpoint_id",
+        "event_id",
+        "type",
+        "status",
+        "attempts",
+        "created_at",
+        "updated_at"
+      ],
+      "properties": {
+        "id": {
+          "type": "string",
+          "pattern": "^[0-9]{1,16}$",
+          "description": "The event's id: one delivery per event and endpoint."
+        },
+        "endpoint_id": {
+          "type": "string",
+          "format": "uuid"
+        },
+        "event_id": {
+          "type": "string",
+          "pattern": "^[0-9]{1,16}$"
+        },
+        "type": {
+          "type": "string"
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "pending",
+            "succeeded",
+            "failed"
+          ]
+        },
+        "attempts": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "last_status_code": {
+          "type": "integer"
+        },
+        "last_error": {
+          "type": "string",
+          "description": "Why the last attempt got no status: timeout, address_refused, a DNS or socket error, endpoint_disabled, endpoint_deleted."
+        },
+        "latency_ms": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "response_body": {
+          "type": "string",
+          "description": "The first 1 KiB of the last answer."
+        },
+        "next_attempt_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "created_at": {
+          "type": "string",
+          "format": "date-time"
+        },
+        "updated_at": {
+          "type": "string",
+          "format": "date-time"
+        }
+      }
+    },
+    "WebhookDeliveryList": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "items"
+      ],
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/WebhookDelivery"
+          }
+        },
+        "next_cursor": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookEventTypes": {
+      "type": "array",
+      "description": "Registry event types, products' own action names, or `[\"*\"]` alone (every registry type).",
+      "minItems": 1,
+      "maxItems": 50,
+      "uniqueItems": true,
+      "items": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128
+      }
+    },
+    "WebhookList": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "items"
+      ],
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/Webhook"
+          }
+        },
+        "next_cursor": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookSecretRotated": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "secret",
+        "previous_expires_at",
+        "warning"
+      ],
+      "properties": {
+        "secret": {
+          "type": "string",
+          "pattern": "^whsec_[A-Za-z0-9+/]{43}=$"
+        },
+        "previous_expires_at": {
+          "type": "string",
+          "format": "date-time",
+          "description": "Until then deliveries are signed with both secrets."
+        },
+        "warning": {
+          "type": "string"
+        }
+      }
+    },
+    "WebhookUpdate": {
+      "type": "object",
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+        "url": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 2048
+        },
+        "events": {
+          "$ref": "#/components/schemas/WebhookEventTypes"
+        },
+        "description": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "minLength": 1,
+          "maxLength": 500
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "enabled",
+            "disabled"
+          ]
+        }
+      }
     }
   },
   "securitySchemes": {

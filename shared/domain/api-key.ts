@@ -23,6 +23,7 @@ export const SCOPES = [
   'catalog:request',
   'keys:manage',
   'swagger:read',
+  'webhooks:manage',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

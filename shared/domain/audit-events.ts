@@ -35,6 +35,12 @@ export const REGISTRY_ACTIONS = [
   'trial.started',
   'keycloak.provisioned',
   'keycloak.provision_failed',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
+  'webhook.test',
 ] as const;
 export type RegistryAction = (typeof REGISTRY_ACTIONS)[number];
 

@@ -37,10 +37,15 @@ const profile =
 const profileFieldNames: Rule = (value) =>
   Array.isArray(value) ? value.filter((f) => typeof f === 'string' && shownInProfile(f)) : WITHHELD;
 
+/** A list of webhook endpoint field names (what a PATCH changed). */
+const WEBHOOK_FIELDS = ['url', 'events', 'description', 'status'];
+const webhookFieldNames: Rule = (value) =>
+  Array.isArray(value) ? value.filter((f) => typeof f === 'string' && WEBHOOK_FIELDS.includes(f)) : WITHHELD;
+
 /** Per registry action, each metadata key the services write and what it holds. */
 const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>> } = {
   'tenant.created': { slug: profile('slug'), kind: profile('kind'), plan: profile('plan') },
-  'tenant.updated': { fields: profileFieldNames },
+  'tenant.updated': { fields: profileFieldNames, audit_retention_days: profile('audit_retention_days') },
   'tenant.activated': {
     from: profile('status'),
     plan: profile('plan'),
@@ -76,6 +81,13 @@ const METADATA: { readonly [A in RegistryAction]: Readonly<Record<string, Rule>>
   // The organization is the tenant's own; why a provisioning failed is the operators' to debug.
   'keycloak.provisioned': { organization_id: shown },
   'keycloak.provision_failed': { organization_id: shown },
+  // A tenant's own endpoints: what it configured. No event of these ever holds a signing secret.
+  'webhook.created': { url: shown, events: shown, description: shown, status: shown },
+  'webhook.updated': { fields: webhookFieldNames, status: shown },
+  'webhook.deleted': { url: shown },
+  'webhook.secret_rotated': { previous_expires_at: shown },
+  'webhook.disabled': { disabled_reason: shown, status_code: shown },
+  'webhook.test': { delivery_id: shown },
 };
 
 /** The fields of an event a tenant sees, request context aside. */
@@ -111,7 +123,8 @@ export type TenantAuditEvent = Omit<AuditEvent, 'nonce' | 'source_ip' | 'user_ag
 
 const isRegistryAction = (action: string): action is RegistryAction => Object.hasOwn(METADATA, action);
 
-function projectMetadata(
+/** The metadata of an event as the tenant whose chain it is on may see it (also in its events). */
+export function tenantMetadataView(
   action: string,
   metadata: Readonly<Record<string, unknown>>,
   ownRequest: boolean,
@@ -147,7 +160,7 @@ function project(event: AuditInput & Partial<AuditEvent>): {
     else redacted = true;
   }
   if (event.metadata !== undefined) {
-    const metadata = projectMetadata(event.action, event.metadata, ownRequest);
+    const metadata = tenantMetadataView(event.action, event.metadata, ownRequest);
     view.metadata = metadata;
     if (canonicalJson(metadata) !== canonicalJson(event.metadata)) redacted = true;
   }

@@ -52,7 +52,7 @@ export { isUuid as isTenantUuid };
  * case mapping would turn other characters into slug letters (the Kelvin sign into `k`).
  */
 function foldCase(value: string): string {
-  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  return value.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }
 
 /** A header or query value is also trimmed, and empty means absent; a path segment is not trimmed. */

@@ -32,6 +32,8 @@ export interface TenantPatch {
   readonly active_components?: readonly string[];
   readonly active_record_types?: readonly string[];
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** Days its audit events are kept (30..3650); null: the stack's default. */
+  readonly audit_retention_days?: number | null;
 }
 
 export interface Tenant {
@@ -53,6 +55,8 @@ export interface Tenant {
   readonly active_record_types: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly aliases: readonly AliasRecord[];
+  /** Days its audit events are kept; absent: the stack's default (docs/storage.md, "Retention"). */
+  readonly audit_retention_days?: number;
   readonly created_at: string;
   readonly updated_at: string;
   /** Bumped by every change; the ETag. */
@@ -103,7 +107,12 @@ function touched(tenant: Tenant, changes: Partial<Tenant>, now: Date): Tenant {
 
 export function applyPatch(tenant: Tenant, patch: TenantPatch, now: Date): Tenant {
   assertNotArchived(tenant, 'changed');
-  return touched(tenant, patch as Partial<Tenant>, now);
+  const { audit_retention_days: days, ...rest } = patch;
+  const next = touched(tenant, rest as Partial<Tenant>, now);
+  if (days === undefined) return next;
+  // null goes back to the stack's default: the field is left out.
+  const { audit_retention_days: _was, ...without } = next;
+  return days === null ? without : { ...without, audit_retention_days: days };
 }
 
 export interface Activation {

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { DEFAULT_ROLL_OVERLAP_SECONDS, MAX_ROLL_OVERLAP_SECONDS, SCOPES } from '../domain/api-key';
 import { dateTime } from './catalog-schemas';
-import { identifier, queryInt, text, uuid } from './schemas';
+import { identifier } from './field-schemas';
+import { queryInt, text, uuid } from './schemas';
 
 /**
  * The API keys' request shapes, shared by the operator and tenant planes. An empty `scopes` list

@@ -1,7 +1,10 @@
 import * as z from 'zod/mini';
 import { MAX_BATCH_EVENTS } from '../domain/audit';
 import { ORIGINS } from '../domain/audit-events';
-import { identifier, queryInt, settings, uuid } from './schemas';
+import { EXPORT_FORMATS } from '../domain/audit-export';
+import { VERIFY_BUDGET_MS } from '../services/audit';
+import { identifier, settings } from './field-schemas';
+import { queryInt, uuid } from './schemas';
 
 /** The audit log's request shapes, shared by the operator and tenant planes. */
 
@@ -69,6 +72,13 @@ export const ListAuditEventsQuery = z.strictObject({
   cursor: z.optional(cursor),
 });
 
+/** The export's selection: the listing's filters and range, no page; and the file format. */
+const { limit: _limit, cursor: _cursor, ...exportFilters } = ListAuditEventsQuery.shape;
+export const ExportAuditEventsQuery = z.strictObject({
+  ...exportFilters,
+  format: z._default(z.enum(EXPORT_FORMATS), 'ndjson'),
+});
+
 /** Text that is well-formed Unicode (no lone surrogate), of `min`..`max` characters. */
 const wellFormed = (min: number, max: number) =>
   z.string().check(
@@ -91,6 +101,26 @@ export const AppendAuditEventBody = z.strictObject({
   metadata: z.optional(settings),
 });
 
+/** Where a verification starts: `checkpoint` or an event id (a `next` of an earlier call). */
+const verifyFrom = z.pipe(
+  z.string(),
+  z.transform((v, ctx): 'checkpoint' | number => {
+    if (v === 'checkpoint') return v;
+    const n = /^[1-9]\d{0,15}$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n)) {
+      ctx.issues.push({ code: 'custom', message: 'must be checkpoint or an event id', input: v });
+      return z.NEVER;
+    }
+    return n;
+  }),
+);
+
+export const VerifyAuditChainQuery = z.strictObject({
+  tenant_id: z.optional(uuid),
+  from: z.optional(verifyFrom),
+  budget_ms: queryInt(1, VERIFY_BUDGET_MS, VERIFY_BUDGET_MS),
+});
+
 /** The operator's filters, less `tenant_id`: the tenant plane lists the caller's tenant only. */
 const { tenant_id: _listTenant, ...tenantFilters } = ListAuditEventsQuery.shape;
 export const TenantAuditQuery = z.strictObject(tenantFilters);
@@ -104,3 +134,7 @@ const batchOf = <T extends z.ZodMiniType>(event: T) =>
   z.strictObject({ events: z.array(event).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)) });
 export const AppendAuditBatchBody = batchOf(AppendAuditEventBody);
 export const TenantAuditBatch = batchOf(TenantAuditAppend);
+
+/** The operator's export selection, less `tenant_id`: the tenant plane exports the caller's chain only. */
+const { tenant_id: _exportTenant, ...tenantExportFilters } = ExportAuditEventsQuery.shape;
+export const TenantExportQuery = z.strictObject(tenantExportFilters);

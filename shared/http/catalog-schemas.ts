@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { identifier, uuid } from './schemas';
+import { identifier } from './field-schemas';
+import { uuid } from './schemas';
 
 /** Request shapes shared by the catalog and entitlement operations. */
 

@@ -7,25 +7,25 @@ import type { Plane } from '../contract/planes';
 import type { Route } from '../contract/routes';
 import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Actor } from '../services/actor';
-import { firstResponse } from '../services/idempotency';
 import type { TenantCaller } from '../services/tenant-access';
 import type { EndpointContext } from './context';
 import { UnknownRouteError } from './errors';
 import { adminAuth } from './middleware/admin-auth';
 import { errorMapper } from './middleware/errors';
 import { gate } from './middleware/gate';
-import { idempotency } from './middleware/idempotency';
 import { type InputSchemas, input } from './middleware/input';
 import { logging } from './middleware/logging';
 import { type HttpEvent, type HttpRequest, matchPath, toHttpRequest } from './request';
 import {
   allowed,
+  type Download,
   forIngress,
   type HttpResponse,
   json,
   type LambdaHttpResponse,
   locationFrom,
   type Reply,
+  streamed,
   unknownRoute,
   withoutBody,
 } from './responses';
@@ -46,7 +46,7 @@ export interface EndpointSpec<P, Q, B> {
   readonly bodyRequired?: boolean;
   /** Success status (default 200). */
   readonly status?: number;
-  /** Accept `Idempotency-Key` and replay the first response. */
+  /** Accept `Idempotency-Key` and replay the first response (set by `idempotentEndpoint`). */
   readonly idempotent?: boolean;
 }
 
@@ -74,6 +74,11 @@ export interface EndpointOptions {
    * tenant plane: a `{tenant}` no tenant can have is an unknown route). Default: every path.
    */
   readonly pathExists?: (request: HttpRequest) => boolean;
+  /**
+   * The `Idempotency-Key` middleware of an idempotent create (see idempotentEndpoint), kept out of
+   * this module so that only those bundles carry it.
+   */
+  readonly idempotency?: middy.MiddlewareObj;
 }
 
 export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<LambdaHttpResponse>) & {
@@ -85,7 +90,7 @@ export type EndpointHandler = ((event: HttpEvent, context: Context) => Promise<L
  * The one middy chain every operation runs through, in this order: off-by-default gate ->
  * logging context -> authentication by plane -> input parsing -> idempotency -> error
  * mapper (last, so its onError answers first). The handler gets validated input and an
- * actor, and returns a body (or a `reply` with headers).
+ * actor, and returns a body (or a `reply` with headers, or a `download`: a file streamed).
  *
  * Besides its own method, a function answers two more, so that whichever function an ingress
  * routes them to, they behave alike: `HEAD` (when the operation is a GET) runs the whole GET
@@ -121,6 +126,7 @@ export function endpoint<
       ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
       ...(ctx.caller ? { caller: ctx.caller } : {}),
     });
+    if (isDownload(result)) return streamed(result);
     if (isReply(result)) return json(result.status ?? spec.status ?? 200, result.body, result.headers);
     return json(spec.status ?? 200, result);
   };
@@ -145,14 +151,10 @@ export function endpoint<
       () => config().maxBodyBytes,
     ),
   );
-  if (spec.idempotent)
-    chain.use(
-      idempotency(
-        // On the tenant plane a key is the calling tenant's: another tenant's same key is another request.
-        (ctx) => (ctx.caller ? `${route.operationId}/${ctx.caller.tenant.id}` : route.operationId),
-        (claim) => firstResponse(app.tenantStore(), claim),
-      ),
-    );
+  if (spec.idempotent) {
+    if (!options.idempotency) throw new Error(`${route.operationId} is idempotent: use idempotentEndpoint()`);
+    chain.use(options.idempotency);
+  }
   chain.use(errorMapper());
 
   const preflight = middy(async (_event: unknown, context: Context): Promise<HttpResponse> => {
@@ -188,6 +190,10 @@ export function endpoint<
     return forIngress(event, response);
   };
   return Object.assign(lambda, { spec: spec as EndpointSpec<unknown, unknown, unknown> });
+}
+
+function isDownload(value: unknown): value is Download {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'download';
 }
 
 function isReply(value: unknown): value is Reply<unknown> {

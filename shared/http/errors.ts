@@ -35,6 +35,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   trial_used: 409,
   already_entitled: 409,
   api_key_unusable: 409,
+  webhook_limit: 409,
+  webhook_disabled: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -8,6 +8,12 @@ export interface HttpResponse {
   body: string;
   isBase64Encoded?: boolean;
   statusDescription?: string;
+  /**
+   * A body written as it is produced (an export), instead of `body`: the local server writes it
+   * chunk by chunk, and in AWS the function streams it (shared/http/streaming.ts). Lazy: nothing
+   * is read until someone iterates it, so a HEAD, which drops it, costs no reads.
+   */
+  stream?: AsyncIterable<string>;
 }
 
 /** The same, for an ALB target group with multi-value headers on (it requires this form). */
@@ -46,7 +52,8 @@ export function allowed(allow: string): HttpResponse {
 
 /** A HEAD answer: the GET's status and headers (its `content-length` included), no body. */
 export function withoutBody(response: HttpResponse): HttpResponse {
-  return { ...response, body: '' };
+  const { stream: _dropped, ...rest } = response;
+  return { ...rest, body: '' };
 }
 
 /**
@@ -77,6 +84,37 @@ export function unknownRoute(): HttpResponse {
     statusCode: 404,
     headers: { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(UNKNOWN_ROUTE_BODY, 'utf8')) },
     body: UNKNOWN_ROUTE_BODY,
+  };
+}
+
+/** A handler's answer that is a file, streamed: no `content-length`, never buffered whole. */
+export interface Download {
+  readonly kind: 'download';
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: AsyncIterable<string>;
+}
+
+export function download(file: {
+  filename: string;
+  contentType: string;
+  body: AsyncIterable<string>;
+}): Download {
+  return { kind: 'download', ...file };
+}
+
+/** The response of a download: `Content-Disposition: attachment`, the body as a stream. */
+export function streamed(file: Download): HttpResponse {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': file.contentType,
+      'cache-control': 'no-store',
+      // Filenames are ASCII letters, digits, `-` and `.` (exportFilename): nothing to escape.
+      'content-disposition': `attachment; filename="${file.filename}"`,
+    },
+    body: '',
+    stream: file.body,
   };
 }
 

@@ -18,7 +18,7 @@ export interface ApiKeyStore {
    * Sets `revoked_at` together with its audit event; false (and nothing written) when the key
    * was revoked meanwhile.
    */
-  revokeKey(id: string, revokedAt: string, audit: AuditInput): Promise<boolean>;
+  revokeKey(key: ApiKeyRecord, revokedAt: string, audit: AuditInput): Promise<boolean>;
   /**
    * A roll, in one transaction: the new record, the old key's new expiry and the one audit
    * event. The old key must still be unrevoked with the expiry it was read with (`was`), else

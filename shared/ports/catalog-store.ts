@@ -9,22 +9,25 @@ export interface TrialGuard {
 /** The version a write expects to replace: `new` when nothing may exist yet. */
 export type Expected = number | 'new';
 
+/** The catalog's reads: what a function that changes nothing in it needs, without the writer. */
+export interface CatalogReader {
+  /** Strongly consistent. */
+  getEntry(key: string): Promise<CatalogEntry | undefined>;
+  /** Every entry, by key (served by an index: may lag a write by a moment). */
+  listEntries(): Promise<CatalogEntry[]>;
+  /** Strongly consistent. */
+  getEntitlement(tenantId: string, product: string): Promise<Entitlement | undefined>;
+  /** A tenant's entitlements by product; one Query of the tenant's partition, strongly consistent. */
+  listEntitlements(tenantId: string): Promise<Entitlement[]>;
+}
+
 /**
  * Catalog entries, entitlements and trial markers, in the one table. Every change commits with
  * its audit event in one transaction; a write whose expected version no longer holds fails with
  * ConcurrentUpdateError, and the caller re-reads.
  */
-export interface CatalogStore {
-  /** Strongly consistent. */
-  getEntry(key: string): Promise<CatalogEntry | undefined>;
-  /** Every entry, by key (served by an index: may lag a write by a moment). */
-  listEntries(): Promise<CatalogEntry[]>;
+export interface CatalogStore extends CatalogReader {
   putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent>;
-
-  /** Strongly consistent. */
-  getEntitlement(tenantId: string, product: string): Promise<Entitlement | undefined>;
-  /** A tenant's entitlements by product; one Query of the tenant's partition, strongly consistent. */
-  listEntitlements(tenantId: string): Promise<Entitlement[]>;
   /** `tenantNotArchived`: the write fails with `tenant_inactive` if the tenant is archived by then. */
   putEntitlement(
     entitlement: Entitlement,

@@ -38,17 +38,28 @@ export interface TenantPage {
   readonly next_cursor?: string;
 }
 
-/** Tenants, slug claims, idempotency records and the audit chain heads, in one table. */
-export interface TenantStore {
+/**
+ * The reads a request path needs: by id, by slug, and an Idempotency-Key's first response.
+ * Functions that change nothing depend on this alone, so their bundles carry no writer.
+ */
+export interface TenantReader {
   /** Strongly consistent: a change is visible to every later read. */
   getTenant(id: string): Promise<Tenant | undefined>;
   getSlugClaim(slug: string): Promise<SlugClaim | undefined>;
+  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Cheap round trip for readiness. */
+  ping(): Promise<void>;
+}
+
+/** The reads and the audited commit: what a function that changes tenants needs, without the lists. */
+export interface TenantWriter extends TenantReader {
+  commit(unit: UnitOfWork): Promise<AuditEvent>;
+}
+
+/** Tenants, slug claims, idempotency records and the audit chain heads, in one table. */
+export interface TenantStore extends TenantWriter {
   /** Newest first. `cursor` is opaque; a cursor this store did not issue is a ValidationError. */
   listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage>;
   /** Every slug claim, active and retired, for the reconciler. */
   slugClaims(): AsyncIterable<SlugClaim>;
-  commit(unit: UnitOfWork): Promise<AuditEvent>;
-  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** Cheap round trip for readiness. */
-  ping(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { AliasRegistry } from '../ports/alias-registry';
+import type { ListedAliasRegistry } from '../ports/alias-registry';
 import type { TenantStore } from '../ports/tenant-store';
 
 export interface ReconcileReport {
@@ -19,7 +19,7 @@ export interface ReconcileReport {
 export class AliasReconciler {
   constructor(
     private readonly store: TenantStore,
-    private readonly registry: AliasRegistry,
+    private readonly registry: ListedAliasRegistry,
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {

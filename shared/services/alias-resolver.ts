@@ -1,7 +1,7 @@
 import { TtlCache } from '../domain/lru';
 import { isSlug } from '../domain/slug';
 import type { AliasRegistry } from '../ports/alias-registry';
-import type { TenantStore } from '../ports/tenant-store';
+import type { TenantReader } from '../ports/tenant-store';
 
 export interface ResolverPolicy {
   readonly ttlMs: number;
@@ -24,7 +24,7 @@ export class AliasResolver {
 
   constructor(
     private readonly registry: AliasRegistry | undefined,
-    private readonly store: TenantStore,
+    private readonly store: Pick<TenantReader, 'getSlugClaim'>,
     policy: ResolverPolicy,
     now: () => number = Date.now,
   ) {

@@ -4,7 +4,6 @@ import {
   AliasNotFoundError,
   PrimaryAliasError,
   SlugTakenError,
-  TenantNotFoundError,
   ValidationError,
 } from '../domain/errors';
 import { type FirstResponse, type IdempotencyClaim, idempotencyRecord } from '../domain/idempotency';
@@ -23,11 +22,11 @@ import {
 import { logger } from '../observability/logger';
 import type { AliasRegistry } from '../ports/alias-registry';
 import type { Clock } from '../ports/clock';
-import type { TenantStore } from '../ports/tenant-store';
+import type { TenantWriter } from '../ports/tenant-store';
 import { type Actor, tenantEvent } from './actor';
 import type { AliasResolver } from './alias-resolver';
 import type { OrganizationProvisioning } from './organizations';
-import type { Precondition, TenantService } from './tenants';
+import { changeTenant, type Precondition } from './tenants';
 
 /** What SSM must show after a change, or after a retry of one. */
 interface AliasEffects {
@@ -50,14 +49,13 @@ export type CreateTenantInput = NewTenant & { readonly admin_email?: string; rea
 
 /**
  * Everything that changes who holds a slug: creating a tenant (its primary slug), retiring it
- * (its aliases go into quarantine), adding and removing aliases, and resolving a slug. The
+ * (its aliases go into quarantine), adding and removing aliases (resolving one: AliasLookup). The
  * table commits first; the published alias map in SSM follows, and the reconciler repairs
  * whatever a failure in between leaves behind.
  */
 export class AliasService {
   constructor(
-    private readonly tenants: TenantService,
-    private readonly store: TenantStore,
+    private readonly store: TenantWriter,
     private readonly registry: AliasRegistry,
     private readonly resolver: AliasResolver,
     private readonly clock: Clock,
@@ -106,7 +104,7 @@ export class AliasService {
   async retireTenant(id: string, actor: Actor, pre: Precondition): Promise<Tenant> {
     const until = this.quarantineEnd().toISOString();
     return this.repairing(id, async (repair) => {
-      const retired = await this.tenants.change(id, pre, (t, now) => {
+      const retired = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         if (t.status === 'archived') repair.unpublish.push(...t.aliases.map((a) => a.slug));
         return {
           tenant: retire(t, new Date(until), now),
@@ -119,25 +117,11 @@ export class AliasService {
     });
   }
 
-  /** The tenant an active alias names; a retired or quarantined alias names nobody. */
-  async tenantFor(slug: string): Promise<Tenant> {
-    const id = await this.resolver.resolve(slug);
-    const tenant = id === undefined ? undefined : await this.store.getTenant(id);
-    if (tenant && activeAliases(tenant).some((a) => a.slug === slug)) return tenant;
-    // The cache or the published map may lag a change made elsewhere: the table decides.
-    this.resolver.forget(slug);
-    const claim = await this.store.getSlugClaim(slug);
-    if (!claim || claim.retired_at !== undefined) throw new TenantNotFoundError();
-    const owner = claim.tenant_id === tenant?.id ? tenant : await this.store.getTenant(claim.tenant_id);
-    if (!owner) throw new TenantNotFoundError();
-    return owner;
-  }
-
   /** A slug this tenant already holds is a 409, after publishing it once more (a retry's repair). */
   async add(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     assertSlug(slug);
     return this.repairing(id, async (repair) => {
-      const tenant = await this.tenants.change(id, pre, (t, now) => {
+      const tenant = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         if (activeAliases(t).some((a) => a.slug === slug)) {
           repair.publish.push({ slug, tenantId: t.id });
           throw new SlugTakenError(slug);
@@ -158,7 +142,7 @@ export class AliasService {
   async remove(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     const until = this.quarantineEnd().toISOString();
     return this.repairing(id, async (repair) => {
-      const tenant = await this.tenants.change(id, pre, (t, now) => {
+      const tenant = await changeTenant(this.store, this.clock, id, pre, (t, now) => {
         const alias = t.aliases.find((a) => a.slug === slug);
         if (alias?.retired_at !== undefined) repair.unpublish.push(slug);
         if (!alias || alias.retired_at !== undefined) throw new AliasNotFoundError(slug);

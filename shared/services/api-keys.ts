@@ -179,7 +179,7 @@ export class ApiKeyAdmin {
     this.cache.evict(id);
     if (key.revoked_at !== null) return;
     const at = this.clock.now().toISOString();
-    await this.store.revokeKey(id, at, keyEvent(actor, 'api_key.revoked', key, { revoked_at: at }));
+    await this.store.revokeKey(key, at, keyEvent(actor, 'api_key.revoked', key, { revoked_at: at }));
     // Again: a verify that raced the write may have cached the key meanwhile.
     this.cache.evict(id);
   }

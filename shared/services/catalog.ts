@@ -28,7 +28,7 @@ import { pathsProblem } from '../domain/openapi-paths';
 import type { Tenant } from '../domain/tenant';
 import type { CatalogStore } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
-import type { TenantStore } from '../ports/tenant-store';
+import type { TenantReader } from '../ports/tenant-store';
 import { type Actor, registryEvent } from './actor';
 
 /** Re-read and re-decide after losing a race this many times before answering 409. */
@@ -41,7 +41,7 @@ const ATTEMPTS = 10;
  */
 export class CatalogService {
   constructor(
-    private readonly tenants: TenantStore,
+    private readonly tenants: Pick<TenantReader, 'getTenant'>,
     private readonly store: CatalogStore,
     private readonly clock: Clock,
   ) {}

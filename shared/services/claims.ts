@@ -2,9 +2,9 @@ import { activeProducts } from '../domain/catalog';
 import { TenantNotFoundError, ValidationError } from '../domain/errors';
 import { isSlug, isUuid } from '../domain/slug';
 import { activeAliases, type Tenant, type TenantStatus } from '../domain/tenant';
-import type { CatalogStore } from '../ports/catalog-store';
+import type { CatalogReader } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
-import type { TenantStore } from '../ports/tenant-store';
+import type { TenantReader } from '../ports/tenant-store';
 
 export interface ClaimsLookup {
   readonly tenant_id?: string;
@@ -35,8 +35,8 @@ export interface Claims {
  */
 export class ClaimsService {
   constructor(
-    private readonly tenants: TenantStore,
-    private readonly catalog: CatalogStore,
+    private readonly tenants: Pick<TenantReader, 'getTenant' | 'getSlugClaim'>,
+    private readonly catalog: Pick<CatalogReader, 'listEntitlements'>,
     private readonly clock: Clock,
   ) {}
 

@@ -3,7 +3,7 @@ import type { IdempotencyClaim } from '../domain/idempotency';
 import type { Tenant } from '../domain/tenant';
 import { logger } from '../observability/logger';
 import { type IdentityProvider, ProvisioningError } from '../ports/identity-provider';
-import type { TenantStore, UnitOfWork } from '../ports/tenant-store';
+import type { TenantWriter, UnitOfWork } from '../ports/tenant-store';
 import { type Actor, systemActor, tenantEvent } from './actor';
 
 /** The admin to invite into a new tenant's organization. */
@@ -24,7 +24,7 @@ export interface TenantAdmin {
 export class OrganizationProvisioning {
   constructor(
     private readonly idp: IdentityProvider,
-    private readonly store: TenantStore,
+    private readonly store: TenantWriter,
   ) {}
 
   /** The invite URL, or undefined when provisioning failed. */

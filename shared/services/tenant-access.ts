@@ -57,16 +57,19 @@ export interface AccessRequest extends SelectionInput {
 /**
  * The tenant plane's admission, in this order:
  * 1. the key must be a live tenant key (401);
- * 2. the request must name a tenant as the selection rules say (400 missing/malformed/conflict;
- *    a path segment no tenant can have is 404 like an unknown route);
- * 3. the named tenant must be among the allowed tenants, if any are configured (403);
- * 4. the named tenant must be the key's tenant (403), decided from names alone: nothing of any
- *    tenant is read before this point, and a name that resolves to no tenant gets the same 403
- *    as another tenant's, so a key cannot tell "exists but not yours" from "does not exist";
+ * 2. the request must name a tenant as the selection rules say (400 missing/malformed; a path
+ *    segment no tenant can have is 404 like an unknown route);
+ * 3. the names the request sends (path, header, query) are compared with the key's tenant,
+ *    from names alone: none of them is the key's tenant -> 403; some are and some are not ->
+ *    400 `tenant_conflict`. Only "is it the key's tenant?" is ever asked of a name, so a name
+ *    of another tenant and a name of no tenant get the same answer: a key cannot tell "exists
+ *    but not yours" from "does not exist", nor whether two foreign names are one tenant;
+ * 4. the key's tenant must be among the allowed tenants, if any are configured (403): asked
+ *    only about the caller's own tenant, so it says nothing about any other;
  * 5. the key must hold the operation's scope (403);
  * 6. the tenant is read: archived -> 401 (its keys are invalid); a slug named that it no longer
- *    holds (the alias cache lagging a removal made in another container) -> the 403 of step 4
- *    (or the 400 of step 2 for the header or query); frozen and writing -> 403.
+ *    holds (the alias cache lagging a removal made in another container) counts as a name of
+ *    another tenant in step 3's rule; frozen and writing -> 403.
  */
 export class TenantAccess {
   constructor(
@@ -89,15 +92,15 @@ export class TenantAccess {
       case 'malformed':
         throw new ValidationError(selection.message);
     }
-    const name = selection.kind === 'named' ? selection.name : undefined;
-    const tenantId = name === undefined ? key.tenant_id : await this.idOf(name);
-    const alsoNamed = selection.kind === 'named' ? selection.alsoNamed : [];
-    const others = await Promise.all(alsoNamed.map((n) => this.idOf(n)));
-    if (others.some((id) => id === undefined || id !== tenantId)) throw conflict(this.settings.header);
-    if (!(await this.isAllowed(tenantId))) {
+    const names = selection.kind === 'named' ? [selection.name, ...selection.alsoNamed] : [];
+    const ids = await Promise.all(names.map((n) => this.idOf(n)));
+    this.judge(
+      ids.map((id) => id === key.tenant_id),
+      key.id,
+    );
+    if (!(await this.isAllowed(key.tenant_id))) {
       throw new DomainError('tenant_not_allowed', 'this deployment does not serve the named tenant');
     }
-    if (tenantId !== key.tenant_id) throw new CredentialRejectedError('tenant_mismatch', key.id);
     if (!key.scopes.includes(request.scope)) {
       throw new DomainError('scope_missing', `the API key lacks the scope ${request.scope}`);
     }
@@ -106,15 +109,25 @@ export class TenantAccess {
     if (!tenant || tenant.status === 'archived') throw new CredentialRejectedError('invalid_credential');
     // The cache may still hold a slug the tenant has since lost (removed in another container):
     // the tenant just read decides, so a removed alias names nobody from the next request on.
-    if (name !== undefined && !this.holds(tenant, name))
-      throw new CredentialRejectedError('tenant_mismatch', key.id);
-    if (selection.kind === 'named' && selection.alsoNamed.some((n) => !this.holds(tenant, n))) {
-      throw conflict(this.settings.header);
-    }
+    this.judge(
+      names.map((n) => this.holds(tenant, n)),
+      key.id,
+    );
     if (request.writes && tenant.status === 'frozen') {
       throw new DomainError('tenant_frozen', 'the tenant is frozen: it can read but not change anything');
     }
-    return { key, tenant, name: name ?? tenant.slug };
+    return { key, tenant, name: names[0] ?? tenant.slug };
+  }
+
+  /**
+   * Step 3's rule over "does this name (path first, then header, then query) name the key's
+   * tenant?": none -> 403, some -> 400, all (or nothing named) -> admitted. Nothing else about a
+   * name may decide the answer.
+   */
+  private judge(own: readonly boolean[], keyId: string): void {
+    if (own.length === 0 || own.every(Boolean)) return;
+    if (!own.some(Boolean)) throw new CredentialRejectedError('tenant_mismatch', keyId);
+    throw conflict(this.settings.header);
   }
 
   /** Whether `name` is the tenant's UUID or one of its active aliases; a stale cache entry is dropped. */
@@ -131,12 +144,12 @@ export class TenantAccess {
   }
 
   /** Allowed-tenant entries resolve through the same cache as request names, so new aliases count. */
-  private async isAllowed(tenantId: string | undefined): Promise<boolean> {
+  private async isAllowed(tenantId: string): Promise<boolean> {
     const allowed = this.settings.allowedTenants;
     if (allowed.length === 0) return true;
-    if (tenantId === undefined) return false;
     if (allowed.includes(tenantId)) return true;
-    const ids = await Promise.all(allowed.filter((n) => !isTenantUuid(n)).map((n) => this.idOf(n)));
+    // A UUID entry names itself (idOf reads nothing for it); a slug entry goes through the cache.
+    const ids = await Promise.all(allowed.map((n) => this.idOf(n)));
     return ids.includes(tenantId);
   }
 }

@@ -5,7 +5,7 @@ import { activeProducts, type CatalogEntry } from '../domain/catalog';
 import { TtlCache } from '../domain/lru';
 import type { Tenant } from '../domain/tenant';
 import { tenantDocument } from '../domain/tenant-openapi';
-import type { CatalogStore } from '../ports/catalog-store';
+import type { CatalogReader } from '../ports/catalog-store';
 import type { Clock } from '../ports/clock';
 
 export interface TenantSwaggerDocument {
@@ -30,7 +30,7 @@ export class TenantSwagger {
   private readonly cache: TtlCache<string, TenantSwaggerDocument>;
 
   constructor(
-    private readonly store: Pick<CatalogStore, 'listEntitlements' | 'getEntry'>,
+    private readonly store: Pick<CatalogReader, 'listEntitlements' | 'getEntry'>,
     private readonly clock: Clock,
   ) {
     this.cache = new TtlCache(CACHE_ENTRIES, CACHE_TTL_MS, () => clock.now().getTime());

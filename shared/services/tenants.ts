@@ -16,7 +16,7 @@ import {
   type TenantStatus,
 } from '../domain/tenant';
 import type { Clock } from '../ports/clock';
-import type { TenantPage, TenantStore, UnitOfWork } from '../ports/tenant-store';
+import type { TenantPage, TenantStore, TenantWriter, UnitOfWork } from '../ports/tenant-store';
 import { type Actor, tenantEvent } from './actor';
 
 export interface Precondition {
@@ -66,7 +66,18 @@ export class TenantService {
       throw new ValidationError('the patch changes nothing: name at least one field');
     return this.change(id, pre, (t, now) => ({
       tenant: applyPatch(t, patch, now),
-      audit: tenantEvent(actor, 'tenant.updated', t, { fields: Object.keys(patch).sort() }),
+      audit: tenantEvent(actor, 'tenant.updated', t, {
+        fields: Object.keys(patch).sort(),
+        // A retention change is on the record with what it was: it decides what the log keeps.
+        ...(patch.audit_retention_days === undefined
+          ? {}
+          : {
+              audit_retention_days: {
+                from: t.audit_retention_days ?? null,
+                to: patch.audit_retention_days,
+              },
+            }),
+      }),
     }));
   }
 
@@ -84,31 +95,40 @@ export class TenantService {
     }));
   }
 
-  /**
-   * Read, decide, commit with the version read as the condition. With If-Match the caller's
-   * version is the condition and a lost race is the caller's 412; without it, a lost race is
-   * re-read and re-decided here, so no update is ever lost either way.
-   */
-  async change(
-    id: string,
-    pre: Precondition,
-    decide: (tenant: Tenant, now: Date) => Decision,
-  ): Promise<Tenant> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.get(id);
-      if (pre.expectedVersion !== undefined && current.version !== pre.expectedVersion)
-        throw new StaleVersionError();
-      const { tenant, ...rest } = decide(current, this.clock.now());
-      try {
-        await this.store.commit({ ...rest, tenant: { next: tenant, expectedVersion: current.version } });
-        return tenant;
-      } catch (error) {
-        // With If-Match the caller decides what a lost race means (412); without, we retry.
-        const lostRace = error instanceof StaleVersionError || error instanceof ConcurrentUpdateError;
-        if (!lostRace || pre.expectedVersion !== undefined) throw error;
-        if (attempt >= UNCONDITIONAL_ATTEMPTS) throw new ConcurrentUpdateError();
-        await sleep(backoffMs(attempt));
-      }
+  /** Read, decide, commit: see `changeTenant`. */
+  change(id: string, pre: Precondition, decide: (tenant: Tenant, now: Date) => Decision): Promise<Tenant> {
+    return changeTenant(this.store, this.clock, id, pre, decide);
+  }
+}
+
+/**
+ * Read, decide, commit with the version read as the condition. With If-Match the caller's
+ * version is the condition and a lost race is the caller's 412; without it, a lost race is
+ * re-read and re-decided here, so no update is ever lost either way. A function, not only a
+ * method: the alias writers use it without bundling the rest of TenantService.
+ */
+export async function changeTenant(
+  store: Pick<TenantWriter, 'getTenant' | 'commit'>,
+  clock: Clock,
+  id: string,
+  pre: Precondition,
+  decide: (tenant: Tenant, now: Date) => Decision,
+): Promise<Tenant> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.getTenant(id);
+    if (!current) throw new TenantNotFoundError();
+    if (pre.expectedVersion !== undefined && current.version !== pre.expectedVersion)
+      throw new StaleVersionError();
+    const { tenant, ...rest } = decide(current, clock.now());
+    try {
+      await store.commit({ ...rest, tenant: { next: tenant, expectedVersion: current.version } });
+      return tenant;
+    } catch (error) {
+      // With If-Match the caller decides what a lost race means (412); without, we retry.
+      const lostRace = error instanceof StaleVersionError || error instanceof ConcurrentUpdateError;
+      if (!lostRace || pre.expectedVersion !== undefined) throw error;
+      if (attempt >= UNCONDITIONAL_ATTEMPTS) throw new ConcurrentUpdateError();
+      await sleep(backoffMs(attempt));
     }
   }
 }

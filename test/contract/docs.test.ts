@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { stageConfig } from '../../lib/stage-config';
 import {
   parseConfig,
+  parseEventsConfig,
   parseKeycloakConfig,
   parseLocalConfig,
   parseTenantSelectionConfig,
@@ -147,6 +148,7 @@ describe('docs/configuration.md lists what the parsers read', () => {
       TENANT_REGISTRY_KEYCLOAK_CLIENT_SECRET: 'secret',
     }),
     ...namesRead(parseLocalConfig),
+    ...namesRead(parseEventsConfig),
   ].filter((name) => /^(TENANT_REGISTRY_|AWS_ENDPOINT_URL|PORT$)/.test(name));
   const contextKeys: string[] = [];
   stageConfig((key) => {

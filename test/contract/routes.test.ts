@@ -165,7 +165,10 @@ describe.each(ops)('$operationId handler', (op) => {
     if (merged) {
       // The query string is more of the body: every documented query parameter is a body field.
       expect(handler.spec.query).toBeUndefined();
-      expect(fields(handler.spec.body).names).toEqual(expect.arrayContaining(query.map((p) => p.name)));
+      // (A POST that takes no parameters at all has no body schema.)
+      expect(handler.spec.body ? fields(handler.spec.body).names : []).toEqual(
+        expect.arrayContaining(query.map((p) => p.name)),
+      );
     } else {
       expect(handler.spec.query ? fields(handler.spec.query).names : []).toEqual(
         query.map((p) => p.name).sort(),

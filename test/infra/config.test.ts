@@ -150,10 +150,13 @@ describe('stage configuration from context', () => {
       ),
     );
     expect(stageConfig(ctx({ ...values, albMaxRules: String(needed) })).props.albMaxRules).toBe(needed);
-    // Four ranges fit the default quota.
+    // Three ranges fit the default quota (four did before the webhook routes; now they need a raised quota).
+    expect(() =>
+      stageConfig(ctx({ ...values, allowedCidrs: five.split(',').slice(0, 3).join(',') })),
+    ).not.toThrow();
     expect(() =>
       stageConfig(ctx({ ...values, allowedCidrs: five.split(',').slice(0, 4).join(',') })),
-    ).not.toThrow();
+    ).toThrow(StageConfigError);
   });
 
   test('tenant selection from -c strings, checked like the functions check it', () => {
@@ -216,6 +219,9 @@ describe('stage configuration from context', () => {
     [{ tenantReservedConcurrency: 'none' }, /tenantReservedConcurrency must be a positive integer or off/],
     [{ tenantAuthRejectedThreshold: '-1' }, /positive integer/],
     [{ keycloakClientSecretKmsKeyArn: 'alias/registry' }, /KMS key ARN/],
+    [{ auditRetentionDays: '29' }, /auditRetentionDays must be an integer of at least 30/],
+    [{ auditRetentionDays: '3651' }, /auditRetentionDays must be an integer from 30 to 3650/],
+    [{ auditRetentionDays: 'forever' }, /auditRetentionDays must be an integer of at least 30/],
   ])('%j is refused with a clear error', (values, message) => {
     expect(() => stageConfig(ctx(values))).toThrow(message);
   });
@@ -239,6 +245,27 @@ describe('stack props are checked at construction', () => {
     ).toThrow(/over the quota of 100 rules per load balancer/);
     expect(() => synthesizeRegistry({ ssmPrefix: '/aws/x' })).toThrow(/aws or ssm/);
     expect(() => synthesizeRegistry({ waf: true, wafTenantRateLimit: 5 })).toThrow(/at least 10/);
+    expect(() => synthesizeRegistry({ auditRetentionDays: 7 })).toThrow(
+      /auditRetentionDays must be an integer from 30 to 3650/,
+    );
+  });
+
+  test('auditRetentionDays reaches the audit verifier (and only it) as TENANT_REGISTRY_AUDIT_RETENTION_DAYS', () => {
+    expect(stageConfig(ctx({ auditRetentionDays: '365' })).props.auditRetentionDays).toBe(365);
+    const { app, registry } = synthesizeRegistry({ auditRetentionDays: 365 });
+    const assembly = app.synth();
+    const withIt = registry.stacks.flatMap((stack) =>
+      Object.values(assembly.getStackByName(stack.stackName).template.Resources as Record<string, any>)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .filter(
+          (r) => r.Properties.Environment?.Variables?.TENANT_REGISTRY_AUDIT_RETENTION_DAYS !== undefined,
+        )
+        .map((r) => [
+          r.Properties.Description,
+          r.Properties.Environment.Variables.TENANT_REGISTRY_AUDIT_RETENTION_DAYS,
+        ]),
+    );
+    expect(withIt).toEqual([[expect.stringMatching(/audit verifier/), '365']]);
   });
 });
 

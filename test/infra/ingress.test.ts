@@ -5,6 +5,8 @@ import {
   ALB_MAX_VALUES_PER_CONDITION,
   ALB_MAX_VALUES_PER_RULE,
   isRestricted,
+  isStreamed,
+  STREAMED_OPERATIONS,
 } from '../../lib/routing';
 import { planeOf } from '../../shared/contract/planes';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
@@ -70,6 +72,31 @@ describe('ingress apigateway', () => {
     }
   });
 
+  test('the export operations stream: InvokeWithResponseStream and transfer mode STREAM (GET, HEAD, OPTIONS); every other method is buffered', () => {
+    expect([...STREAMED_OPERATIONS].sort()).toEqual(['exportAuditEvents', 'exportTenantAuditEvents']);
+    const streamedFns = specOperations
+      .filter(isStreamed)
+      .map((o) => `<${functionIdOf(template, o.operationId)}.Arn>`);
+    let streams = 0;
+    for (const [, m] of resources(template, 'AWS::ApiGateway::Method')) {
+      const uri = render(m.Properties.Integration.Uri);
+      const mode = m.Properties.Integration.ResponseTransferMode;
+      if (streamedFns.some((fn) => uri.includes(fn))) {
+        streams++;
+        expect([m.Properties.OperationName, mode]).toEqual([m.Properties.OperationName, 'STREAM']);
+        expect(uri).toMatch(/:lambda:path\/2021-11-15\/functions\/<.+>\/response-streaming-invocations$/);
+      } else {
+        expect([m.Properties.OperationName, mode ?? 'BUFFERED']).toEqual([
+          m.Properties.OperationName,
+          'BUFFERED',
+        ]);
+        expect(uri).toMatch(/\/2015-03-31\/functions\/<.+>\/invocations$/);
+      }
+    }
+    // Each export path: GET, HEAD and OPTIONS.
+    expect(streams).toBe(6);
+  });
+
   test('one Lambda permission per function: API Gateway, its own path, any method and stage', () => {
     const perms = resources(template, 'AWS::Lambda::Permission')
       .map(([, p]) => p.Properties)
@@ -89,7 +116,7 @@ describe('ingress apigateway', () => {
 
   test('every tenant-plane operation: its own function and a method on /{tenant}/..., a root variable beside the static /v1, /healthz, /readyz', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(11);
+    expect(tenantOps).toHaveLength(21);
     const found = methods(template);
     for (const op of tenantOps) {
       expect(op.path.startsWith('/{tenant}/')).toBe(true);
@@ -289,6 +316,8 @@ describe('ingress apigateway', () => {
 
 describe('ingress alb', () => {
   const { template } = synthesize('alb');
+  // An ALB cannot stream a Lambda response: the export operations are API Gateway only.
+  const albOperations = specOperations.filter((o) => !isStreamed(o));
   const cidrs = VARIANTS.alb.allowedCidrs;
 
   type Rule = {
@@ -342,12 +371,13 @@ describe('ingress alb', () => {
     .sort((a, b) => a.priority - b.priority);
 
   test('every operation is routed; restricted ones once per group of ranges, within the ALB limits', () => {
-    expect(rules.length).toBeLessThanOrEqual(ALB_MAX_RULES);
+    // The `alb` mode runs with the quota raised to 120 (4 ranges need 109 rules since the webhook routes).
+    expect(rules.length).toBeLessThanOrEqual(VARIANTS.alb.albMaxRules ?? ALB_MAX_RULES);
     for (const r of rules) {
       expect([r.op, r.valueCount <= ALB_MAX_VALUES_PER_RULE]).toEqual([r.op, true]);
       expect([r.op, r.maxPerCondition <= ALB_MAX_VALUES_PER_CONDITION]).toEqual([r.op, true]);
     }
-    for (const op of specOperations) {
+    for (const op of albOperations) {
       const mine = rules.filter((r) => r.op === op.operationId);
       if (!isRestricted(op)) {
         expect([op.operationId, mine.length, mine[0]?.sources]).toEqual([op.operationId, 1, undefined]);
@@ -363,8 +393,16 @@ describe('ingress alb', () => {
     expect(new Set(rules.map((r) => r.priority)).size).toBe(rules.length);
   });
 
+  test('the export operations have no rule: their paths reach no function (the unknown-route 404)', () => {
+    for (const op of specOperations.filter(isStreamed)) {
+      expect(rules.filter((r) => r.op === op.operationId)).toEqual([]);
+      const path = op.path.replace(/\{[^}]+\}/g, 'abc-123');
+      expect([op.operationId, route('GET', path, '10.1.2.3') ?? '404']).toEqual([op.operationId, '404']);
+    }
+  });
+
   test('methods: its own, HEAD with GET, and OPTIONS on exactly one operation per path', () => {
-    for (const op of specOperations) {
+    for (const op of albOperations) {
       const methods = rules.find((r) => r.op === op.operationId)?.methods ?? [];
       const own = methods.filter((m) => m !== 'OPTIONS');
       expect([op.operationId, own]).toEqual([
@@ -372,8 +410,8 @@ describe('ingress alb', () => {
         op.method === 'GET' ? ['GET', 'HEAD'] : [op.method],
       ]);
     }
-    for (const path of new Set(specOperations.map((o) => o.path))) {
-      const answering = specOperations.filter(
+    for (const path of new Set(albOperations.map((o) => o.path))) {
+      const answering = albOperations.filter(
         (o) => o.path === path && rules.find((r) => r.op === o.operationId)?.methods?.includes('OPTIONS'),
       );
       expect([path, answering.length]).toEqual([path, 1]);
@@ -393,7 +431,7 @@ describe('ingress alb', () => {
 
   test('each operation path reaches its own function from every allowlisted range (HEAD and OPTIONS too), and nothing from elsewhere', () => {
     const insiders = ['10.1.2.3', '172.16.5.4', '192.168.1.200', '203.0.113.7'];
-    for (const op of specOperations) {
+    for (const op of albOperations) {
       const path = op.path.replace(/\{[^}]+\}/g, 'abc-123');
       for (const ip of insiders) {
         expect([op.operationId, ip, route(op.method, path, ip)]).toEqual([
@@ -404,7 +442,7 @@ describe('ingress alb', () => {
         if (op.method === 'GET')
           expect([op.operationId, ip, route('HEAD', path, ip)]).toEqual([op.operationId, ip, op.operationId]);
         const options = route('OPTIONS', path, ip);
-        expect([path, specOperations.some((o) => o.path === op.path && o.operationId === options)]).toEqual([
+        expect([path, albOperations.some((o) => o.path === op.path && o.operationId === options)]).toEqual([
           path,
           true,
         ]);
@@ -443,7 +481,7 @@ describe('ingress alb', () => {
     }
     const tenantRules = rules.filter((r) => planeOfOperation(r.op) === 'tenant');
     expect(tenantRules.map((r) => `${r.methods?.[0]} ${r.paths.join()}`).sort()).toEqual(
-      specOperations
+      albOperations
         .filter((o) => o.plane === 'tenant')
         .map((o) => `${o.method} ${o.path.replace(/\{[^}]+\}/g, '*')}`)
         .sort(),
@@ -451,7 +489,7 @@ describe('ingress alb', () => {
   });
 
   test('the selected form /tenant/... and a slug reach the tenant functions from anywhere', () => {
-    for (const op of specOperations.filter((o) => o.plane === 'tenant')) {
+    for (const op of albOperations.filter((o) => o.plane === 'tenant')) {
       for (const tenant of ['tenant', 'acme', '0b6f2d4e-8c1a-4f3b-9d2e-5a7c8e9f1b2d']) {
         const path = op.path.replace('{tenant}', tenant).replace(/\{[^}]+\}/g, 'abc-123');
         for (const ip of ['10.1.2.3', '203.0.113.8'])
@@ -462,7 +500,7 @@ describe('ingress alb', () => {
 
   test('from outside the allowlist no function at all answers a /v1/... path: the fixed unknown-route 404 rule comes after every operator rule and before every tenant rule', () => {
     const outsider = '203.0.113.8';
-    const probes = specOperations.flatMap((o) =>
+    const probes = albOperations.flatMap((o) =>
       ['abc-123', 'v1', 'tenant', 'internal'].flatMap((v) =>
         [o.method, 'HEAD', 'OPTIONS'].map((m) => [m, o.path.replace(/\{[^}]+\}/g, v)] as const),
       ),

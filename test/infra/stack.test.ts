@@ -3,14 +3,14 @@ import { OPERATION_SIZING } from '../../lib/permissions';
 import { TenantSelectionError, tenantSelectionEnvironment } from '../../lib/tenant-selection';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../shared/adapters/dynamodb/table';
 import { synthesize, synthesizeRegistry } from './support/synth';
-import { functionIdOf, render, resources, specOperations } from './support/template';
+import { functionIdOf, render, resources, specOperations, statementsOf } from './support/template';
 
 const { template } = synthesize('api');
 const defaults = synthesize('defaults').template;
 
 describe('functions', () => {
-  test('one function per openapi.yaml operation, plus the reconciler and the rotation function', () => {
-    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 2);
+  test('one function per openapi.yaml operation, plus the reconciler, the audit verifier, the webhook sender, the rotation function and the stream consumer', () => {
+    expect(resources(template, 'AWS::Lambda::Function')).toHaveLength(specOperations.length + 5);
     for (const op of specOperations) {
       const fn = template.Resources[functionIdOf(template, op.operationId)].Properties;
       expect(fn.Description).toBe(`Tenant Registry ${op.method} ${op.path} (${op.operationId})`);
@@ -48,7 +48,7 @@ describe('functions', () => {
 
   test('every log group is retained: the auth.rejected evidence outlives a function, a stack, a teardown', () => {
     const groups = resources(template, 'AWS::Logs::LogGroup');
-    expect(groups.length).toBeGreaterThanOrEqual(specOperations.length + 3);
+    expect(groups.length).toBeGreaterThanOrEqual(specOperations.length + 4);
     for (const [id, g] of groups) {
       expect([id, g.DeletionPolicy, g.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
     }
@@ -112,7 +112,7 @@ describe('tenant selection (`/tenant/...`)', () => {
 
   test('the configured selection reaches every tenant-plane function, and only those', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(11);
+    expect(tenantOps).toHaveLength(21);
     for (const op of tenantOps) {
       expect([op.operationId, env(template, op.operationId)]).toEqual([
         op.operationId,
@@ -213,8 +213,8 @@ describe('the admin token', () => {
 describe('the alias reconciler', () => {
   test('runs on a schedule with table read and alias repair rights', () => {
     const rules = resources(template, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const rule = rules[0]?.[1].Properties;
+    expect(rules).toHaveLength(2);
+    const rule = rules.find(([id]) => id.startsWith('ReconcileSchedule'))?.[1].Properties;
     expect(rule.ScheduleExpression).toBe('rate(1 hour)');
     const fnId = rule.Targets[0].Arn['Fn::GetAtt'][0];
     expect(template.Resources[fnId].Properties.Description).toMatch(/alias reconciler/);
@@ -233,5 +233,58 @@ describe('bundling settings', () => {
     expect(b.externalModules).toEqual([]);
     expect(b.forceDockerBundling).toBe(false);
     expect(lambdaEsbuildOptions.outExtension['.js']).toBe('.mjs');
+  });
+});
+
+describe('the audit verifier', () => {
+  const rule = resources(template, 'AWS::Events::Rule').find(([id]) =>
+    id.startsWith('AuditVerifySchedule'),
+  )?.[1].Properties;
+  const fnId = rule?.Targets[0].Arn['Fn::GetAtt'][0] as string;
+  const fn = template.Resources[fnId].Properties;
+
+  test('runs hourly for up to 15 minutes, with the stage, and no retry (the next run goes on)', () => {
+    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+    expect(fn.Description).toMatch(/audit verifier/);
+    expect(fn.Timeout).toBe(900);
+    expect(fn.Environment.Variables.TENANT_REGISTRY_STAGE).toBe('prod');
+    expect(Object.keys(fn.Environment.Variables)).toContain('TENANT_REGISTRY_TABLE_NAME');
+  });
+
+  test('a broken link pages: the AuditChainBroken alarm reads the EMF metric the job writes, per stage, over an hour', () => {
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => a.MetricName === 'AuditChainBroken');
+    expect(alarm).toMatchObject({
+      Namespace: 'TenantRegistry',
+      Dimensions: [{ Name: 'Stage', Value: 'prod' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.AlarmName).toMatch(/\.AuditChainBroken$/);
+  });
+
+  test('least privilege: reads, and PutItem/UpdateItem on audit items only; no delete, no SSM, no secret', () => {
+    const statements = statementsOf(template, fnId);
+    const actions = new Set(statements.flatMap((st) => st.Action));
+    expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+    );
+    expect([...actions].filter((a) => !/^(dynamodb|xray|logs):/.test(a))).toEqual([]);
+    const policies = resources(template, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => p.Properties.PolicyDocument.Statement,
+    );
+    const writes = policies.filter(
+      (st: { Action: unknown }) =>
+        [st.Action].flat().includes('dynamodb:UpdateItem') && JSON.stringify(st).includes('LeadingKeys'),
+    );
+    expect(writes).toHaveLength(1);
+    expect(writes[0].Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*', 'AUDITID#*', 'AUDITRUN#*'] },
+    });
   });
 });

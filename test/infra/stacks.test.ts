@@ -6,7 +6,7 @@ import { resources, type Tpl } from './support/template';
 /** The budget of test/infra and the style guide: CloudFormation allows 500 per stack. */
 const MAX_RESOURCES_PER_STACK = 300;
 const DATA = 'TenantRegistry-test';
-const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring'];
+const ROLES = ['', '-Operator', '-Tenant', '-Ingress', '-Monitoring', '-Events'];
 const variants = Object.keys(VARIANTS) as Variant[];
 
 describe('room to grow: every documented mode, every stack under the budget', () => {
@@ -18,7 +18,7 @@ describe('room to grow: every documented mode, every stack under the budget', ()
     })),
   );
 
-  test('five stacks per mode, named <stage id> and <stage id>-<role>', () => {
+  test('six stacks per mode, named <stage id> and <stage id>-<role>', () => {
     for (const variant of variants) {
       expect([variant, Object.keys(synthesize(variant).stacks).sort()]).toEqual([
         variant,
@@ -91,7 +91,14 @@ describe('cross-stack references survive a redeploy', () => {
     expect(reads(`${DATA}-Ingress`)).toEqual([`${DATA}-Operator`, `${DATA}-Tenant`]);
     // Function names, the table, the topic; the load balancer's name in ALB mode (API Gateway's
     // metrics name the API by a literal).
-    expect(reads(`${DATA}-Monitoring`)).toEqual([DATA, `${DATA}-Operator`, `${DATA}-Tenant`]);
+    expect(reads(`${DATA}-Monitoring`)).toEqual([
+      DATA,
+      `${DATA}-Events`,
+      `${DATA}-Operator`,
+      `${DATA}-Tenant`,
+    ]);
+    // The table's stream and the alarm topic.
+    expect(reads(`${DATA}-Events`)).toEqual([DATA]);
     const alb = synthesize('alb').stacks;
     const monitoringOfAlb = new Set<string>();
     walk(alb[`${DATA}-Monitoring`] ?? {}, (ref) => monitoringOfAlb.add(String(ref.StackName)));
@@ -127,6 +134,9 @@ describe('existing deploys: the data stack is the single stack of before, under 
     // one GSI per UpdateTable, so an existing deploy adds them one deploy at a time
     // (docs/operations.md, "Migrating a single-stack deploy").
     const table = current('TableCD117FA1');
+    // And its stream (issue 11, the outbox's reader): an in-place update of the same table.
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    delete table.Properties.StreamSpecification;
     const added = ['GSI18', 'GSI19', 'GSI20'];
     expect(
       table.Properties.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName).slice(-3),
@@ -156,7 +166,7 @@ describe('existing deploys: the data stack is the single stack of before, under 
     });
   });
 
-  test('what changes in place: the rotation schedule (not immediate), the topic policy (the Allow), the rotation log group (retained)', () => {
+  test('what changes in place: the rotation schedule (not immediate), the topic policy (the Allow), the rotation log group (retained), the rotation policy (no GetRandomPassword)', () => {
     const schedule = previous('AdminTokenRotationCBF566E6');
     schedule.Properties.RotateImmediatelyOnUpdate = false;
     expect(current('AdminTokenRotationCBF566E6')).toEqual(schedule);
@@ -175,11 +185,20 @@ describe('existing deploys: the data stack is the single stack of before, under 
     });
     for (const id of [
       'DataRotateAdminTokenRole27F15F7F',
-      'DataRotateAdminTokenRoleDefaultPolicy26AB3C18',
       'DataRotateAdminTokenFunctionInvokeN0a2GKfZP0JmDqDEVhhu6A0TUv3NyNbk4YMFKNcDB0A0CE5',
     ]) {
       expect([id, current(id)]).toEqual([id, previous(id)]);
     }
+    // The rotation's policy loses GetRandomPassword (least privilege: the rotation draws tokens
+    // with node:crypto), and nothing else.
+    const rotationPolicy = previous('DataRotateAdminTokenRoleDefaultPolicy26AB3C18');
+    const before = rotationPolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[];
+    expect(before.flatMap((st) => [st.Action].flat())).toContain('secretsmanager:GetRandomPassword');
+    for (const st of before) {
+      if (Array.isArray(st.Action))
+        st.Action = st.Action.filter((a) => a !== 'secretsmanager:GetRandomPassword');
+    }
+    expect(current('DataRotateAdminTokenRoleDefaultPolicy26AB3C18')).toEqual(rotationPolicy);
     const fn = current('DataRotateAdminTokenFunction7D56FD1A');
     const fnBefore = previous('DataRotateAdminTokenFunction7D56FD1A');
     // The code asset's hash follows the sources; everything else stays.

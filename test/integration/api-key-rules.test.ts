@@ -4,39 +4,21 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import * as app from '../../shared/app';
 import type { ApiKeyRecord, Scope } from '../../shared/domain/api-key';
+import { ALL_SCOPES, READ_SCOPES } from '../fixtures/scopes';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { ManualClock } from '../support/clock';
-import { startStack, type TestStack } from '../support/stack';
+import { fileStack } from '../support/stack';
 
 /**
  * Issue 9, API keys, through the real handlers over DynamoDB Local: the scope subset rule on
  * both planes (defect 1), the maximum key lifetime, and rolling a key.
  */
 
-let stack: TestStack;
 const clock = new ManualClock();
-
-beforeAll(async () => {
-  stack = await startStack();
-  stack.configure({}, { clock });
-});
-afterAll(async () => {
-  await app.apiKeys().settled();
-  await stack.close();
-});
+const stack = fileStack(clock);
 
 const DAY_MS = 86_400_000;
-/** Written out, not taken from the code under test. */
-const ALL: readonly Scope[] = [
-  'profile:read',
-  'entitlements:read',
-  'audit:read',
-  'audit:write',
-  'catalog:request',
-  'keys:manage',
-  'swagger:read',
-];
-const READ_SCOPES = ['profile:read', 'entitlements:read', 'audit:read', 'swagger:read'];
+const ALL = ALL_SCOPES;
 
 interface Tenant {
   readonly id: string;

@@ -1,5 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { verifyFile } from '../../bin/audit-verify';
+import * as app from '../../shared/app';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
+import { expireByTtl } from '../support/ttl';
 
 /**
  * Model-based: random sequences of operations through the real API. The model is the list of
@@ -215,6 +222,24 @@ test('audit events equal the successful state changes exactly, chain by chain, i
       );
       const verdict = await stack.request('GET', '/v1/audit/verify');
       expect(verdict.body).toMatchObject({ ok: true });
+
+      // The export: every event, oldest first, the same as the listing; it verifies offline,
+      // every chain from its genesis (this file's table is its own).
+      const exported = await stack.request('GET', '/v1/audit/export');
+      const lines = exported.text.split('\n').filter((l: string) => l !== '');
+      const events = lines.slice(1).map((l: string) => JSON.parse(l) as Event);
+      expect(events.map((e) => e.id)).toEqual([...everything].reverse().map((e) => e.id));
+      const file = join(mkdtempSync(join(tmpdir(), 'audit-model-')), 'all.ndjson');
+      writeFileSync(file, exported.text);
+      expect(await verifyFile(file)).toMatchObject({
+        ok: true,
+        events: everything.length,
+        hashes: everything.length,
+      });
+      for (const t of tenants.slice(0, 3)) {
+        const own = await stack.request('GET', `/v1/audit/export?tenant_id=${t}&format=csv`);
+        expect([t, own.text.split('\r\n').length - 2]).toEqual([t, expected.get(t)?.length ?? 0]);
+      }
     }),
     { numRuns: 1, endOnFailure: true },
   );
@@ -273,5 +298,123 @@ test('paging with page sizes 1..100 under concurrent appends returns every exist
     const missing = [...before].filter((id) => !seen.includes(id));
     expect([size, filter, missing]).toEqual([size, filter, []]);
     for (let i = 1; i < seen.length; i++) expect(seen[i - 1]).toBeGreaterThan(seen[i] ?? 0);
+  }
+}, 600_000);
+
+test('with retention: random appends, retention changes, days passing and verifier runs keep exactly the events after each checkpoint, and every chain verifies from it', async () => {
+  const DAY = 86_400_000;
+  // Every step of the clock is a whole number of days plus 7 minutes, so an event is never
+  // exactly a retention old when the verifier looks (the model and the server agree on the edge).
+  const STEP = 7 * 60_000;
+  const clock = new ManualClock();
+  stack.configure({}, { clock });
+  type RetentionOp =
+    | { kind: 'append'; tenant: number }
+    | { kind: 'retention'; tenant: number; days: 30 | 45 | null }
+    | { kind: 'advance'; days: number }
+    | { kind: 'run' };
+  const retentionOp: fc.Arbitrary<RetentionOp> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), tenant: fc.nat(3) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('retention' as const),
+        tenant: fc.nat(3),
+        days: fc.constantFrom(30 as const, 45 as const, null),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('advance' as const), days: fc.integer({ min: 0, max: 20 }) }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('run' as const) }) },
+  );
+  interface Chain {
+    ids: number[];
+    retention: number | null;
+    checkpoint?: number;
+  }
+  const newest = async (tenant: string) =>
+    Number((await stack.request('GET', `/v1/audit?tenant_id=${tenant}&limit=1`)).body.items[0].id);
+
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(retentionOp, { minLength: 150, maxLength: 150 }), async (ops) => {
+        const tenants: string[] = [];
+        const model = new Map<string, Chain>();
+        for (let i = 0; i < 4; i++) {
+          const res = await stack.request('POST', '/v1/tenants', {
+            body: { slug: `keep-${Date.now().toString(36)}-${i}`, name: 'K' },
+          });
+          expect(res.status).toBe(201);
+          const id = res.body.tenant.id as string;
+          tenants.push(id);
+          model.set(id, { ids: [await newest(id)], retention: null });
+        }
+        const check = async () => {
+          for (const t of tenants) {
+            const m = model.get(t) as Chain;
+            const kept = m.ids.filter((id) => id > (m.checkpoint ?? 0));
+            const listed = (await listAll(`&tenant_id=${t}`)).map((e) => e.id).reverse();
+            expect([t, listed]).toEqual([t, kept]);
+            const verdict = await stack.request('GET', `/v1/audit/verify?tenant_id=${t}`);
+            expect(verdict.body).toMatchObject({ ok: true, checked: kept.length });
+            expect(verdict.body.from_checkpoint?.id).toBe(m.checkpoint);
+          }
+        };
+        let runs = 0;
+        for (const o of ops) {
+          switch (o.kind) {
+            case 'append': {
+              const t = tenants[o.tenant] as string;
+              const res = await stack.request('POST', '/v1/audit', {
+                body: { tenant_id: t, action: 'model.keep' },
+              });
+              expect(res.status).toBe(201);
+              model.get(t)?.ids.push(res.body.id);
+              break;
+            }
+            case 'retention': {
+              const t = tenants[o.tenant] as string;
+              const res = await stack.request('PATCH', `/v1/tenants/${t}`, {
+                body: { audit_retention_days: o.days },
+              });
+              expect(res.status).toBe(200);
+              const m = model.get(t) as Chain;
+              m.ids.push(await newest(t));
+              m.retention = o.days;
+              break;
+            }
+            case 'advance':
+              clock.advance(o.days * DAY + STEP);
+              break;
+            case 'run': {
+              const at = clock.now().getTime();
+              for (const m of model.values()) {
+                if (m.retention === null) continue;
+                const boundary = (at - m.retention * DAY) * 1000;
+                const past = m.ids.filter((id) => id < boundary).at(-1);
+                if (past !== undefined && past > (m.checkpoint ?? 0)) m.checkpoint = past;
+              }
+              const report = await app.auditMonitor().run();
+              expect(report.chains.filter((c) => !c.ok)).toEqual([]);
+              // DynamoDB deletes what expired within about two days: here, a day later.
+              clock.advance(DAY + STEP);
+              await expireByTtl(stack.dynamodb, stack.tableName, clock.now());
+              await check();
+              runs++;
+              break;
+            }
+          }
+        }
+        expect(runs).toBeGreaterThan(3);
+        await check();
+        // Something did expire, and something stayed behind a checkpoint.
+        expect([...model.values()].some((m) => m.checkpoint !== undefined)).toBe(true);
+      }),
+      { numRuns: 1, endOnFailure: true, seed: 12 },
+    );
+  } finally {
+    stack.configure({});
   }
 }, 600_000);

@@ -5,9 +5,12 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import * as app from '../../shared/app';
 import { hashEvent } from '../../shared/domain/audit';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
+import { expireByTtl } from '../support/ttl';
 
 /**
  * Tamper evidence through the API: each case changes the stored items of a chain directly in
@@ -132,7 +135,9 @@ const skOf = (id: number) => `EVENT#${String(id).padStart(16, '0')}`;
 function eventPart(item: Item): Item {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) {
-    if (['PK', 'SK', 'entity', 'chain'].includes(k) || /^GSI\d+(PK|SK)$/.test(k)) continue;
+    // The outbox attributes (`sequence`, `data`) are storage outside the hash, like the keys.
+    if (['PK', 'SK', 'entity', 'chain', 'sequence', 'data'].includes(k) || /^GSI\d+(PK|SK)$/.test(k))
+      continue;
     out[k] = k === 'metadata' && typeof v === 'string' ? JSON.parse(v) : v;
   }
   return out;
@@ -364,3 +369,143 @@ test('at least 200 tampering cases, each detected at its first broken link', asy
   expect(restored.body).toEqual({ ok: true, checked: events.length });
   expect(await readChain()).toEqual(original);
 }, 300_000);
+
+describe('with a checkpoint (retention)', () => {
+  const DAY = 86_400_000;
+  const clock = new ManualClock();
+  let url: string;
+  let pk: string;
+  let checkpointItem: Item;
+  let fresh: Item[];
+  let stale: Item[];
+
+  beforeAll(async () => {
+    stack.configure({}, { clock });
+    const created = await stack.request('POST', '/v1/tenants', {
+      body: tenantBody(uniqueSlug('tamper-cp'), { settings: {} }),
+    });
+    const tenant = created.body.tenant.id as string;
+    url = `/v1/audit/verify?tenant_id=${tenant}`;
+    pk = `AUDIT#${tenant}`;
+    await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: 30 } });
+    for (let i = 0; i < 3; i++)
+      await stack.request('POST', '/v1/audit', { body: { tenant_id: tenant, action: `old.${i}` } });
+    clock.advance(31 * DAY);
+    for (let i = 0; i < 4; i++)
+      await stack.request('POST', '/v1/audit', { body: { tenant_id: tenant, action: `new.${i}` } });
+    const report = await app.auditMonitor().run();
+    expect(report.chains.find((c) => c.chain === tenant)).toMatchObject({ ok: true, expired: 5 });
+    chainKey = pk;
+    const all = await readChain();
+    checkpointItem = all.find((i) => i.SK === 'CHECKPOINT') as Item;
+    const stored = all.filter((i) => String(i.SK).startsWith('EVENT#'));
+    stale = stored.filter((i) => i.expires_at !== undefined);
+    fresh = stored.filter((i) => i.expires_at === undefined);
+    expect([stale.length, fresh.length]).toEqual([5, 4]);
+    expect(checkpointItem).toMatchObject({ id: stale.at(-1)?.id, hash: stale.at(-1)?.hash });
+  });
+
+  const from_checkpoint = () => ({ id: checkpointItem.id, hash: checkpointItem.hash, at: checkpointItem.at });
+
+  async function verdictWith(put: Item[], removed: Item[]) {
+    for (const item of removed) await remove(item);
+    for (const item of put) await put_(item);
+    try {
+      const res = await stack.request('GET', url);
+      expect(res.status).toBe(200);
+      return res.body;
+    } finally {
+      for (const item of removed) await put_(item);
+      for (const item of put) {
+        const was = [...stale, ...fresh, checkpointItem].find((i) => i.PK === item.PK && i.SK === item.SK);
+        if (was) await put_(was);
+        else await remove(item);
+      }
+    }
+  }
+  const put_ = put;
+
+  test('before TTL runs and after, the intact chain verifies from the checkpoint', async () => {
+    expect((await stack.request('GET', url)).body).toEqual({
+      ok: true,
+      checked: 4,
+      from_checkpoint: from_checkpoint(),
+    });
+    clock.advance(DAY);
+    await expireByTtl(stack.dynamodb, stack.tableName, clock.now());
+    expect((await readChain()).filter((i) => String(i.SK).startsWith('EVENT#'))).toHaveLength(4);
+    expect((await stack.request('GET', url)).body).toEqual({
+      ok: true,
+      checked: 4,
+      from_checkpoint: from_checkpoint(),
+    });
+    for (const item of stale) await put_(item);
+  });
+
+  test('tampering after the checkpoint is found at its first broken link', async () => {
+    const [first, second] = fresh as [Item, Item];
+    expect(await verdictWith([{ ...second, action: 'forged' }], [])).toEqual({
+      ok: false,
+      checked: 1,
+      event_id: second.id,
+      reason: 'altered event',
+      from_checkpoint: from_checkpoint(),
+    });
+    expect(await verdictWith([], [first])).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: second.id,
+      reason: 'broken link',
+      from_checkpoint: from_checkpoint(),
+    });
+  });
+
+  test('a checkpoint changed, moved or deleted is found', async () => {
+    const [first] = fresh as [Item];
+    const forged = { ...checkpointItem, hash: 'f'.repeat(64) };
+    expect(await verdictWith([forged], [])).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: stale.at(-1)?.id,
+      reason: 'does not match the checkpoint',
+      from_checkpoint: { ...from_checkpoint(), hash: 'f'.repeat(64) },
+    });
+    // Once its own event has expired, the first event after it no longer links.
+    clock.advance(DAY);
+    await expireByTtl(stack.dynamodb, stack.tableName, clock.now());
+    try {
+      expect(await verdictWith([forged], [])).toMatchObject({
+        ok: false,
+        checked: 0,
+        event_id: first.id,
+        reason: 'broken link',
+      });
+      expect(await verdictWith([{ ...checkpointItem, id: first.id }], [])).toMatchObject({
+        ok: false,
+        checked: 0,
+        event_id: first.id,
+        reason: 'does not match the checkpoint',
+      });
+      // Without it, the walk starts at the genesis, and the first event left does not link to it.
+      expect(await verdictWith([], [checkpointItem])).toEqual({
+        ok: false,
+        checked: 0,
+        event_id: first.id,
+        reason: 'broken link',
+      });
+    } finally {
+      for (const item of stale) await put_(item);
+    }
+  });
+
+  test('tampering before the checkpoint, while its events are still stored, is found', async () => {
+    // The checkpoint's own event: checked against the checkpoint before the walk links on.
+    const own = stale.at(-1) as Item;
+    expect(await verdictWith([{ ...own, action: 'forged' }], [])).toMatchObject({
+      ok: false,
+      checked: 0,
+      event_id: own.id,
+      reason: 'altered event',
+    });
+  });
+});

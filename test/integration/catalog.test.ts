@@ -3,22 +3,15 @@ import { trialEntitlement } from '../../shared/domain/catalog';
 import { ConcurrentUpdateError } from '../../shared/domain/errors';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { inspect } from '../support/inspect';
-import { startStack, type TestStack } from '../support/stack';
+import { fileStack } from '../support/stack';
 
 /** Catalog administration, entitlements, product requests and trials, over the real handlers. */
 
-let stack: TestStack;
 let now = Date.parse('2030-03-01T10:00:00.000Z');
 const clock = { now: () => new Date(now) };
 const DAY = 86_400_000;
 
-beforeAll(async () => {
-  stack = await startStack();
-  stack.configure({}, { clock });
-});
-afterAll(async () => {
-  await stack.close();
-});
+const stack = fileStack(clock);
 
 let productCounter = 0;
 const productKey = (base = 'prod') => `${base}-${Date.now().toString(36)}-${++productCounter}`;

@@ -1,20 +1,13 @@
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
-import { startStack, type TestStack } from '../support/stack';
+import { fileStack } from '../support/stack';
 
 /** POST /v1/internal/keycloak/claims: lookup order, products, and dead disabled tenants. */
 
-let stack: TestStack;
 let now = Date.parse('2030-06-01T08:00:00.000Z');
 const clock = { now: () => new Date(now) };
 const DAY = 86_400_000;
 
-beforeAll(async () => {
-  stack = await startStack();
-  stack.configure({}, { clock });
-});
-afterAll(async () => {
-  await stack.close();
-});
+const stack = fileStack(clock);
 
 let n = 0;
 const productKey = (base: string) => `${base}-${Date.now().toString(36)}-${++n}`;

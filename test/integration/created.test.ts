@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
-import { startStack, type TestResponse, type TestStack } from '../support/stack';
+import { fileStack, type TestResponse } from '../support/stack';
 
 /**
  * What a 201 says besides its body (issue 10): `Location` leads to what was created, on both
@@ -10,14 +9,7 @@ import { startStack, type TestResponse, type TestStack } from '../support/stack'
  * stage; createTenant's `ETag` is the new tenant's version, and a replay answers the first
  * response's headers again. Each Location is followed with the operation that lives there.
  */
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await app.apiKeys().settled();
-  await stack.close();
-});
+const stack = fileStack();
 
 /** Where a Location lands, resolved as a client resolves it against the URL it called. */
 const follow = (res: TestResponse, called: string, prefix = '') =>

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ALBEvent, APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { serve } from '../../bin/local/server';
+import { isStreamed } from '../../lib/routing';
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
 import type { EndpointHandler } from '../../shared/http/endpoint';
@@ -81,10 +82,9 @@ describe('HEAD answers exactly like the GET, without the body', () => {
       expect([route.path, get.status]).toEqual([route.path, 200]);
       expect([route.path, head.status, head.text]).toEqual([route.path, get.status, '']);
       expect([route.path, head.headers]).toEqual([route.path, get.headers]);
-      expect([route.path, head.headers['content-length']]).toEqual([
-        route.path,
-        String(Buffer.byteLength(get.text)),
-      ]);
+      // A streamed answer (the exports) has no length up front, in the GET as in the HEAD.
+      const length = isStreamed(route) ? undefined : String(Buffer.byteLength(get.text));
+      expect([route.path, head.headers['content-length']]).toEqual([route.path, length]);
     }
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
 import { uniqueSlug } from '../fixtures/tenants';
@@ -144,6 +145,83 @@ describe('a live tenant key sent twice, on every tenant route', () => {
         'the X-Tenant-ID header is repeated: name the tenant once',
       ]);
     }
+  });
+});
+
+describe('a tenant that exists and one that does not get the same answer (issue: existence leak)', () => {
+  // A key of `own` names `other` (exists) or a name of nobody, in every combination of path,
+  // tenant header and tenant_id. The status and the body (but its request id) must be the same
+  // for both, on every tenant route and whether or not allowed tenants are configured: else the
+  // answer tells an attacker which tenants exist. Before the fix, path and header both naming
+  // a tenant that does not exist was 400 tenant_conflict and an existing one 403 forbidden.
+  let key = '';
+  let own = { id: '', slug: '' };
+  let other = { id: '', slug: '' };
+  const tenantRoutes = concreteRoutes({ tenant: '{tenant}' }).filter((r) => r.plane === 'tenant');
+  beforeAll(async () => {
+    const make = async (base: string) => {
+      const res = await stack.request('POST', '/v1/tenants', { body: { slug: uniqueSlug(base), name: 'T' } });
+      return { id: res.body.tenant.id as string, slug: res.body.tenant.slug as string };
+    };
+    own = await make('own');
+    other = await make('other');
+    const created = await stack.request('POST', '/v1/api-keys', {
+      body: { tenant_id: own.id, name: 'k', scopes: SCOPES },
+    });
+    key = created.body.plaintext;
+  });
+  afterAll(() => stack.configure({}));
+
+  type Form = (x: string) => { segment: string; header?: string; query?: string };
+  const forms: [string, Form][] = [
+    ['path', (x) => ({ segment: x })],
+    ['path + header', (x) => ({ segment: x, header: x })],
+    ['path + query', (x) => ({ segment: x, query: x })],
+    ['path + header + query', (x) => ({ segment: x, header: x, query: x })],
+    ['header', (x) => ({ segment: 'tenant', header: x })],
+    ['query', (x) => ({ segment: 'tenant', query: x })],
+    ['header + query', (x) => ({ segment: 'tenant', header: x, query: x })],
+    ['path + own header', (x) => ({ segment: x, header: own.slug })],
+    ['own path + header', (x) => ({ segment: own.slug, header: x })],
+    ['own path + query', (x) => ({ segment: own.slug, query: x })],
+  ];
+  const configs: [string, () => Record<string, string>][] = [
+    ['all tenants served', () => ({})],
+    ['allowed tenants: both', () => ({ TENANT_REGISTRY_ALLOWED_TENANTS: `${own.slug},${other.slug}` })],
+    ['allowed tenants: the own only', () => ({ TENANT_REGISTRY_ALLOWED_TENANTS: own.id })],
+  ];
+
+  test.each(configs)('%s: same status and body on every tenant route and naming form', async (_, env) => {
+    stack.configure(env());
+    const answer = async (route: (typeof tenantRoutes)[number], form: Form, name: string) => {
+      const { segment, header, query } = form(name);
+      const url =
+        route.url.replace('{tenant}', encodeURIComponent(segment)) +
+        (query === undefined ? '' : `?tenant_id=${encodeURIComponent(query)}`);
+      const res = await stack.request(route.method, url, {
+        token: null,
+        headers: { 'x-api-key': key, ...(header === undefined ? {} : { 'x-tenant-id': header }) },
+      });
+      const { request_id: _id, ...body } = res.body as Record<string, unknown>;
+      return { status: res.status, body };
+    };
+    const outcomes = new Map<string, number>();
+    for (const route of tenantRoutes) {
+      for (const [label, form] of forms) {
+        for (const [existing, missing] of [
+          [other.slug, uniqueSlug('nobody')],
+          [other.id, randomUUID()],
+        ] as const) {
+          const seen = await answer(route, form, existing);
+          const unseen = await answer(route, form, missing);
+          expect([route.operationId, label, seen]).toEqual([route.operationId, label, unseen]);
+          const outcome = `${seen.status} ${String(seen.body.error)}`;
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        }
+      }
+    }
+    // The sweep covered both refusals: none of the names is the key's tenant (403) and some are (400).
+    expect([...outcomes.keys()].sort()).toEqual(['400 tenant_conflict', '403 forbidden']);
   });
 });
 

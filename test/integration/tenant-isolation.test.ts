@@ -3,8 +3,9 @@ import * as app from '../../shared/app';
 import { operations } from '../../shared/contract/spec';
 import { formatKey, SCOPES, uuidToIdPart } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
+import { pendingDelivery } from '../../shared/services/webhooks';
 import { ManualClock } from '../support/clock';
-import { startStack, type TestResponse, type TestStack } from '../support/stack';
+import { fileStack, type TestResponse } from '../support/stack';
 
 /**
  * Issue 5's isolation matrix: every tenant-plane route in openapi.yaml x every way of naming
@@ -14,18 +15,11 @@ import { startStack, type TestResponse, type TestStack } from '../support/stack'
  * a tenant the caller does not own: id, slugs, aliases, key ids and plaintexts, marker data.
  */
 
-let stack: TestStack;
-
 const clock = new ManualClock();
-
-beforeAll(async () => {
-  stack = await startStack();
-  stack.configure({}, { clock });
-});
-afterAll(async () => {
-  await app.apiKeys().settled();
-  await stack.close();
-});
+const stack = fileStack(clock);
+/** Admitted creates of webhook endpoints run into the per-tenant limit otherwise. */
+const WEBHOOK_ROOM = { TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS: '1000' };
+beforeAll(() => stack.configure(WEBHOOK_ROOM, { clock }));
 
 interface Tenant {
   readonly slug: string;
@@ -48,6 +42,10 @@ interface Tenant {
   readonly expiredKey: string;
   /** The main key's id with a wrong secret and a right checksum: costs a read and a hash to refuse. */
   readonly forgedKey: string;
+  /** A webhook endpoint of the tenant (with one delivery): the target of other tenants' webhook probes. */
+  readonly victimHookId: string;
+  readonly victimHookUpdatedAt: string;
+  readonly victimDeliveryId: string;
   /** Every key id of the tenant, including those its own probes create. */
   readonly keyIds: Set<string>;
   /** Plain substrings (ids, key material, markers) no other caller may see. */
@@ -142,7 +140,28 @@ async function setUp(): Promise<Map<string, Tenant>> {
       expires_at: new Date(clock.now().getTime() + 60_000).toISOString(),
     });
     const keys = [main, victim, revoked, expired];
+    const hook = await ok(
+      stack.request('POST', '/v1/webhooks', {
+        body: { url: 'https://hooks.example.com/in', events: ['*'], tenant_id: id, description: marker },
+      }),
+      201,
+    );
+    const hookId = hook.body.webhook.id as string;
+    // A delivery in its log, written straight to the store: nothing is queued, nothing is sent.
+    const deliveryId = `${Date.now()}${out.size}00`;
+    const event = {
+      id: deliveryId,
+      type: 'isolation.marker',
+      created_at: clock.now().toISOString(),
+      tenant_id: id,
+      sequence: 1,
+      data: {},
+    };
+    await app.webhookStore().createDelivery(pendingDelivery(hook.body.webhook, event, clock.now()), event);
     out.set(slug, {
+      victimHookId: hookId,
+      victimHookUpdatedAt: hook.body.webhook.updated_at,
+      victimDeliveryId: deliveryId,
       slug,
       alias,
       removed,
@@ -158,7 +177,14 @@ async function setUp(): Promise<Map<string, Tenant>> {
       expiredKey: expired.plaintext,
       forgedKey: formatKey('trk', main.id, randomBytes(32)),
       keyIds: new Set(keys.map((k) => k.id)),
-      substrings: [id, marker, product, ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext))],
+      substrings: [
+        id,
+        marker,
+        product,
+        hookId,
+        hook.body.secret.slice(6),
+        ...keys.flatMap((k) => keyMaterial(k.id, k.plaintext)),
+      ],
       tokens: [tokenPattern(slug), tokenPattern(alias), tokenPattern(removed)],
     });
   }
@@ -318,6 +344,7 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
     case 'getTenantProfile':
     case 'getTenantEntitlements':
     case 'listTenantAuditEvents':
+    case 'exportTenantAuditEvents':
     case 'listTenantApiKeys':
     case 'getTenantSwagger':
       return [plain(200)];
@@ -363,6 +390,49 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
           success: () => 404,
         },
       ];
+    case 'listTenantWebhooks':
+      return [plain(200)];
+    case 'createTenantWebhook':
+      return [plain(201, { url: 'https://hooks.example.com/probe', events: ['invoice.paid'] })];
+    case 'getTenantWebhook':
+    case 'updateTenantWebhook':
+    case 'deleteTenantWebhook':
+    case 'rotateTenantWebhookSecret':
+    case 'testTenantWebhook':
+    case 'listTenantWebhookDeliveries': {
+      const body = op.method === 'PATCH' ? { body: { description: 'taken over' } } : {};
+      return [
+        {
+          ...base,
+          label: `${op.operationId} (random id)`,
+          path: () => op.path.replace('{id}', randomUUID()),
+          ...body,
+          success: () => 404,
+        },
+        {
+          // Aimed at B's endpoint: the caller's own tenant admitted, it is still 404.
+          ...base,
+          label: `${op.operationId} (other tenant's endpoint)`,
+          path: ({ caller, a, b }) => op.path.replace('{id}', (caller === b ? a : b).victimHookId),
+          ...body,
+          success: () => 404,
+        },
+      ];
+    }
+    case 'retryTenantWebhookDelivery':
+      return [
+        {
+          ...base,
+          label: `${op.operationId} (other tenant's delivery)`,
+          path: ({ caller, a, b }) => {
+            const victim = caller === b ? a : b;
+            return op.path
+              .replace('{id}', victim.victimHookId)
+              .replace('{delivery_id}', victim.victimDeliveryId);
+          },
+          success: () => 404,
+        },
+      ];
     default:
       throw new Error(`no isolation probe for ${op.operationId}: add one to tenant-isolation.test.ts`);
   }
@@ -373,8 +443,10 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
 type Expected = { status: number; error?: string; exactBody?: string };
 
 /**
- * The status rules, in `TenantAccess`'s order: live key (401), selection (400/404), allowed
- * tenants (403 tenant_not_allowed), the key's own tenant (403 forbidden), then the operation.
+ * The status rules, in `TenantAccess`'s order: live key (401), selection (400/404), the key's
+ * own tenant (403 forbidden; 400 tenant_conflict when only some names are it: the pairs here
+ * always hold the caller, so a conflicting naming always is), allowed tenants (403
+ * tenant_not_allowed, asked of the caller's own tenant only), then the operation.
  * `allowed`: the tenant ids TENANT_REGISTRY_ALLOWED_TENANTS admits, undefined for all.
  */
 function expectedOf(
@@ -395,11 +467,10 @@ function expectedOf(
     case 'no-route':
       return { status: 404, exactBody: UNKNOWN_ROUTE_BODY };
     case 'unknown':
-      return allowed ? { status: 403, error: 'tenant_not_allowed' } : { status: 403, error: 'forbidden' };
+      return { status: 403, error: 'forbidden' };
     case 'named': {
-      if (allowed && !allowed.has((aimedAt as Tenant).id))
-        return { status: 403, error: 'tenant_not_allowed' };
       if (aimedAt !== caller) return { status: 403, error: 'forbidden' };
+      if (allowed && !allowed.has(caller.id)) return { status: 403, error: 'tenant_not_allowed' };
       const status = probe.success(caller.id);
       return status === 409
         ? { status, error: 'trial_used' }
@@ -516,6 +587,7 @@ async function runMatrix(
               getTenantProfile: caller.marker,
               getTenantEntitlements: caller.product,
               listTenantAuditEvents: caller.marker,
+              exportTenantAuditEvents: caller.marker,
               listTenantApiKeys: caller.victimKeyId,
             }[probe.operationId];
             if (own !== undefined) {
@@ -537,6 +609,9 @@ async function crossTenantWrites(all: readonly Tenant[]): Promise<string[]> {
   await app.apiKeys().settled();
   const out: string[] = [];
   for (const t of all) {
+    const hook = await stack.request('GET', `/v1/webhooks/${t.victimHookId}`);
+    if (hook.status !== 200 || hook.body.updated_at !== t.victimHookUpdatedAt)
+      out.push(`${t.slug}'s webhook endpoint was changed or deleted (${hook.status})`);
     const keys = await ok(stack.request('GET', `/v1/api-keys?tenant_id=${t.id}&limit=200`), 200);
     const items = keys.body.items as {
       id: string;
@@ -592,7 +667,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(12);
+  expect(tenantOps).toHaveLength(22);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.
@@ -618,9 +693,10 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   await runMatrix(tally, all, pairs, probes, CREDENTIALS);
   const main = tally.attempts;
 
-  // Again with TENANT_REGISTRY_ALLOWED_TENANTS naming acme by its alias: acme-corp (and any
-  // unknown name) is 403 tenant_not_allowed before the key's tenant is even compared.
-  stack.configure({ TENANT_REGISTRY_ALLOWED_TENANTS: get('acme').alias }, { clock });
+  // Again with TENANT_REGISTRY_ALLOWED_TENANTS naming acme by its alias: acme-corp's key naming
+  // its own tenant is 403 tenant_not_allowed; any other (or unknown) name is 403 forbidden first,
+  // so the answer says nothing about tenants other than the caller's.
+  stack.configure({ ...WEBHOOK_ROOM, TENANT_REGISTRY_ALLOWED_TENANTS: get('acme').alias }, { clock });
   await runMatrix(
     tally,
     all,
@@ -629,7 +705,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
     CREDENTIALS.filter((c) => c.owner !== null),
     new Set([get('acme').id]),
   );
-  stack.configure({}, { clock });
+  stack.configure(WEBHOOK_ROOM, { clock });
   const writes = await crossTenantWrites(all);
 
   stack.logs.stop();

@@ -364,7 +364,6 @@ describe('a removed alias and a retired tenant stop resolving at once in this co
     expect((await stack.request('GET', '/acme-elsewhere/profile', as(acme.key))).status).toBe(200);
     // The removeAlias function of another container: its own resolver, none of this one's caches.
     const elsewhere = new AliasService(
-      app.tenants(),
       app.tenantStore(),
       app.aliasRegistry(),
       app.aliasResolver(),

@@ -140,11 +140,13 @@ export function assertResponseMatchesSpec(
   });
   let found: { ref: string; response: ResponseObject } | undefined;
   // A path or method no operation answers is an unknown route (the NotFound body); OPTIONS is
-  // answered for every path alike, 204 or, with the API off or a tenant no one can have, 404.
+  // answered for every path alike (`Options`): 204, or 404 with the API off or for a tenant no
+  // one can have, or a 500/503 like any operation.
   if (!route) found = component('NotFound');
-  else if (method === 'OPTIONS')
-    found = status === 204 ? component('Options') : status === 404 ? component('NotFound') : undefined;
-  else found = responseFor(route.path, route.method, status);
+  else if (method === 'OPTIONS') {
+    const name = { 204: 'Options', 404: 'NotFound', 500: 'InternalError', 503: 'ServiceUnavailable' }[status];
+    found = name ? component(name) : undefined;
+  } else found = responseFor(route.path, route.method, status);
   if (!found)
     throw new ContractViolation(`${where} answered ${status}, which openapi.yaml does not document`);
 

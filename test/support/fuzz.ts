@@ -1816,3 +1816,12 @@ export function badRequests(op: OperationModel, ctx: FuzzContext): fc.Arbitrary<
   options.push({ weight: 4, arbitrary: fc.constant(mutation('valid', (d) => d)) });
   return fc.tuple(baseline(op, ctx), pick(options)).map(([draft, m]) => render(op, m.apply(draft), m.label));
 }
+
+/**
+ * Valid requests for `op` (no violation), naming existing records three times in four: for
+ * suites that need an operation to do its work rather than refuse it, such as the least
+ * privilege proof driving an operation it has no scenario for.
+ */
+export function validRequests(op: OperationModel, ctx: FuzzContext): fc.Arbitrary<FuzzCase> {
+  return baseline(op, ctx).map((draft) => render(op, draft, 'valid'));
+}

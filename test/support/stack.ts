@@ -145,11 +145,18 @@ export async function startStack(
       ...(body === undefined ? {} : { body }),
       ...(opts.sourceIp ? { sourceIp: opts.sourceIp } : {}),
     });
+    let text = res.body;
+    if (res.stream && method !== 'HEAD') {
+      // A streamed body (an export), read to its end as a client would.
+      const parts: string[] = [];
+      for await (const chunk of res.stream) parts.push(chunk);
+      text = parts.join('');
+    }
     let parsed: unknown;
     try {
-      parsed = res.body ? JSON.parse(res.body) : undefined;
+      parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = res.body;
+      parsed = text;
     }
     if (!opts.unchecked) {
       const route = res.operationId ? routes[res.operationId as keyof typeof routes] : undefined;
@@ -159,7 +166,7 @@ export async function startStack(
       status: res.statusCode,
       headers: res.headers,
       body: parsed,
-      text: res.body,
+      text,
       ...(res.operationId ? { operationId: res.operationId } : {}),
     };
   };
@@ -194,4 +201,29 @@ export async function startStack(
       secrets.destroy();
     },
   };
+}
+
+/**
+ * The stack of a test file (on `clock` when given): started before the file's first test, closed
+ * after its last once the background `last_used_at` writes of API keys have settled (a close
+ * under them leaves a worker that cannot exit). The returned object stands for the stack; use
+ * it only inside tests and hooks.
+ */
+export function fileStack(clock?: Clock): TestStack {
+  let current: TestStack | undefined;
+  beforeAll(async () => {
+    current = await startStack();
+    if (clock) current.configure({}, { clock });
+  });
+  afterAll(async () => {
+    await app.apiKeys().settled();
+    await current?.close();
+  });
+  return new Proxy({} as TestStack, {
+    get(_, name) {
+      if (!current) throw new Error('the file stack is used before beforeAll started it');
+      const value = current[name as keyof TestStack];
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../bin/local/dynamodb';
 
 /**
@@ -9,6 +10,12 @@ export default async function strykerGlobalSetup(): Promise<void> {
   // `npm run mutate:unit` runs no integration test.
   if (process.env.MUTATE_UNIT_ONLY === '1') return;
   const shared = globalThis as { __STRYKER_DDB__?: Promise<DynamoDbLocal> };
-  shared.__STRYKER_DDB__ ??= startDynamoDbLocal();
+  if (!shared.__STRYKER_DDB__) {
+    shared.__STRYKER_DDB__ = startDynamoDbLocal();
+    // A terminated runner exits through its exit handlers, which stop the Java process too.
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.once(signal, () => process.exit(128 + constants.signals[signal]));
+    }
+  }
   process.env.TEST_DYNAMODB_ENDPOINT = (await shared.__STRYKER_DDB__).endpoint;
 }

@@ -8,23 +8,14 @@ import {
   ScopeNotHeldError,
 } from '../../shared/domain/api-key';
 import { DomainError, ValidationError } from '../../shared/domain/errors';
+import { ALL_SCOPES, READ_SCOPES } from '../fixtures/scopes';
 
 /**
  * Issue 9: the rules every new or rolled key obeys on both planes (shared/domain/api-key.ts):
  * its scopes are a subset of its maker's, and it expires within the maximum lifetime.
  */
 
-/** The read scopes a key gets without `scopes`, written out here (not taken from DEFAULT_SCOPES). */
-const READ_SCOPES: readonly string[] = ['profile:read', 'entitlements:read', 'audit:read', 'swagger:read'];
-const ALL: readonly Scope[] = [
-  'profile:read',
-  'entitlements:read',
-  'audit:read',
-  'audit:write',
-  'catalog:request',
-  'keys:manage',
-  'swagger:read',
-];
+const ALL = ALL_SCOPES;
 
 /** Every subset of the seven scopes, in their order: 128 of them. */
 const EVERY_SUBSET: readonly Scope[][] = Array.from({ length: 2 ** ALL.length }, (_, mask) =>
@@ -111,6 +102,22 @@ describe('grantableScopes: a new key never holds a scope its maker does not', ()
     },
   );
 
+  test('no scopes and none of the read scopes held: the 400 lists the read scopes the key would need', () => {
+    expect(outcome(() => grantableScopes(undefined, ['keys:manage', 'audit:write']))).toEqual({
+      ok: false,
+      code: 'invalid_input',
+      message:
+        'scopes is required: the calling API key holds none of the default read scopes (profile:read, entitlements:read, audit:read, swagger:read)',
+    });
+  });
+
+  test('a scope requested twice is granted once, in the order first requested', () => {
+    expect(grantableScopes(['audit:read', 'profile:read', 'audit:read'], ALL)).toEqual([
+      'audit:read',
+      'profile:read',
+    ]);
+  });
+
   test('an operator holds every scope: no scopes is the four read scopes, [] is still refused', () => {
     expect(grantableScopes(undefined)).toEqual(READ_SCOPES);
     expect(grantableScopes(['keys:manage', 'audit:write'])).toEqual(['keys:manage', 'audit:write']);
@@ -158,6 +165,18 @@ describe('keyExpiry: every key a tenant makes expires within the maximum lifetim
     expect(
       outcome(() => keyExpiry('2030-02-01T00:00:00Z', now, { maxLifetimeDays: 7, mayNeverExpire: true })),
     ).toMatchObject({ ok: false, message: expect.stringContaining('at most 7 days ahead') });
+  });
+
+  test('not a date-time: a 400 naming expires_at and the format, on both planes', () => {
+    for (const at of ['tomorrow', '', '2030-13-45T00:00:00Z']) {
+      for (const options of [tenant, operator]) {
+        expect(outcome(() => keyExpiry(at, now, options))).toEqual({
+          ok: false,
+          code: 'invalid_input',
+          message: 'expires_at must be an RFC 3339 date-time',
+        });
+      }
+    }
   });
 
   test('now or earlier is a 400: it must be in the future', () => {

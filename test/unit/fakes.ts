@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../shared/domain/audit';
 import type { IdempotencyRecord } from '../../shared/domain/idempotency';
 import type { Tenant } from '../../shared/domain/tenant';
-import type { AliasRegistry } from '../../shared/ports/alias-registry';
+import type { ListedAliasRegistry } from '../../shared/ports/alias-registry';
 import type { Clock } from '../../shared/ports/clock';
 import type { SecretSource } from '../../shared/ports/secret-source';
 import type { SlugClaim, TenantPage, TenantStore } from '../../shared/ports/tenant-store';
@@ -9,7 +9,7 @@ import type { SlugClaim, TenantPage, TenantStore } from '../../shared/ports/tena
 /** In-memory fakes of the ports, with call counters. Pure: no network, no DynamoDB. */
 
 /** The published slug -> tenant id map, in a Map. */
-export class FakeAliasRegistry implements AliasRegistry {
+export class FakeAliasRegistry implements ListedAliasRegistry {
   readonly map: Map<string, string>;
   readonly calls = { lookup: 0, publish: 0, unpublish: 0, entries: 0 };
 

@@ -1,7 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as z from 'zod/mini';
 import { loadSpec } from '../../shared/contract/spec';
-import { describeIssues, settings } from '../../shared/http/schemas';
+import { settings } from '../../shared/http/field-schemas';
+import { describeIssues } from '../../shared/http/schemas';
 
 /**
  * The limits of free-form JSON (`settings`, an entitlement's `config`, audit `metadata`: one

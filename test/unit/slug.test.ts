@@ -262,7 +262,9 @@ describe('UUID-shaped slugs', () => {
   it.each([
     ['6f1c2d3e4a5b4c6d8e7f0123456789a', '31 hex digits'],
     ['6f1c2d3e4a5b4c6d8e7f0123456789abc', '33 hex digits'],
-    ['6f1c2d3e4a5b4c6d8e7f0123456789ag', '32 characters, one not hex'],
+    ['6f1c2d3e4a5b4c6d8e7f0123456789ag', '32 characters, the last not hex'],
+    ['g6f1c2d3e4a5b4c6d8e7f0123456789a', '32 characters, the first not hex'],
+    ['6f1c2d3e4a5b4c6dx8e7f0123456789a', '32 characters, one inside not hex'],
     ['acme-6f1c2d3e4a5b4c6d8e7f0123456789ab', 'a word and 32 hex digits'],
     ['deadbeef', 'a short hex word'],
   ])('accepts %j (%s)', (value) => {

@@ -26,7 +26,14 @@ const tenant = (id: string, slug: string, status: Tenant['status'] = 'active') =
   }) as unknown as Tenant;
 
 function setup(
-  options: { allowed?: string[]; tenants?: Tenant[]; required?: boolean; defaultTenant?: string } = {},
+  options: {
+    allowed?: string[];
+    tenants?: Tenant[];
+    required?: boolean;
+    defaultTenant?: string;
+    /** What the store answers per id, when it is not each tenant under its own id. */
+    stored?: Map<string, Tenant>;
+  } = {},
 ) {
   const reads: string[] = [];
   const forgotten: string[] = [];
@@ -41,9 +48,9 @@ function setup(
     // A stale cache entry: the alias was removed from A in another container.
     ['acme-old', A],
   ]);
-  const tenants = new Map(
-    (options.tenants ?? [tenant(A, 'acme'), tenant(B, 'acme-corp')]).map((t) => [t.id, t]),
-  );
+  const tenants =
+    options.stored ??
+    new Map((options.tenants ?? [tenant(A, 'acme'), tenant(B, 'acme-corp')]).map((t) => [t.id, t]));
   const access = new TenantAccess(
     { authenticate: async (k: unknown) => keys.get(k as string) },
     {
@@ -134,7 +141,9 @@ describe('TenantAccess', () => {
     const { admit } = setup({ allowed: ['acme', 'ghost'] });
     expect(await code(admit('key-of-a', A))).toBe('admitted');
     expect(await code(admit('key-of-b', 'acme-corp'))).toBe('tenant_not_allowed');
-    expect(await code(admit('key-of-b', 'ghost'))).toBe('tenant_not_allowed');
+    // Asked only of the key's own tenant: any other name is the 403 of another tenant first.
+    expect(await code(admit('key-of-b', 'ghost'))).toBe('forbidden');
+    expect(await code(admit('key-of-b', 'acme'))).toBe('forbidden');
     expect(await code(setup({ allowed: [B] }).admit('key-of-b', 'acme-corp'))).toBe('admitted');
   });
 
@@ -230,6 +239,53 @@ describe('TenantAccess: what callers are told', () => {
     );
   });
 
+  test('a header or query naming another tenant: 400 tenant_conflict before the scope, and no tenant is read', async () => {
+    const { admit, reads } = setup();
+    // key-of-a lacks keys:manage: the conflict is still what the caller is told.
+    for (const extra of [{ header: 'acme-corp' }, { query: B }, { header: 'acme', query: 'acme-corp' }]) {
+      expect(await code(admit('key-of-a', 'acme', { ...extra, scope: 'keys:manage' }))).toBe(
+        'tenant_conflict',
+      );
+    }
+    expect(reads).toEqual([]);
+  });
+
+  test("names that are none of them the key's tenant: 403 forbidden whether they exist or not (no existence oracle)", async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'nobody', { header: 'nobody' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'nobody', { query: 'ghost' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'acme-corp', { header: 'acme-corp' }))).toBe('forbidden');
+  });
+
+  test('any active alias of the tenant names it; a retired one does not, and is dropped from the cache', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const acme = {
+      id: A,
+      slug: 'acme',
+      status: 'active',
+      aliases: [
+        { slug: 'acme', primary: true, created_at: at },
+        { slug: 'acme-old', primary: false, created_at: at, retired_at: at, quarantine_until: at },
+        { slug: 'acme-eu', primary: false, created_at: at },
+      ],
+    } as unknown as Tenant;
+    const { admit, forgotten } = setup({ tenants: [acme] });
+    // The cache still maps acme-old to A; the tenant read says it is retired.
+    expect(await code(admit('key-of-a', 'acme-old'))).toBe('forbidden');
+    expect(forgotten).toEqual(['acme-old']);
+    expect((await admit('key-of-a', 'acme')).name).toBe('acme');
+    expect(await code(admit('key-of-a', 'acme', { header: 'acme-old' }))).toBe('tenant_conflict');
+    expect(forgotten).toEqual(['acme-old', 'acme-old']);
+  });
+
+  test('a UUID names only the tenant with that id: a record read under another id does not hold it', async () => {
+    // A store answering A's key with B's record (it cannot happen with a consistent table).
+    const { admit } = setup({ stored: new Map([[A, tenant(B, 'acme')]]) });
+    expect(await code(admit('key-of-a', A))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'acme', { header: A }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'acme'))).toBe('admitted');
+  });
+
   test('allowed tenants: 403 tenant_not_allowed with a message that names no tenant', async () => {
     const { admit } = setup({ allowed: ['acme'] });
     const refused = await refusal(admit('key-of-b', 'acme-corp'));
@@ -244,6 +300,12 @@ describe('TenantAccess: what callers are told', () => {
     expect(await code(admit('key-of-b', B))).toBe('admitted');
     expect(await code(admit('key-of-a', A))).toBe('admitted');
     expect(resolved).toEqual(['acme']);
+  });
+
+  test('an active tenant reads and writes', async () => {
+    const { admit } = setup();
+    expect(await code(admit('key-of-a', 'acme', { writes: true, scope: 'audit:write' }))).toBe('admitted');
+    expect(await code(admit('key-of-b', 'acme-corp', { writes: true }))).toBe('admitted');
   });
 
   test('a frozen tenant: writes are 403 tenant_frozen, saying it can still read', async () => {
@@ -280,5 +342,61 @@ describe('TenantAccess: what callers are told', () => {
     const { admit } = setup();
     expect((await admit('key-of-a', 'tenant', { header: ' ACME ' })).name).toBe('acme');
     expect((await admit('key-of-a', 'tenant', { query: A })).name).toBe(A);
+  });
+});
+
+describe('TenantAccess: a name of another tenant and a name of no tenant get the same answer', () => {
+  // Issue: path and header both naming X answered 400 tenant_conflict when X did not exist and
+  // 403 when it did. For every way of sending names, X existing (acme-corp, or its UUID) and X
+  // not existing must be told apart by nothing: same code, same message.
+  const forms: [string, (x: string) => { path: string; header?: string; query?: string }][] = [
+    ['path', (x) => ({ path: x })],
+    ['header', (x) => ({ path: 'tenant', header: x })],
+    ['query', (x) => ({ path: 'tenant', query: x })],
+    ['header and query', (x) => ({ path: 'tenant', header: x, query: x })],
+    ['path and header', (x) => ({ path: x, header: x })],
+    ['path and query', (x) => ({ path: x, query: x })],
+    ['path, header and query', (x) => ({ path: x, header: x, query: x })],
+    ['path, own header', (x) => ({ path: x, header: 'acme' })],
+    ['own path, header', (x) => ({ path: 'acme', header: x })],
+    ['own path, query', (x) => ({ path: 'acme', query: x })],
+    ['own path and header, query', (x) => ({ path: 'acme', header: A, query: x })],
+  ];
+  const pairs: [string, string][] = [
+    ['acme-corp', 'nobody'],
+    [B, '00000000-0000-4000-8000-000000000000'],
+  ];
+  const settings: [string, Parameters<typeof setup>[0]][] = [
+    ['all tenants served', {}],
+    ['allowed tenants configured', { allowed: ['acme', 'acme-corp'] }],
+    ['allowed tenants exclude the other', { allowed: ['acme'] }],
+  ];
+
+  test.each(settings)('%s', async (_, options) => {
+    for (const [form, names] of forms) {
+      for (const [existing, missing] of pairs) {
+        const { admit, reads } = setup(options);
+        const ask = (x: string) => {
+          const { path, ...extra } = names(x);
+          return refusal(admit('key-of-a', path, extra));
+        };
+        const [seen, unseen] = [await ask(existing), await ask(missing)];
+        expect([form, existing, seen]).toEqual([form, existing, unseen]);
+        expect([form, seen.code]).not.toEqual([form, 'admitted']);
+        // Refused from names alone when no name is the key's tenant: nothing was read.
+        if (!form.includes('own')) expect([form, reads]).toEqual([form, []]);
+      }
+    }
+  });
+
+  test('the answers themselves: none of the names is the key’s tenant 403, some are 400', async () => {
+    const { admit } = setup();
+    expect(await refusal(admit('key-of-a', 'nobody', { header: 'nobody' }))).toEqual({
+      code: 'forbidden',
+      message: 'the API key does not belong to the tenant named in the request',
+    });
+    expect(await code(admit('key-of-a', 'acme-corp', { header: 'nobody' }))).toBe('forbidden');
+    expect(await code(admit('key-of-a', 'nobody', { header: 'acme' }))).toBe('tenant_conflict');
+    expect(await code(admit('key-of-a', 'acme-corp', { query: A }))).toBe('tenant_conflict');
   });
 });

@@ -42,6 +42,8 @@ describe('selectTenant', () => {
     const none = { header: undefined, query: undefined };
     expect(selectTenant({ path: 'Acme', ...none }, settings)).toEqual(named('acme'));
     expect(selectTenant({ path: 'ACME-CORP', ...none }, settings)).toEqual(named('acme-corp'));
+    // Both ends of the range fold.
+    expect(selectTenant({ path: 'AZTEC-ZA', ...none }, settings)).toEqual(named('aztec-za'));
     expect(selectTenant({ path: ID.toUpperCase(), ...none }, settings)).toEqual(named(ID));
     expect(selectTenant({ path: 'tenant', header: '\tAcMe ', query: undefined }, settings)).toEqual(
       named('acme'),

@@ -510,6 +510,25 @@ describe('retired alias history: the quarantine boundary', () => {
     expect(after.aliases.map((a) => a.slug)).toContain('old-0');
   });
 
+  it('at the cap, removing an expired alias again re-quarantines it rather than dropping it', () => {
+    const history = Array.from({ length: MAX_ALIAS_HISTORY }, (_, i) => ({
+      slug: `old-${i}`,
+      primary: false,
+      created_at: T0.toISOString(),
+      retired_at: T0.toISOString(),
+      quarantine_until: new Date(T1.getTime() - DAY).toISOString(),
+    }));
+    const t = tenantIn('active', {
+      aliases: [{ slug: 'acme', primary: true, created_at: T0.toISOString() }, ...history],
+    });
+    const after = removeAlias(t, 'old-0', QUARANTINE, T1);
+    expect(after.aliases.find((a) => a.slug === 'old-0')).toMatchObject({
+      retired_at: T1.toISOString(),
+      quarantine_until: QUARANTINE.toISOString(),
+    });
+    expect(after.aliases.filter((a) => a.retired_at !== undefined)).toHaveLength(MAX_ALIAS_HISTORY);
+  });
+
   it('removing an alias again restarts its quarantine and keeps one record', () => {
     const once = removeAlias(addAlias(tenantIn('active'), 'acme-eu', T0), 'acme-eu', QUARANTINE, T0);
     const later = new Date(QUARANTINE.getTime() + DAY);

@@ -54,7 +54,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async createKey(key: ApiKeyRecord, audit: AuditInput): Promise<void> {
-    await this.writer.commit(audit, () => [newKeyWrite(key)]);
+    await this.writer.commit(audit, () => [newKeyWrite(key)], { resource: { kind: 'api_key', key } });
   }
 
   async rollKey(
@@ -62,43 +62,52 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     previous: { readonly id: string; readonly was: string | null; readonly expires_at: string },
     audit: AuditInput,
   ): Promise<void> {
-    await this.writer.commit(audit, () => [
-      newKeyWrite(next),
-      {
-        write: {
-          Update: {
-            Key: keys.apiKey(previous.id),
-            UpdateExpression: 'SET valid_until = :until',
-            // Unrevoked, and still with the expiry it was read with: a concurrent revoke or roll wins.
-            ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(revoked_at) AND ${
-              previous.was === null ? 'attribute_not_exists(valid_until)' : 'valid_until = :was'
-            }`,
-            ExpressionAttributeValues: {
-              ':until': previous.expires_at,
-              ...(previous.was === null ? {} : { ':was': previous.was }),
-            },
-          },
-        },
-        conflict: () => new ApiKeyChangedError(),
-      },
-    ]);
-  }
-
-  async revokeKey(id: string, revokedAt: string, audit: AuditInput): Promise<boolean> {
-    try {
-      await this.writer.commit(audit, () => [
+    await this.writer.commit(
+      audit,
+      () => [
+        newKeyWrite(next),
         {
           write: {
             Update: {
-              Key: keys.apiKey(id),
-              UpdateExpression: 'SET revoked_at = :at',
-              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revoked_at)',
-              ExpressionAttributeValues: { ':at': revokedAt },
+              Key: keys.apiKey(previous.id),
+              UpdateExpression: 'SET valid_until = :until',
+              // Unrevoked, and still with the expiry it was read with: a concurrent revoke or roll wins.
+              ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(revoked_at) AND ${
+                previous.was === null ? 'attribute_not_exists(valid_until)' : 'valid_until = :was'
+              }`,
+              ExpressionAttributeValues: {
+                ':until': previous.expires_at,
+                ...(previous.was === null ? {} : { ':was': previous.was }),
+              },
             },
           },
-          conflict: () => new AlreadyRevoked(),
+          conflict: () => new ApiKeyChangedError(),
         },
-      ]);
+      ],
+      { resource: { kind: 'api_key', key: next } },
+    );
+  }
+
+  async revokeKey(key: ApiKeyRecord, revokedAt: string, audit: AuditInput): Promise<boolean> {
+    const { id } = key;
+    try {
+      await this.writer.commit(
+        audit,
+        () => [
+          {
+            write: {
+              Update: {
+                Key: keys.apiKey(id),
+                UpdateExpression: 'SET revoked_at = :at',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revoked_at)',
+                ExpressionAttributeValues: { ':at': revokedAt },
+              },
+            },
+            conflict: () => new AlreadyRevoked(),
+          },
+        ],
+        { resource: { kind: 'api_key', key: { ...key, revoked_at: revokedAt } } },
+      );
       return true;
     } catch (error) {
       if (error instanceof AlreadyRevoked) return false;

@@ -1,11 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AuditEvent, AuditInput } from '../../domain/audit';
+import type { AuditEvent, AuditInput, ChainHead } from '../../domain/audit';
+import type { Checkpoint } from '../../domain/audit-retention';
 import { idempotencyRecord } from '../../domain/idempotency';
+import { withinBudget } from '../../domain/page-budget';
 import type {
   AuditLog,
   AuditPage,
   AuditPageQuery,
   BatchIdempotency,
+  ChainPage,
   StoredChain,
 } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
@@ -19,6 +22,12 @@ import { idempotencyWrite } from './tenant-store';
  * before it answers with what it found and a cursor: a page's cost stays bounded.
  */
 export const RESIDUAL_READ_BUDGET = 1000;
+
+/**
+ * Events per page of a verification walk: the first page small (a call with a tiny budget still
+ * answers soon), then doubling up to what DynamoDB returns in one response (1 MB).
+ */
+export const VERIFY_FIRST_PAGE = 100;
 
 /** The audit log over the table (keys and access patterns: docs/storage.md). */
 export class DynamoAuditLog implements AuditLog {
@@ -37,12 +46,9 @@ export class DynamoAuditLog implements AuditLog {
     this.readBudget = options.readBudget ?? RESIDUAL_READ_BUDGET;
   }
 
-  /**
-   * An event that changes no other state: its transaction is the event, its head and its id;
-   * on a busy chain, sealed with the chain's other pending appends (AuditedWriter.append).
-   */
+  /** An event that changes no other state: its transaction is the event, its head and its id. */
   append(input: AuditInput): Promise<AuditEvent> {
-    return this.writer.append(input);
+    return this.writer.commit(input, () => []);
   }
 
   /** One transaction: per chain its head and its events, and the idempotency record if any. */
@@ -67,9 +73,11 @@ export class DynamoAuditLog implements AuditLog {
       // One more than asked: tells whether another page exists without an empty last page.
       Limit: query.limit + 1,
     });
-    const items = page.items.slice(0, query.limit).map(eventFromItem);
+    // Short of `limit` with more to come: DynamoDB's 1 MB per Query, or the response budget.
+    const events = page.items.map(eventFromItem);
+    const items = withinBudget(events.slice(0, query.limit));
     const last = items.at(-1);
-    return page.items.length > query.limit && last
+    return (events.length > items.length || page.last !== undefined) && last
       ? { items, next: last.id, read: page.read }
       : { items, read: page.read };
   }
@@ -78,7 +86,8 @@ export class DynamoAuditLog implements AuditLog {
    * DynamoDB's Limit counts items read before the filter, so this reads on, in growing steps,
    * until `limit + 1` match, the range ends, or the read budget is spent. Then the cursor is
    * the lowest id read: the next page resumes below everything this one has looked at, so
-   * nothing is skipped or repeated, though a page may hold fewer than `limit` events.
+   * nothing is skipped or repeated, though a page may hold fewer than `limit` events (oldest
+   * first, the highest id read, and the next page resumes above it).
    */
   private async filteredPage(
     query: AuditPageQuery,
@@ -108,14 +117,12 @@ export class DynamoAuditLog implements AuditLog {
       });
       read += page.read;
       matched.push(...page.items);
-      if (matched.length > query.limit) {
-        const items = matched.slice(0, query.limit).map(eventFromItem);
-        return { items, next: (items.at(-1) as AuditEvent).id, read };
-      }
-      if (!page.last) return { items: matched.map(eventFromItem), read };
-      if (read >= budget) {
-        return { items: matched.map(eventFromItem), next: key.id(String(page.last[key.skName])), read };
-      }
+      const events = withinBudget(matched.slice(0, query.limit).map(eventFromItem));
+      // More matched than fit (over `limit` or over the budget): resume below the last one shown.
+      if (events.length < matched.length)
+        return { items: events, next: (events.at(-1) as AuditEvent).id, read };
+      if (!page.last) return { items: events, read };
+      if (read >= budget) return { items: events, next: key.id(String(page.last[key.skName])), read };
       start = page.last;
       step *= 2;
     }
@@ -144,18 +151,67 @@ export class DynamoAuditLog implements AuditLog {
     return { events, keyIds, head };
   }
 
+  head(chain: string): Promise<ChainHead | undefined> {
+    return this.writer.readHead(chain);
+  }
+
+  async checkpoint(chain: string): Promise<Checkpoint | undefined> {
+    const item = await this.reader.get(keys.auditCheckpoint(chain));
+    return item ? checkpointFromItem(item) : undefined;
+  }
+
+  async *events(chain: string, fromId: number): AsyncIterable<ChainPage> {
+    const { PK } = keys.auditHead(chain);
+    const toId = Number.MAX_SAFE_INTEGER;
+    const read = (start: Record<string, unknown> | undefined, limit: number) =>
+      this.reader.query({
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+        values: {
+          ':pk': PK,
+          ':lo': keys.auditEvent(chain, fromId).SK,
+          ':hi': keys.auditEvent(chain, toId).SK,
+        },
+        ConsistentRead: true,
+        Limit: limit,
+        ...(start ? { start } : {}),
+      });
+    let limit = VERIFY_FIRST_PAGE;
+    let pending = read(undefined, limit);
+    for (;;) {
+      const page = await pending;
+      limit = Math.min(limit * 2, 10_000);
+      // Read ahead: the next page is on its way while the caller hashes this one.
+      if (page.last) pending = read(page.last, limit);
+      yield {
+        events: page.items.map(eventFromItem),
+        keyIds: page.items.map((item) => Number(String(item.SK).slice('EVENT#'.length))),
+        more: page.last !== undefined,
+      };
+      if (!page.last) return;
+    }
+  }
+
+  async idOwner(id: number): Promise<string | undefined> {
+    const item = await this.reader.get(keys.auditId(id));
+    return item ? String(item.chain) : undefined;
+  }
+
   async tenantExists(id: string): Promise<boolean> {
     return (await this.reader.get(keys.tenant(id))) !== undefined;
   }
 }
 
-/** The Query of an id range of a listing's place, newest first. */
+/** The Query of an id range of a listing's place, newest first (oldest first when asked). */
 function idRange(query: AuditPageQuery, key: AuditListKey) {
   return {
     ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
     KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
     ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
     values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
-    ScanIndexForward: false,
+    ScanIndexForward: query.oldestFirst === true,
   };
+}
+
+export function checkpointFromItem(item: Record<string, unknown>): Checkpoint {
+  return { id: Number(item.id), hash: String(item.hash), at: String(item.at) };
 }

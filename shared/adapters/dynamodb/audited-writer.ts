@@ -1,7 +1,6 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import {
   type CancellationReason,
-  DeleteItemCommand,
   PutItemCommand,
   type TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -19,9 +18,10 @@ import {
 } from '../../domain/audit';
 import { sealable } from '../../domain/audit-projection';
 import { ChainBusyError } from '../../domain/errors';
+import { type EventResource, eventData } from '../../domain/events';
 import type { Clock } from '../../ports/clock';
 import { fromItem, type PlainWrite, type TableReader, toItem, toTransactItem } from './items';
-import { auditIndexAttributes, type Key, keys } from './keys';
+import { auditIndexAttributes, keys } from './keys';
 
 /**
  * A write inside an audited transaction, and what it means when its condition fails: a domain
@@ -49,17 +49,14 @@ export const DEFAULT_WRITE_BUDGET_MS = 5000;
 /** Backoff before attempt n + 1: uniformly random below min(CAP, BASE * 2^n) ms ("full jitter"). */
 const BACKOFF_BASE_MS = 10;
 const BACKOFF_CAP_MS = 1000;
-/**
- * Pending appends a seal takes at once: each is its event, the deletion of its pending item and
- * a receipt for its writer, and the chain's head is one more: 100 items, DynamoDB's limit.
- */
-const SEAL_MAX = 33;
 /** Milliseconds over which concurrent block claims spread (a block's ids may lie this far ahead). */
 const BLOCK_SPREAD = 8;
-/** A pending append older than this is its writer's no more (it gave up or died): never sealed. */
-const PENDING_STALE_MS = 60_000;
-/** Receipts (and pending items whose writer died) expire through the table's TTL after a day. */
-const PENDING_TTL_SECONDS = 24 * 3600;
+
+/** A chain's head as the writer keeps it: the hash link, and the outbox's event counter. */
+export interface WriterHead extends ChainHead {
+  /** Events of the chain written with an outbox `sequence`; 0 for a chain older than the outbox. */
+  readonly sequence: number;
+}
 
 /**
  * The one way the store changes state: the writes of a change and its audit event, sealed onto
@@ -69,6 +66,12 @@ const PENDING_TTL_SECONDS = 24 * 3600;
  * backoff, as does a transaction that lost a TransactionConflict, until the write budget is
  * spent: only then is the race the caller's, as a 503 with `Retry-After` (never a 409, and
  * nothing committed).
+ *
+ * The event item is also the outbox (docs/events.md): beside the sealed event it carries the
+ * chain's next `sequence` (counted in the head, in the same transaction, so 1, 2, 3... without
+ * gaps; a batch of N events on a chain takes the next N, in chain order) and `data`, the
+ * resource after the change (`eventData`). Both sit outside the hash, so every chain stored
+ * before them still verifies, and no audit response shows them.
  */
 export class AuditedWriter {
   private readonly budgetMs: number;
@@ -89,7 +92,16 @@ export class AuditedWriter {
   async commit(
     audit: AuditInput,
     build: (now: Date) => readonly GuardedWrite[],
-    options: { readonly freshChain?: boolean } = {},
+    options: {
+      readonly freshChain?: boolean;
+      /** What the change leaves behind: the event's `data` (`eventData`). */
+      readonly resource?: EventResource;
+      /**
+       * false: the event is audited but no outbox event (no `sequence`, no `data`, the chain's
+       * count unchanged), so the stream never publishes it: `webhook.test`, delivered directly.
+       */
+      readonly outbox?: boolean;
+    } = {},
   ): Promise<AuditEvent> {
     const chain = chainOf(audit);
     const input = sealable(audit);
@@ -98,180 +110,18 @@ export class AuditedWriter {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
       const event = sealEvent(input, head, now);
-      const guarded = [...build(now), ...this.eventWrites(chain, head, event)];
-      try {
-        await this.reader.db.send(
-          new TransactWriteItemsCommand({
-            TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
-          }),
-        );
-        return event;
-      } catch (error) {
-        this.settle(error, guarded);
-        await backoff.wait(attempt);
-      }
-    }
-  }
-
-  /**
-   * An event that changes no other state (a product's append). Uncontended, it is `commit`: one
-   * transaction. When that loses the race for its chain's head, the chain is busy, so rather
-   * than retry alone the event waits in a pending item on the chain, and every writer of the
-   * chain seals as many pending events as one transaction holds (`SEAL_MAX`, oldest first,
-   * its own or not) onto the head with consecutive ids of a batch block, marking each pending
-   * item with the id it got. A writer returns as soon as its pending item says it was sealed,
-   * by itself or another; a busy chain commits many events per transaction instead of one.
-   * Past the budget, the writer withdraws its pending item (a conditional delete: if a seal got
-   * there first, the event was stored and is returned) and answers ChainBusyError.
-   */
-  async append(audit: AuditInput): Promise<AuditEvent> {
-    const chain = chainOf(audit);
-    const input = sealable(audit);
-    const backoff = this.backoff();
-    {
-      const head = await this.readHead(chain);
-      const event = sealEvent(input, head, this.clock.now());
-      const guarded = this.eventWrites(chain, head, event);
+      const outbox: Outbox | undefined =
+        options.outbox === false
+          ? undefined
+          : { sequence: (head?.sequence ?? 0) + 1, data: eventData(input, options.resource) };
+      const guarded = [...build(now), ...this.eventWrites(chain, head, event, outbox)];
       try {
         await this.transact(guarded);
         return event;
       } catch (error) {
         this.settle(error, guarded);
-      }
-    }
-    const enqueued = this.clock.now();
-    const id = randomUUID();
-    const ticket: Ticket = {
-      pending: keys.auditPending(chain, enqueued.getTime(), id),
-      receipt: keys.auditReceipt(chain, enqueued.getTime(), id),
-    };
-    await this.reader.db.send(
-      new PutItemCommand({
-        TableName: this.reader.tableName,
-        Item: toItem({
-          ...ticket.pending,
-          entity: 'audit_pending',
-          chain,
-          input: JSON.stringify(input),
-          expires_at: Math.floor(enqueued.getTime() / 1000) + PENDING_TTL_SECONDS,
-        }),
-      }),
-    );
-    const blocks = new Map<string, number>();
-    // Waiters spread out before each look, so that one seal takes what is pending while the
-    // others find their receipts, instead of all sending large transactions that lose.
-    for (let attempt = 1; ; attempt++) {
-      try {
         await backoff.wait(attempt);
-      } catch (busy) {
-        if (await this.withdraw(ticket)) throw busy;
-        const late = await this.sealedEvent(chain, ticket);
-        if (late) return late;
-        throw busy;
       }
-      const sealed = await this.sealedEvent(chain, ticket);
-      if (sealed) return sealed;
-      const mine = await this.seal(chain, ticket, blocks);
-      if (mine) return mine;
-    }
-  }
-
-  /** The event a pending append was sealed as, once it was. */
-  private async sealedEvent(chain: string, ticket: Ticket): Promise<AuditEvent | undefined> {
-    const receipt = await this.reader.get(ticket.receipt);
-    if (typeof receipt?.sealed_id !== 'number') return undefined;
-    const item = await this.reader.get(keys.auditEvent(chain, receipt.sealed_id));
-    return item ? eventFromItem(item) : undefined;
-  }
-
-  /**
-   * One try at sealing the chain's pending appends (oldest first, none older than
-   * `PENDING_STALE_MS`) onto its head; returns the event of `mine` when this seal stored it. A
-   * lost race returns undefined (the caller looks for a receipt and tries again).
-   */
-  private async seal(
-    chain: string,
-    mine: Ticket,
-    blocks: Map<string, number>,
-  ): Promise<AuditEvent | undefined> {
-    const now = this.clock.now();
-    const [head, page] = await Promise.all([
-      this.readHead(chain),
-      this.reader.query({
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        values: {
-          ':pk': mine.pending.PK,
-          ':from': keys.auditPendingFrom(now.getTime() - PENDING_STALE_MS),
-          ':to': 'PENDING#~',
-        },
-        ConsistentRead: true,
-        Limit: SEAL_MAX,
-      }),
-    ]);
-    const pending = page.items;
-    if (pending.length === 0) return undefined;
-    const ms = await this.claimBlock(chain, head, now, blocks);
-    const events = sealBatch(
-      pending.map((p) => JSON.parse(String(p.input)) as AuditInput),
-      head,
-      ms,
-    );
-    const expires = Math.floor(now.getTime() / 1000) + PENDING_TTL_SECONDS;
-    const guarded: GuardedWrite[] = [
-      headWrite(chain, head, events.at(-1) as AuditEvent),
-      ...events.flatMap((event, i): GuardedWrite[] => {
-        const sk = String(pending[i]?.SK);
-        return [
-          {
-            write: {
-              Put: { Item: eventItem(chain, event), ConditionExpression: 'attribute_not_exists(PK)' },
-            },
-          },
-          // Still waiting: not withdrawn by its writer, not sealed by another.
-          {
-            write: {
-              Delete: { Key: { PK: mine.pending.PK, SK: sk }, ConditionExpression: 'attribute_exists(PK)' },
-            },
-          },
-          {
-            write: {
-              Put: {
-                Item: {
-                  PK: mine.pending.PK,
-                  SK: sk.replace(/^PENDING#/, 'SEALED#'),
-                  entity: 'audit_receipt',
-                  sealed_id: event.id,
-                  expires_at: expires,
-                },
-              },
-            },
-          },
-        ];
-      }),
-    ];
-    try {
-      await this.transact(guarded);
-    } catch (error) {
-      this.settle(error, guarded);
-      return undefined;
-    }
-    return events[pending.findIndex((p) => p.SK === mine.pending.SK)];
-  }
-
-  /** Takes a pending append back unless a seal took it first; true when withdrawn. */
-  private async withdraw(ticket: Ticket): Promise<boolean> {
-    try {
-      await this.reader.db.send(
-        new DeleteItemCommand({
-          TableName: this.reader.tableName,
-          Key: toItem({ ...ticket.pending }),
-          ConditionExpression: 'attribute_exists(PK)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
     }
   }
 
@@ -291,6 +141,7 @@ export class AuditedWriter {
    * claimed before the transaction with one conditional put: the ids are unique log-wide
    * without an id claim per event. A block whose transaction then loses is kept for the next
    * attempt while it stays above the head, and otherwise simply unused (ids are not dense).
+   * Each event is an outbox event: a chain's N events take the head's next N sequence numbers.
    */
   async commitBatch(
     inputs: readonly AuditInput[],
@@ -314,29 +165,28 @@ export class AuditedWriter {
         const head = heads[c];
         const ms = await this.claimBlock(chain, head, now, blocks);
         const order = groups.get(chain) ?? [];
-        const chainEvents = sealBatch(
-          order.map((i) => sealed[i] as AuditInput),
-          head,
-          ms,
-        );
+        const chainInputs = order.map((i) => sealed[i] as AuditInput);
+        const chainEvents = sealBatch(chainInputs, head, ms);
         for (const [j, i] of order.entries()) events[i] = chainEvents[j] as AuditEvent;
-        const last = chainEvents.at(-1) as AuditEvent;
+        const first = (head?.sequence ?? 0) + 1;
         writes.push(
-          headWrite(chain, head, last),
-          ...chainEvents.map((event) => ({
+          headWrite(chain, head, chainEvents.at(-1) as AuditEvent, first + chainEvents.length - 1),
+          ...chainEvents.map((event, j) => ({
             write: {
-              Put: { Item: eventItem(chain, event), ConditionExpression: 'attribute_not_exists(PK)' },
+              Put: {
+                Item: eventItem(chain, event, {
+                  sequence: first + j,
+                  data: eventData(chainInputs[j] as AuditInput),
+                }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
             },
           })),
         );
       }
       const guarded = [...extra(events, now), ...writes];
       try {
-        await this.reader.db.send(
-          new TransactWriteItemsCommand({
-            TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
-          }),
-        );
+        await this.transact(guarded);
         return events;
       } catch (error) {
         this.settle(error, guarded);
@@ -352,7 +202,7 @@ export class AuditedWriter {
    */
   private async claimBlock(
     chain: string,
-    head: ChainHead | undefined,
+    head: WriterHead | undefined,
     now: Date,
     blocks: Map<string, number>,
   ): Promise<number> {
@@ -416,21 +266,28 @@ export class AuditedWriter {
     };
   }
 
-  async readHead(chain: string): Promise<ChainHead | undefined> {
+  async readHead(chain: string): Promise<WriterHead | undefined> {
     const item = await this.reader.get(keys.auditHead(chain));
-    return item ? { last_id: Number(item.last_id), hash: String(item.hash) } : undefined;
+    return item
+      ? { last_id: Number(item.last_id), hash: String(item.hash), sequence: Number(item.sequence ?? 0) }
+      : undefined;
   }
 
   /**
    * The event (with its list index attributes), its chain head and its id claim; a moved head or
    * an id taken by any chain is a retryable race.
    */
-  private eventWrites(chain: string, head: ChainHead | undefined, event: AuditEvent): GuardedWrite[] {
+  private eventWrites(
+    chain: string,
+    head: WriterHead | undefined,
+    event: AuditEvent,
+    outbox: Outbox | undefined,
+  ): GuardedWrite[] {
     return [
-      headWrite(chain, head, event),
+      headWrite(chain, head, event, outbox?.sequence ?? head?.sequence ?? 0),
       {
         write: {
-          Put: { Item: eventItem(chain, event), ConditionExpression: 'attribute_not_exists(PK)' },
+          Put: { Item: eventItem(chain, event, outbox), ConditionExpression: 'attribute_not_exists(PK)' },
         },
       },
       // Ids are unique per chain by the head; this makes them unique log-wide, so an id is a
@@ -447,18 +304,20 @@ export class AuditedWriter {
   }
 }
 
-/** A pending append's item, and where a seal leaves its receipt. */
-interface Ticket {
-  readonly pending: Key;
-  readonly receipt: Key;
-}
-
-/** The chain's head moved from `head` (read before) to `last`: a moved head is a retryable race. */
-function headWrite(chain: string, head: ChainHead | undefined, last: AuditEvent): GuardedWrite {
+/**
+ * The chain's head moved from `head` (read before) to `last`, its outbox count to `sequence`:
+ * a moved head is a retryable race.
+ */
+function headWrite(
+  chain: string,
+  head: WriterHead | undefined,
+  last: AuditEvent,
+  sequence: number,
+): GuardedWrite {
   return {
     write: {
       Put: {
-        Item: { ...keys.auditHead(chain), entity: 'audit_head', last_id: last.id, hash: last.hash },
+        Item: { ...keys.auditHead(chain), entity: 'audit_head', last_id: last.id, hash: last.hash, sequence },
         ...(head
           ? {
               ConditionExpression: '#hash = :prev',
@@ -471,14 +330,33 @@ function headWrite(chain: string, head: ChainHead | undefined, last: AuditEvent)
   };
 }
 
-/** The stored event: its chain's key, a partition in each list index it belongs to, the event. */
-export function eventItem(chain: string, event: AuditEvent): Record<string, unknown> {
+/**
+ * The outbox attributes of an event item, outside the hash: the chain's event counter and the
+ * event's `data` (as JSON text, like metadata, whatever DynamoDB's limits on nesting).
+ */
+export interface Outbox {
+  readonly sequence: number;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Attributes of an event item that are storage, not the event: never part of what is read back
+ * nor hashed (`expires_at` is the TTL the scheduled verifier gives events behind the checkpoint).
+ */
+const STORAGE_ATTRIBUTES = ['PK', 'SK', 'entity', 'chain', 'sequence', 'data', 'expires_at'] as const;
+
+/**
+ * The stored event: its chain's key, a partition in each list index it belongs to, the event,
+ * and its outbox attributes (absent on events written before the outbox).
+ */
+export function eventItem(chain: string, event: AuditEvent, outbox?: Outbox): Record<string, unknown> {
   return {
     ...keys.auditEvent(chain, event.id),
     entity: 'audit_event',
     chain,
     ...auditIndexAttributes(event),
     ...eventToItem(event),
+    ...(outbox ? { sequence: outbox.sequence, data: JSON.stringify(outbox.data) } : {}),
   };
 }
 
@@ -491,8 +369,11 @@ export function eventToItem(event: AuditEvent): Record<string, unknown> {
 }
 
 export function eventFromItem(item: Record<string, unknown>): AuditEvent {
-  const { PK: _pk, SK: _sk, entity: _entity, chain: _chain, ...rest } = item;
-  const event = Object.fromEntries(Object.entries(rest).filter(([k]) => !/^GSI\d+(PK|SK)$/.test(k)));
+  const event = Object.fromEntries(
+    Object.entries(item).filter(
+      ([k]) => !(STORAGE_ATTRIBUTES as readonly string[]).includes(k) && !/^GSI\d+(PK|SK)$/.test(k),
+    ),
+  );
   return (
     typeof event.metadata === 'string' ? { ...event, metadata: JSON.parse(event.metadata) } : event
   ) as AuditEvent;

@@ -2,20 +2,22 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditInput } from '../../domain/audit';
 import type { CatalogEntry, Entitlement } from '../../domain/catalog';
 import { CatalogRuleError, ConcurrentUpdateError } from '../../domain/errors';
-import type { CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
+import type { EventResource } from '../../domain/events';
+import type { CatalogReader, CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { CATALOG_LIST, ENTITLEMENT_PREFIX, indexes, type Key, keys, stripKeys } from './keys';
 
-/** Catalog entries, entitlements and trial markers (keys and access patterns: docs/storage.md). */
-export class DynamoCatalogStore implements CatalogStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+/**
+ * The catalog's reads (keys and access patterns: docs/storage.md). A class of its own because
+ * methods do not tree-shake: a function that only reads carries no writer.
+ */
+export class DynamoCatalogReader implements CatalogReader {
+  protected readonly reader: TableReader;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
+  constructor(db: DynamoDBClient, tableName: string) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getEntry(key: string): Promise<CatalogEntry | undefined> {
@@ -39,16 +41,6 @@ export class DynamoCatalogStore implements CatalogStore {
     return out;
   }
 
-  putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent> {
-    const item = {
-      ...keys.catalogEntry(entry.key),
-      entity: 'catalog_entry',
-      ...indexes.catalogList(entry.key),
-      ...entryToItem(entry),
-    };
-    return this.writer.commit(audit, () => [versioned(item, expected)]);
-  }
-
   async getEntitlement(tenantId: string, product: string): Promise<Entitlement | undefined> {
     const item = await this.reader.get(keys.entitlement(tenantId, product));
     return item ? entitlementFromItem(item) : undefined;
@@ -69,6 +61,33 @@ export class DynamoCatalogStore implements CatalogStore {
       start = page.last;
     } while (start);
     return out;
+  }
+}
+
+/** Catalog entries, entitlements and trial markers: the reads above and the audited writes. */
+export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogStore {
+  private readonly writer: AuditedWriter;
+
+  constructor(
+    db: DynamoDBClient,
+    tableName: string,
+    private readonly clock: Clock,
+    writer: WriterOptions = {},
+  ) {
+    super(db, tableName);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
+  }
+
+  putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent> {
+    const item = {
+      ...keys.catalogEntry(entry.key),
+      entity: 'catalog_entry',
+      ...indexes.catalogList(entry.key),
+      ...entryToItem(entry),
+    };
+    return this.writer.commit(audit, () => [versioned(item, expected)], {
+      resource: { kind: 'catalog_entry', entry },
+    });
   }
 
   putEntitlement(
@@ -94,62 +113,72 @@ export class DynamoCatalogStore implements CatalogStore {
           },
         ]
       : [];
-    return this.writer.commit(audit, () => [...guard, versioned(entitlementItem(entitlement), expected)]);
+    return this.writer.commit(audit, () => [...guard, versioned(entitlementItem(entitlement), expected)], {
+      resource: this.entitlementResource(entitlement),
+    });
   }
 
   startTrial(entitlement: Entitlement, tenant: TrialGuard, audit: AuditInput): Promise<AuditEvent> {
     const { tenant_id: tenantId, product } = entitlement;
-    return this.writer.commit(audit, (now) => [
-      {
-        // The tenant as the decision saw it: still live, still on that plan. A change since is a
-        // race the caller re-decides (a tenant frozen meanwhile then gets its 409).
-        write: {
-          ConditionCheck: {
-            Key: keys.tenant(tenantId),
-            ConditionExpression: '#status IN (:demo, :trial, :active) AND #plan = :plan',
-            ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan' },
-            ExpressionAttributeValues: {
-              ':demo': 'demo',
-              ':trial': 'trial',
-              ':active': 'active',
-              ':plan': tenant.plan,
+    return this.writer.commit(
+      audit,
+      (now) => [
+        {
+          // The tenant as the decision saw it: still live, still on that plan. A change since is a
+          // race the caller re-decides (a tenant frozen meanwhile then gets its 409).
+          write: {
+            ConditionCheck: {
+              Key: keys.tenant(tenantId),
+              ConditionExpression: '#status IN (:demo, :trial, :active) AND #plan = :plan',
+              ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan' },
+              ExpressionAttributeValues: {
+                ':demo': 'demo',
+                ':trial': 'trial',
+                ':active': 'active',
+                ':plan': tenant.plan,
+              },
             },
           },
+          conflict: () => new ConcurrentUpdateError(),
+          rank: 2,
         },
-        conflict: () => new ConcurrentUpdateError(),
-        rank: 2,
-      },
-      {
-        write: {
-          Put: {
-            Item: {
-              ...keys.trialMarker(tenantId, product),
-              entity: 'trial_marker',
-              tenant_id: tenantId,
-              product,
-              started_at: now.toISOString(),
+        {
+          write: {
+            Put: {
+              Item: {
+                ...keys.trialMarker(tenantId, product),
+                entity: 'trial_marker',
+                tenant_id: tenantId,
+                product,
+                started_at: now.toISOString(),
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
             },
-            ConditionExpression: 'attribute_not_exists(PK)',
           },
+          conflict: () =>
+            new CatalogRuleError('trial_used', `the tenant has already had its trial of '${product}'`),
+          rank: 0,
         },
-        conflict: () =>
-          new CatalogRuleError('trial_used', `the tenant has already had its trial of '${product}'`),
-        rank: 0,
-      },
-      {
-        write: {
-          Put: {
-            Item: entitlementItem(entitlement),
-            // Never cut a live entitlement down to a 14-day trial.
-            ConditionExpression: 'attribute_not_exists(PK) OR enabled = :off OR expires_at <= :now',
-            ExpressionAttributeValues: { ':off': false, ':now': now.toISOString() },
+        {
+          write: {
+            Put: {
+              Item: entitlementItem(entitlement),
+              // Never cut a live entitlement down to a 14-day trial.
+              ConditionExpression: 'attribute_not_exists(PK) OR enabled = :off OR expires_at <= :now',
+              ExpressionAttributeValues: { ':off': false, ':now': now.toISOString() },
+            },
           },
+          conflict: () =>
+            new CatalogRuleError('already_entitled', `the tenant is already entitled to '${product}'`),
+          rank: 1,
         },
-        conflict: () =>
-          new CatalogRuleError('already_entitled', `the tenant is already entitled to '${product}'`),
-        rank: 1,
-      },
-    ]);
+      ],
+      { resource: this.entitlementResource(entitlement) },
+    );
+  }
+
+  private entitlementResource(entitlement: Entitlement): EventResource {
+    return { kind: 'entitlement', entitlement, now: this.clock.now() };
   }
 
   record(audit: AuditInput): Promise<AuditEvent> {

@@ -26,22 +26,14 @@ export const keys = {
   tenant: (id: string): Key => ({ PK: `TENANT#${id}`, SK: 'PROFILE' }),
   slugClaim: (slug: string): Key => ({ PK: `SLUG#${slug}`, SK: 'CLAIM' }),
   auditHead: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'HEAD' }),
+  /** Sort keys of a chain's events: `EVENT#` and the 16-digit id. */
   auditEvent: (chain: string, id: number): Key => ({ PK: `AUDIT#${chain}`, SK: `EVENT#${padId(id)}` }),
-  /**
-   * An append waiting on a busy chain for whichever writer seals next (AuditedWriter.append):
-   * in the chain's partition, oldest first, after its events (`EVENT#` < `PENDING#`).
-   */
-  auditPending: (chain: string, enqueuedMs: number, id: string): Key => ({
-    PK: `AUDIT#${chain}`,
-    SK: `PENDING#${padId(enqueuedMs)}#${id}`,
-  }),
-  /** Where a seal tells a pending append's writer the id its event got. */
-  auditReceipt: (chain: string, enqueuedMs: number, id: string): Key => ({
-    PK: `AUDIT#${chain}`,
-    SK: `SEALED#${padId(enqueuedMs)}#${id}`,
-  }),
-  /** The smallest pending sort key enqueued at or after `enqueuedMs`. */
-  auditPendingFrom: (enqueuedMs: number): string => `PENDING#${padId(enqueuedMs)}`,
+  /** The newest event of the chain that may expire: where verification starts (docs/storage.md). */
+  auditCheckpoint: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'CHECKPOINT' }),
+  /** How far the scheduled verifier got on the chain. */
+  auditVerifyProgress: (chain: string): Key => ({ PK: `AUDIT#${chain}`, SK: 'VERIFIED' }),
+  /** Where the scheduled verifier's last run stopped in the list of chains. */
+  auditVerifierRun: (): Key => ({ PK: 'AUDITRUN#verify', SK: 'CURSOR' }),
   /** Claims an audit id across every chain, so ids (and id cursors) are unique log-wide. */
   auditId: (id: number): Key => ({ PK: `AUDITID#${padId(id)}`, SK: 'CLAIM' }),
   /** Catalog keys match the identifier pattern, so they never hold `#`. */
@@ -62,7 +54,23 @@ export const keys = {
   }),
   /** One GetItem from the id part of a presented key. */
   apiKey: (id: string): Key => ({ PK: `APIKEY#${id}`, SK: 'KEY' }),
+  /** A webhook endpoint; its secrets and deliveries share its partition. */
+  webhook: (id: string): Key => ({ PK: `WEBHOOK#${id}`, SK: 'ENDPOINT' }),
+  /** Apart from the endpoint, so no read of the API (GetItem, list) ever loads a secret. */
+  webhookSecrets: (id: string): Key => ({ PK: `WEBHOOK#${id}`, SK: 'SECRETS' }),
+  /** One per (endpoint, event): the conditional put that makes a redelivered event a no-op. */
+  webhookDelivery: (endpointId: string, eventId: number): Key => ({
+    PK: `WEBHOOK#${endpointId}`,
+    SK: `${DELIVERY_PREFIX}${padId(eventId)}`,
+  }),
+  /** How many endpoints an owner (a tenant id, or `global`) has: the limit, by a conditional update. */
+  webhookCount: (owner: string): Key => ({ PK: `${WEBHOOK_LIST}#${owner}`, SK: 'COUNT' }),
 } as const;
+
+export const WEBHOOK_LIST = 'WEBHOOKS';
+/** Sort-key prefix of an endpoint's deliveries, for `begins_with`. */
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const deliveryIdOf = (sk: string): string => String(Number(sk.slice(DELIVERY_PREFIX.length)));
 
 /** Sort key shared by both tenant-list indexes: newest first when read backwards. */
 export const tenantListSort = (createdAt: string, id: string): string => `${createdAt}#${id}`;
@@ -89,6 +97,16 @@ export const indexes = {
   tenantApiKeys: (tenantId: string, createdAt: string, id: string) => ({
     GSI1PK: `TENANT#${tenantId}#KEYS`,
     GSI1SK: tenantListSort(createdAt, id),
+  }),
+  /** GSI1: the endpoints of one owner (a tenant id, or `global`), by creation time. */
+  webhooksOf: (owner: string, createdAt: string, id: string) => ({
+    GSI1PK: `${WEBHOOK_LIST}#${owner}`,
+    GSI1SK: tenantListSort(createdAt, id),
+  }),
+  /** GSI2: every endpoint, by creation time (the operators' list). */
+  webhookList: (createdAt: string, id: string) => ({
+    GSI2PK: WEBHOOK_LIST,
+    GSI2SK: tenantListSort(createdAt, id),
   }),
 } as const;
 

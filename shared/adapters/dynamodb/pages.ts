@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors';
+import { withinBudget } from '../../domain/page-budget';
 import type { TableReader } from './items';
 import { type Key, TENANT_LIST_SORT_PATTERN, tenantListSort } from './keys';
 
@@ -12,7 +13,9 @@ export interface Page<T> {
 
 /**
  * One page of an index partition whose sort key is `<created_at>#<uuid>`, newest first. Asks
- * for one item more than `limit`, so the last page carries no cursor. The cursor is opaque
+ * for one item more than `limit`, so the last page carries no cursor. A page also ends early,
+ * with a cursor, where DynamoDB stopped at its 1 MB per Query or where the next item would take
+ * the page past the response budget (`withinBudget`). The cursor is opaque
  * (`v1.` + base64url of the sort key); one this API did not issue is a ValidationError, never
  * a DynamoDB error.
  */
@@ -47,9 +50,11 @@ export async function newestFirst<T extends { readonly created_at: string; reado
     Limit: limit + 1,
     ...(start ? { start } : {}),
   });
-  const items = page.items.slice(0, limit).map(query.read);
+  const read = page.items.map(query.read);
+  const items = withinBudget(read.slice(0, limit));
   const last = items.at(-1);
-  return page.items.length > limit && last
+  const more = read.length > items.length || page.last !== undefined;
+  return more && last
     ? { items, next_cursor: encodeCursor(tenantListSort(last.created_at, last.id)) }
     : { items };
 }

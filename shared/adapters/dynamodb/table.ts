@@ -24,6 +24,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: 'SK', KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: GSI_NUMBERS.map(gsi),
+    // The outbox's reader (docs/events.md), as the stack declares it.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   };
 }
 

@@ -10,7 +10,14 @@ import {
 import type { IdempotencyRecord } from '../../domain/idempotency';
 import type { Tenant, TenantStatus } from '../../domain/tenant';
 import type { Clock } from '../../ports/clock';
-import type { SlugClaim, TenantPage, TenantStore, UnitOfWork } from '../../ports/tenant-store';
+import type {
+  SlugClaim,
+  TenantPage,
+  TenantReader,
+  TenantStore,
+  TenantWriter,
+  UnitOfWork,
+} from '../../ports/tenant-store';
 import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
@@ -34,19 +41,19 @@ export function idempotencyWrite(r: IdempotencyRecord, at: Date): GuardedWrite {
   };
 }
 
-/** Tenants, slug claims and idempotency records (keys and access patterns: docs/storage.md). */
-export class DynamoTenantStore implements TenantStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+/**
+ * The read side of the tenant store (keys and access patterns: docs/storage.md). A class of its
+ * own because methods do not tree-shake: a function that only reads carries no writer.
+ */
+export class DynamoTenantReader implements TenantReader {
+  protected readonly reader: TableReader;
 
   constructor(
     db: DynamoDBClient,
     tableName: string,
-    private readonly clock: Clock,
-    writer: WriterOptions = {},
+    protected readonly clock: Clock,
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -67,40 +74,27 @@ export class DynamoTenantStore implements TenantStore {
     return record.expires_at * 1000 > this.clock.now().getTime() ? record : undefined;
   }
 
-  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
-    const byStatus = query.status !== undefined;
-    return newestFirst(this.reader, {
-      index: byStatus ? 'GSI2' : 'GSI1',
-      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
-      limit: query.limit,
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-      keyOf: keys.tenant,
-      read: tenantFromItem,
-    });
-  }
-
-  async *slugClaims(): AsyncIterable<SlugClaim> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.reader.query({
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        values: { ':pk': SLUG_LIST },
-        ...(start ? { start } : {}),
-      });
-      for (const item of page.items) yield stripKeys<SlugClaim>(item);
-      start = page.last;
-    } while (start);
-  }
-
   async ping(): Promise<void> {
     await this.reader.get(keys.tenant('ping'));
+  }
+}
+
+/** The reads above and the audited commit: what the functions that change tenants bundle. */
+export class DynamoTenantWriter extends DynamoTenantReader implements TenantWriter {
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
+    super(db, tableName, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
   commit(unit: UnitOfWork): Promise<AuditEvent> {
     const freshChain = unit.tenant?.expectedVersion === 'new' && unit.audit.tenant_id === unit.tenant.next.id;
-    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), { freshChain });
+    return this.writer.commit(unit.audit, (now) => this.writes(unit, now), {
+      freshChain,
+      ...(unit.tenant ? { resource: { kind: 'tenant', tenant: unit.tenant.next } } : {}),
+    });
   }
 
   private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
@@ -202,6 +196,35 @@ export class DynamoTenantStore implements TenantStore {
       }
     }
     return out;
+  }
+}
+
+/** Tenants, slug claims and idempotency records: reads, the audited commit and the lists. */
+export class DynamoTenantStore extends DynamoTenantWriter implements TenantStore {
+  listTenants(query: { status?: TenantStatus; limit: number; cursor?: string }): Promise<TenantPage> {
+    const byStatus = query.status !== undefined;
+    return newestFirst(this.reader, {
+      index: byStatus ? 'GSI2' : 'GSI1',
+      partition: byStatus ? `${TENANT_LIST}#STATUS#${query.status}` : TENANT_LIST,
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      keyOf: keys.tenant,
+      read: tenantFromItem,
+    });
+  }
+
+  async *slugClaims(): AsyncIterable<SlugClaim> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.reader.query({
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        values: { ':pk': SLUG_LIST },
+        ...(start ? { start } : {}),
+      });
+      for (const item of page.items) yield stripKeys<SlugClaim>(item);
+      start = page.last;
+    } while (start);
   }
 }
 

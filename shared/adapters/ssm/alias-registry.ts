@@ -5,14 +5,14 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { AliasRegistry } from '../../ports/alias-registry';
+import type { AliasRegistry, ListedAliasRegistry } from '../../ports/alias-registry';
 
 /** Published aliases as SSM parameters: `<prefix>/aliases/<slug>` = tenant id. */
 export class SsmAliasRegistry implements AliasRegistry {
-  private readonly path: string;
+  protected readonly path: string;
 
   constructor(
-    private readonly ssm: SSMClient,
+    protected readonly ssm: SSMClient,
     prefix: string,
   ) {
     this.path = `${prefix}/aliases`;
@@ -51,6 +51,16 @@ export class SsmAliasRegistry implements AliasRegistry {
     }
   }
 
+  async ping(): Promise<void> {
+    await this.lookup('readyz-probe');
+  }
+}
+
+/**
+ * With the listing of every published alias (GetParametersByPath), for the reconciler: a class
+ * of its own because methods do not tree-shake, so the functions on the request path carry none.
+ */
+export class SsmListedAliasRegistry extends SsmAliasRegistry implements ListedAliasRegistry {
   async *entries(): AsyncIterable<{ slug: string; tenant_id: string }> {
     let NextToken: string | undefined;
     do {
@@ -63,10 +73,6 @@ export class SsmAliasRegistry implements AliasRegistry {
       }
       NextToken = page.NextToken;
     } while (NextToken);
-  }
-
-  async ping(): Promise<void> {
-    await this.lookup('readyz-probe');
   }
 }
 

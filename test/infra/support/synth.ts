@@ -48,6 +48,9 @@ export const VARIANTS = {
     waf: true,
     certificateArn: CERTIFICATE_ARN,
     allowedCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.1.0/24', '203.0.113.7/32'],
+    // 4 ranges need 109 listener rules since the webhook routes: over the default quota of 100,
+    // so this mode runs with the quota raised, as docs/configuration.md says it must be.
+    albMaxRules: 120,
   },
   /** ALB on plain HTTP (allowPlainHttp, test stages only), no WAF, one range. */
   albPlain: {

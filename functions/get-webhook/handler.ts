@@ -1,0 +1,9 @@
+import { webhooks } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
+import { endpoint } from '../../shared/http/endpoint';
+import { WebhookParams } from '../../shared/http/webhook-schemas';
+
+export const handler = endpoint(
+  { operation: contract.getWebhook, plane: 'operator', params: WebhookParams },
+  async ({ params }) => webhooks().get(params.id, {}),
+);

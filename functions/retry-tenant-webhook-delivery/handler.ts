@@ -1,0 +1,15 @@
+import { webhooks } from '../../shared/app';
+import * as contract from '../../shared/contract/routes';
+import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
+import { DeliveryParams } from '../../shared/http/webhook-schemas';
+
+export const handler = tenantEndpoint(
+  {
+    operation: contract.retryTenantWebhookDelivery,
+    scope: 'webhooks:manage',
+    params: DeliveryParams,
+    status: 202,
+  },
+  async ({ params, caller }) =>
+    webhooks().retry(params.id, params.delivery_id, { tenant_id: caller.tenant.id }),
+);
