@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import * as app from '../../shared/app';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
@@ -84,6 +85,38 @@ async function verified(tenantId: string) {
   return res.body;
 }
 
+/**
+ * The outbox counters as stored, straight from the table: each event item's `sequence` in chain
+ * order, and the head's.
+ */
+async function sequences(tenantId: string): Promise<{ events: unknown[]; head: unknown }> {
+  const db = DynamoDBDocumentClient.from(stack.dynamodb);
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :ev)',
+        ExpressionAttributeValues: { ':pk': `AUDIT#${tenantId}`, ':ev': 'EVENT#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const head = await db.send(
+    new GetCommand({
+      TableName: stack.tableName,
+      Key: { PK: `AUDIT#${tenantId}`, SK: 'HEAD' },
+      ConsistentRead: true,
+    }),
+  );
+  return { events: items.map((item) => item.sequence), head: head.Item?.sequence };
+}
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
 const events = (n: number, tenant_id?: string, prefix = 'doc.synced') =>
   Array.from({ length: n }, (_, i) => ({
     ...(tenant_id ? { tenant_id } : {}),
@@ -114,6 +147,7 @@ describe('no failed append for contention', () => {
     expect(new Set(stored.map((e) => e.id)).size).toBe(64);
     // The creation event and the 64 appends.
     expect(await verified(tenant.id)).toEqual({ ok: true, checked: 65 });
+    expect(await sequences(tenant.id)).toEqual({ events: oneTo(65), head: 65 });
   }, 120_000);
 
   test('256 concurrent appends (tenant plane and operator) within a stated budget of 25 s: 256 x 201', async () => {
@@ -185,6 +219,8 @@ describe('no failed append for contention', () => {
       );
     }
     expect(await verified(tenant.id)).toEqual({ ok: true, checked: 107 });
+    // Every event is an outbox event numbered in chain order, batches included: no gap, no repeat.
+    expect(await sequences(tenant.id)).toEqual({ events: oneTo(107), head: 107 });
   }, 120_000);
 
   test('past the budget: 503 service_unavailable with Retry-After, and nothing stored', async () => {
@@ -246,6 +282,8 @@ describe('POST /v1/audit/batch', () => {
     expect((await listed(tenant.id)).slice(1)).toEqual(stored);
     expect(await table.auditHead(tenant.id)).toEqual({ last_id: stored[98]?.id, hash: stored[98]?.hash });
     expect(await verified(tenant.id)).toEqual({ ok: true, checked: 100 });
+    // The creation is event 1 of the outbox; the batch's 99 take 2..100, the head says 100.
+    expect(await sequences(tenant.id)).toEqual({ events: oneTo(100), head: 100 });
   });
 
   test('events of several tenants and the global chain: grouped by chain, one transaction, each chain verifies', async () => {

@@ -46,9 +46,12 @@ export class DynamoAuditLog implements AuditLog {
     this.readBudget = options.readBudget ?? RESIDUAL_READ_BUDGET;
   }
 
-  /** An event that changes no other state: its transaction is the event, its head and its id. */
+  /**
+   * An event that changes no other state: its transaction is the event, its head and its id;
+   * appends to a busy chain in this process commit together (AuditedWriter.append).
+   */
   append(input: AuditInput): Promise<AuditEvent> {
-    return this.writer.commit(input, () => []);
+    return this.writer.append(input);
   }
 
   /** One transaction: per chain its head and its events, and the idempotency record if any. */

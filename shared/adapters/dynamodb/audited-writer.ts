@@ -49,6 +49,11 @@ export const DEFAULT_WRITE_BUDGET_MS = 5000;
 /** Backoff before attempt n + 1: uniformly random below min(CAP, BASE * 2^n) ms ("full jitter"). */
 const BACKOFF_BASE_MS = 10;
 const BACKOFF_CAP_MS = 1000;
+/**
+ * Appends committed together take at most this many bytes as JSON (and at most 99 events), so
+ * their transaction stays far below DynamoDB's 4 MB whatever each append's size.
+ */
+const GROUP_MAX_BYTES = 1024 * 1024;
 /** Milliseconds over which concurrent block claims spread (a block's ids may lie this far ahead). */
 const BLOCK_SPREAD = 8;
 
@@ -75,6 +80,8 @@ export interface WriterHead extends ChainHead {
  */
 export class AuditedWriter {
   private readonly budgetMs: number;
+  /** Appends waiting, per chain, for the transaction under way on it (see `append`). */
+  private readonly waiting = new Map<string, Waiter[]>();
 
   constructor(
     private readonly reader: TableReader,
@@ -101,11 +108,13 @@ export class AuditedWriter {
        * count unchanged), so the stream never publishes it: `webhook.test`, delivered directly.
        */
       readonly outbox?: boolean;
+      /** `performance.now()` when the write arrived: its budget runs from there (default: now). */
+      readonly since?: number;
     } = {},
   ): Promise<AuditEvent> {
     const chain = chainOf(audit);
     const input = sealable(audit);
-    const backoff = this.backoff();
+    const backoff = this.backoff(options.since);
     for (let attempt = 1; ; attempt++) {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
@@ -123,6 +132,59 @@ export class AuditedWriter {
         await backoff.wait(attempt);
       }
     }
+  }
+
+  /**
+   * An event that changes no other state (a product's append). Appends to one chain that arrive
+   * in this process while a transaction on that chain is under way wait for it, then commit
+   * together, up to `MAX_BATCH_EVENTS` in one transaction (`commitBatch`, in arrival order), so
+   * a hot chain commits many events per head race instead of one; alone, an append is `commit`.
+   * An append that waited past the write budget is answered ChainBusyError without being tried.
+   */
+  append(audit: AuditInput): Promise<AuditEvent> {
+    const chain = chainOf(audit);
+    return new Promise((resolve, reject) => {
+      const bytes = Buffer.byteLength(JSON.stringify(audit));
+      const waiter: Waiter = { audit, bytes, since: performance.now(), resolve, reject };
+      const queue = this.waiting.get(chain);
+      if (queue) {
+        queue.push(waiter);
+        return;
+      }
+      const fresh = [waiter];
+      this.waiting.set(chain, fresh);
+      void this.drain(chain, fresh);
+    });
+  }
+
+  /** Commits the chain's waiting appends, a group per transaction, until none is left. */
+  private async drain(chain: string, queue: Waiter[]): Promise<void> {
+    while (queue.length > 0) {
+      let count = 1;
+      for (let bytes = queue[0]?.bytes ?? 0; count < Math.min(queue.length, MAX_BATCH_EVENTS); count++) {
+        bytes += queue[count]?.bytes ?? 0;
+        if (bytes > GROUP_MAX_BYTES) break;
+      }
+      const taken = queue.splice(0, count);
+      const late = performance.now() - this.budgetMs;
+      for (const w of taken) if (w.since < late) w.reject(new ChainBusyError(this.budgetMs));
+      const group = taken.filter((w) => w.since >= late);
+      if (group.length === 0) continue;
+      try {
+        const events =
+          group.length === 1
+            ? [await this.commit((group[0] as Waiter).audit, () => [], { since: group[0]?.since })]
+            : await this.commitBatch(
+                group.map((w) => w.audit),
+                () => [],
+                Math.min(...group.map((w) => w.since)),
+              );
+        for (const [i, w] of group.entries()) w.resolve(events[i] as AuditEvent);
+      } catch (error) {
+        for (const w of group) w.reject(error);
+      }
+    }
+    this.waiting.delete(chain);
   }
 
   private async transact(guarded: readonly GuardedWrite[]): Promise<void> {
@@ -146,6 +208,8 @@ export class AuditedWriter {
   async commitBatch(
     inputs: readonly AuditInput[],
     extra: (events: readonly AuditEvent[], now: Date) => readonly GuardedWrite[] = () => [],
+    /** `performance.now()` when the batch arrived: its budget runs from there (default: now). */
+    since?: number,
   ): Promise<AuditEvent[]> {
     const groups = new Map<string, number[]>();
     for (const [i, input] of inputs.entries()) {
@@ -154,7 +218,7 @@ export class AuditedWriter {
     }
     const sealed = inputs.map((input) => sealable(input));
     const blocks = new Map<string, number>();
-    const backoff = this.backoff();
+    const backoff = this.backoff(since);
     for (let attempt = 1; ; attempt++) {
       const chains = [...groups.keys()];
       const heads = await Promise.all(chains.map((chain) => this.readHead(chain)));
@@ -253,8 +317,7 @@ export class AuditedWriter {
    * Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
    * Within the budget (wall time, whatever the clock port says) it waits; past it, ChainBusyError.
    */
-  private backoff(): { wait(attempt: number): Promise<void> } {
-    const started = performance.now();
+  private backoff(started = performance.now()): { wait(attempt: number): Promise<void> } {
     const budget = this.budgetMs;
     return {
       wait: async (attempt: number) => {
@@ -328,6 +391,17 @@ function headWrite(
       },
     },
   };
+}
+
+/** An append waiting for its chain (`AuditedWriter.append`). */
+interface Waiter {
+  readonly audit: AuditInput;
+  /** Its size as JSON: a group stays within `GROUP_MAX_BYTES`. */
+  readonly bytes: number;
+  /** `performance.now()` when it arrived: its write budget runs from there. */
+  readonly since: number;
+  readonly resolve: (event: AuditEvent) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
