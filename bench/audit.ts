@@ -119,6 +119,7 @@ function countingService(log: AuditLog): { service: AuditService; reads: () => n
   let read = 0;
   const counting: AuditLog = {
     append: (input) => log.append(input),
+    appendBatch: (inputs, idempotency) => log.appendBatch(inputs, idempotency),
     chain: (chain) => log.chain(chain),
     tenantExists: (id) => log.tenantExists(id),
     head: (chain) => log.head(chain),

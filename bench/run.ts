@@ -7,6 +7,8 @@
  *   S1      SSM calls per 1,000 resolutions; Secrets Manager calls per 1,000 requests
  *   V1-V3   cached verify / a no-op route; cached / uncached throughput; argon2 parameters
  *   A1      items read per filtered audit page at 100,000 events / at 1,000
+ *   H1      audit events/s, 16 writers on one tenant / spread over 16 tenants
+ *   H2      audit events/s, batches of 99 / single appends, one tenant
  *   V4      events verified per second through GET /v1/audit/verify / bare Query pages
  *   X1      peak RSS growth exporting 100,000 audit events / exporting 1,000
  *   T1      p50 of GET /{tenant}/profile (cached key and alias) / GET /v1/tenants/{id}
@@ -17,7 +19,7 @@
  *           webhook subscriptions / with none
  *
  * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
- * verify, tenant, flood, export, webhooks).
+ * ingest, verify, tenant, flood, export, webhooks).
  */
 import { parseArgs } from 'node:util';
 import { auditFigures, printAudit, printVerify, verifyFigures } from './audit';
@@ -25,6 +27,7 @@ import { bundleFigures, formatFigures } from './bundles';
 import { callFigures, printCalls } from './calls';
 import { exportFigures, printExport } from './export';
 import { floodFigures, printFlood } from './flood';
+import { ingestFigures, printIngest } from './ingest';
 import { keyBench } from './keys';
 import { latencyFigures, printLatency } from './latency';
 import { printTenant, tenantFigures } from './tenant';
@@ -40,6 +43,7 @@ if (wanted('latency')) printLatency(await latencyFigures(300));
 if (wanted('calls')) printCalls(await callFigures());
 if (wanted('keys')) await keyBench();
 if (wanted('audit')) printAudit(await auditFigures());
+if (wanted('ingest')) printIngest(await ingestFigures());
 if (wanted('verify')) printVerify(await verifyFigures());
 if (wanted('export')) printExport(await exportFigures());
 if (wanted('tenant')) printTenant(await tenantFigures());

@@ -137,6 +137,9 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   // `tenant_slug` lookups read the slug claim in the table (the source of truth), not SSM.
   resolveClaims: { table: ['GetItem', 'Query'] },
   appendAuditEvent: { table: AUDITED },
+  // PutItem of its batch blocks' id claims, then one transaction of heads, events and the
+  // idempotency record (PutItem); GetItem of heads, tenants and an idempotency replay.
+  appendAuditBatch: { table: AUDITED },
   // Tenant alone is its chain (the table); every other combination of filters has its index.
   // GetItem: an empty page with a tenant_id checks that the tenant exists (404 otherwise).
   listAuditEvents: { table: ['GetItem', 'Query'], indexes: auditIndexes(false) },
@@ -165,6 +168,7 @@ export const OPERATION_ACCESS: Readonly<Record<string, OperationAccess>> = Objec
   requestTenantTrial: { table: [...KEY_CHECK, 'PutItem', 'ConditionCheckItem'] },
   listTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: auditIndexes(true) },
   appendTenantAuditEvent: { table: [...KEY_CHECK, 'PutItem'] },
+  appendTenantAuditBatch: { table: [...KEY_CHECK, 'PutItem'] },
   exportTenantAuditEvents: { table: [...KEY_CHECK, 'Query'], indexes: auditIndexes(true) },
   listTenantApiKeys: { table: KEY_CHECK, indexes: ['GSI1'] },
   createTenantApiKey: { table: [...KEY_CHECK, 'PutItem'] },
@@ -313,6 +317,7 @@ export const OPERATION_SIZING: Readonly<Record<string, OperationSizing>> = Objec
   requestTenantTrial: { memorySize: 1024 },
   listTenantAuditEvents: { memorySize: 1024 },
   appendTenantAuditEvent: { memorySize: 1024 },
+  appendTenantAuditBatch: { memorySize: 1024 },
   listTenantApiKeys: { memorySize: 1024 },
   createTenantApiKey: { memorySize: 1024 },
   revokeTenantApiKey: { memorySize: 1024 },

@@ -27,6 +27,11 @@ export function isStreamed(op: Pick<Operation, 'operationId'>): boolean {
   return STREAMED_OPERATIONS.has(op.operationId);
 }
 
+/** The operations an ALB routes: all but the streamed ones. */
+export function albOperations<T extends Pick<Operation, 'operationId'>>(ops: readonly T[]): T[] {
+  return ops.filter((op) => !isStreamed(op));
+}
+
 /** An openapi.yaml path as an ALB path pattern: each `{param}` segment becomes `*`. */
 export function albPathPattern(path: string): string {
   return path.replace(/\{[^}]+\}/g, '*');

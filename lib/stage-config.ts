@@ -3,7 +3,7 @@ import { operations } from '../shared/contract/spec';
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS } from '../shared/domain/audit-retention';
 import { parseCidrList } from './cidrs';
 import { PLAIN_HTTP_MESSAGE } from './constructs/alb-ingress';
-import { ALB_MAX_RULES, AlbRuleQuotaError, albRules, assertAlbRuleQuota } from './routing';
+import { ALB_MAX_RULES, AlbRuleQuotaError, albOperations, albRules, assertAlbRuleQuota } from './routing';
 import {
   type IngressMode,
   RESERVED_SSM_PREFIX,
@@ -203,7 +203,7 @@ export function stageConfig(context: (key: string) => unknown): StageConfig {
   if (ingress === 'alb') {
     try {
       assertAlbRuleQuota(
-        albRules(operations(), allowedCidrs).length,
+        albRules(albOperations(operations()), allowedCidrs).length,
         albMaxRules ?? ALB_MAX_RULES,
         allowedCidrs.length,
       );

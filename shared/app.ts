@@ -61,16 +61,19 @@ export const dynamodb = /* @__PURE__ */ once(() => new DynamoDBClient({}));
 export const ssm = /* @__PURE__ */ once(() => new SSMClient({}));
 export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClient({}));
 
+/** Every audited write retries a lost race for its chain's head within one budget. */
+const writerOptions = () => ({ budgetMs: config().writeBudgetMs });
+
 /** Reads only: what a function that changes no tenant needs, without the audited writer. */
 export const tenantReader = /* @__PURE__ */ once(
   () => new DynamoTenantReader(dynamodb(), config().tableName, clock),
 );
 /** Reads and the audited commit, without the lists: the alias writers' and provisioning's. */
 export const tenantWriter = /* @__PURE__ */ once(
-  () => new DynamoTenantWriter(dynamodb(), config().tableName, clock),
+  () => new DynamoTenantWriter(dynamodb(), config().tableName, clock, writerOptions()),
 );
 export const tenantStore = /* @__PURE__ */ once(
-  () => new DynamoTenantStore(dynamodb(), config().tableName, clock),
+  () => new DynamoTenantStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm(), config().ssmPrefix));
 /**
@@ -137,11 +140,13 @@ export const catalogReader = /* @__PURE__ */ once(
   () => new DynamoCatalogReader(dynamodb(), config().tableName),
 );
 export const catalogStore = /* @__PURE__ */ once(
-  () => new DynamoCatalogStore(dynamodb(), config().tableName, clock),
+  () => new DynamoCatalogStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 export const catalog = /* @__PURE__ */ once(() => new CatalogService(tenantReader(), catalogStore(), clock));
 export const claims = /* @__PURE__ */ once(() => new ClaimsService(tenantReader(), catalogReader(), clock));
-export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(dynamodb(), config().tableName, clock));
+export const auditLog = /* @__PURE__ */ once(
+  () => new DynamoAuditLog(dynamodb(), config().tableName, clock, { writer: writerOptions() }),
+);
 export const audit = /* @__PURE__ */ once(() => new AuditService(auditLog(), clock));
 /**
  * The scheduled verifier: each chain's turn walks at most a minute, and a run starts turns for
@@ -159,7 +164,7 @@ export const auditMonitor = /* @__PURE__ */ once(
 );
 
 export const apiKeyStore = /* @__PURE__ */ once(
-  () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock),
+  () => new DynamoApiKeyStore(dynamodb(), config().tableName, clock, writerOptions()),
 );
 /** Shared by both key services, so a revocation evicts at once what verify cached here. */
 export const keyVerificationCache = /* @__PURE__ */ once(

@@ -15,7 +15,7 @@ import type { Cidr } from '../cidrs';
 import { AlbIngress } from '../constructs/alb-ingress';
 import type { IngressMetrics } from '../constructs/monitoring';
 import { RestApiIngress, type Throttle } from '../constructs/rest-api-ingress';
-import { isStreamed } from '../routing';
+import { albOperations } from '../routing';
 
 export type IngressMode = 'apigateway' | 'alb';
 
@@ -92,7 +92,7 @@ export class IngressStack extends Stack {
     } else if (props.mode === 'alb') {
       const alb = new AlbIngress(this, 'Alb', {
         // An ALB cannot stream a Lambda target's response: exports are served by API Gateway only.
-        operations: props.operations.filter((op) => !isStreamed(op)),
+        operations: albOperations(props.operations),
         functionOf: props.functionOf,
         allowedCidrs: props.allowedCidrs,
         waf: props.waf ?? false,

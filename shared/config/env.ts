@@ -111,6 +111,8 @@ const EnvSchema = z.object({
   /** Uncached key verifications at once per container (others wait); cached keys never wait. */
   TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY: int(1, 1, 64),
   TENANT_REGISTRY_MAX_BODY_BYTES: int(65_536, 1024, 6_000_000),
+  /** How long an audited write retries a lost race for its chain's head before it answers 503 (ms). */
+  TENANT_REGISTRY_WRITE_BUDGET_MS: int(5000, 100, 25_000),
   /**
    * Days audit events are kept where a tenant sets no `audit_retention_days` (and on the global
    * chain); empty keeps them forever. Read by the scheduled verifier, which expires them.
@@ -196,6 +198,7 @@ export type Config = Readonly<{
   keyFailureWindowSeconds: number;
   keyVerifyConcurrency: number;
   maxBodyBytes: number;
+  writeBudgetMs: number;
   auditRetentionDays: number | undefined;
   codeVersion: string | undefined;
   stage: string;
@@ -259,6 +262,7 @@ export function parseConfig(source: Readonly<Record<string, string | undefined>>
     keyFailureWindowSeconds: e.TENANT_REGISTRY_KEY_FAILURE_WINDOW_SECONDS,
     keyVerifyConcurrency: e.TENANT_REGISTRY_KEY_VERIFY_CONCURRENCY,
     maxBodyBytes: e.TENANT_REGISTRY_MAX_BODY_BYTES,
+    writeBudgetMs: e.TENANT_REGISTRY_WRITE_BUDGET_MS,
     auditRetentionDays: e.TENANT_REGISTRY_AUDIT_RETENTION_DAYS,
     codeVersion: e.TENANT_REGISTRY_CODE_VERSION,
     stage: e.TENANT_REGISTRY_STAGE,

@@ -220,6 +220,13 @@ export const appendAuditEvent = {
   plane: 'operator',
   allow: 'GET, HEAD, POST, OPTIONS',
 } as const satisfies Route;
+export const appendAuditBatch = {
+  operationId: 'appendAuditBatch',
+  method: 'POST',
+  path: '/v1/audit/batch',
+  plane: 'operator',
+  allow: 'POST, OPTIONS',
+} as const satisfies Route;
 export const verifyAuditChain = {
   operationId: 'verifyAuditChain',
   method: 'GET',
@@ -344,6 +351,14 @@ export const appendTenantAuditEvent = {
   plane: 'tenant',
   scope: 'audit:write',
   allow: 'GET, HEAD, POST, OPTIONS',
+} as const satisfies Route;
+export const appendTenantAuditBatch = {
+  operationId: 'appendTenantAuditBatch',
+  method: 'POST',
+  path: '/{tenant}/audit/batch',
+  plane: 'tenant',
+  scope: 'audit:write',
+  allow: 'POST, OPTIONS',
 } as const satisfies Route;
 export const exportTenantAuditEvents = {
   operationId: 'exportTenantAuditEvents',
@@ -497,6 +512,7 @@ export const routes = {
   resolveClaims,
   listAuditEvents,
   appendAuditEvent,
+  appendAuditBatch,
   verifyAuditChain,
   exportAuditEvents,
   listWebhooks,
@@ -514,6 +530,7 @@ export const routes = {
   requestTenantTrial,
   listTenantAuditEvents,
   appendTenantAuditEvent,
+  appendTenantAuditBatch,
   exportTenantAuditEvents,
   listTenantApiKeys,
   createTenantApiKey,

@@ -462,7 +462,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         }
       ],
       "summary": "Append an event to the calling tenant's hash chain. Scope audit:write.",
-      "description": "The event always belongs to the calling tenant. Without `actor_id` the key is the actor\n(`actor_id` its id, `actor_type` `api_key` unless given). The server sets `origin: tenant`\nand `key_id` (the writing key) inside the hash. Refused with 400: an action in one of the\nregistry's own namespaces (`tenant.`, `alias.`, `api_key.`, `entitlement.`, `catalog.`,\n`trial.`, `keycloak.`, `webhook.`, `audit.`, in any case: `reserved_action`), and an `actor_type`\nthe registry uses for itself (`operator`, `service`, `api_key`, `system`, `public`, in any\ncase: `reserved_actor_type`). Fields may come from the query string, the JSON body or\nboth; the body wins on conflict.\n",
+      "description": "The event always belongs to the calling tenant. Without `actor_id` the key is the actor\n(`actor_id` its id, `actor_type` `api_key` unless given). The server sets `origin: tenant`\nand `key_id` (the writing key) inside the hash. Refused with 400: an action in one of the\nregistry's own namespaces (`tenant.`, `alias.`, `api_key.`, `entitlement.`, `catalog.`,\n`trial.`, `keycloak.`, `webhook.`, `audit.`, in any case: `reserved_action`), and an `actor_type`\nthe registry uses for itself (`operator`, `service`, `api_key`, `system`, `public`, in any\ncase: `reserved_actor_type`). Fields may come from the query string, the JSON body or\nboth; the body wins on conflict.\nA lost race for the chain's head (a busy tenant) is retried inside the request, with\njittered exponential backoff, for up to `TENANT_REGISTRY_WRITE_BUDGET_MS` (5 s): never a\n409. Only past that budget is it 503 `service_unavailable` with `Retry-After`, and then\nnothing was stored.\n",
       "requestBody": {
         "required": false,
         "content": {
@@ -518,14 +518,147 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         "404": {
           "$ref": "#/components/responses/NotFound"
         },
+        "413": {
+          "$ref": "#/components/responses/PayloadTooLarge"
+        },
+        "415": {
+          "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "500": {
+          "$ref": "#/components/responses/InternalError"
+        },
+        "503": {
+          "$ref": "#/components/responses/ServiceUnavailable"
+        }
+      }
+    }
+  },
+  "/{tenant}/audit/batch": {
+    "post": {
+      "operationId": "appendTenantAuditBatch",
+      "tags": [
+        "tenant-plane"
+      ],
+      "security": [
+        {
+          "tenantBearer": [
+            "audit:write"
+          ]
+        },
+        {
+          "tenantApiKey": [
+            "audit:write"
+          ]
+        }
+      ],
+      "summary": "Append up to 99 events to the calling tenant's hash chain, atomically. Scope audit:write.",
+      "description": "Up to 99 events, each shaped like a single append and checked like one, stored in one\nDynamoDB transaction (TransactWriteItems holds at most 100 items: each event is one, its\nchain's head one more), in the order sent, each with its own `id`, `prev_hash` and\n`hash`: all are stored or none. The events of one chain take consecutive ids of one\nmillisecond. One refused event refuses the batch, and the message names its index\n(`events[5].action ...`). An empty list or more than 99 events is 400 `invalid_input`,\nas are events that take more than 262,144 bytes as JSON. With `Idempotency-Key` (its\nrecord is one more transaction item, so at most 98 events), a replay within 24 hours\nreturns the first response (`Idempotent-Replayed: true`); the same key with another\nbody is 422; a duplicate sent while the first is being committed is 409\n`idempotency_in_progress`. A lost race for a chain's head is retried within\n`TENANT_REGISTRY_WRITE_BUDGET_MS`, then 503 with `Retry-After` (nothing stored).\n\nEvery event belongs to the calling tenant and is checked as `appendTenantAuditEvent`\nchecks one (`reserved_action`, `reserved_actor_type`); the server sets `origin: tenant`\nand `key_id` on each. The `Idempotency-Key` is the calling tenant's: another tenant's\nuse of the same key is a different request.\n",
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/IdempotencyKey"
+        }
+      ],
+      "requestBody": {
+        "required": true,
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/TenantAuditBatch"
+            }
+          }
+        }
+      },
+      "responses": {
+        "201": {
+          "description": "Created. The stored events as the tenant sees them, in the order sent. No `Location`, no URL names one event; list them with `listTenantAuditEvents`.",
+          "headers": {
+            "Idempotent-Replayed": {
+              "$ref": "#/components/headers/IdempotentReplayed"
+            }
+          },
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "events"
+                ],
+                "properties": {
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/TenantAuditEvent"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "400": {
+          "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation (an empty list, more than 99 events); the message names the field (`body.events[5].action`), parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path and the tenant header or `tenant_id` name different tenants.\n- `reserved_action`: an event's action is in one of the registry's own namespaces (`events[5].action: ...`).\n- `reserved_actor_type`: an event's actor type is one the registry sets itself (`events[5].actor_type: ...`).\n",
+          "content": {
+            "application/json": {
+              "schema": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/Error"
+                  }
+                ],
+                "properties": {
+                  "error": {
+                    "enum": [
+                      "invalid_input",
+                      "tenant_required",
+                      "tenant_conflict",
+                      "reserved_action",
+                      "reserved_actor_type"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        },
+        "401": {
+          "$ref": "#/components/responses/TenantUnauthorized"
+        },
+        "403": {
+          "$ref": "#/components/responses/ForbiddenWrite"
+        },
+        "404": {
+          "$ref": "#/components/responses/NotFound"
+        },
         "409": {
-          "$ref": "#/components/responses/Conflict"
+          "description": "A request with this `Idempotency-Key` is still being committed (`idempotency_in_progress`); retry to get its response.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "allOf": [
+                  {
+                    "$ref": "#/components/schemas/Error"
+                  }
+                ],
+                "properties": {
+                  "error": {
+                    "enum": [
+                      "idempotency_in_progress"
+                    ]
+                  }
+                }
+              }
+            }
+          }
         },
         "413": {
           "$ref": "#/components/responses/PayloadTooLarge"
         },
         "415": {
           "$ref": "#/components/responses/UnsupportedMediaType"
+        },
+        "422": {
+          "$ref": "#/components/responses/Unprocessable"
         },
         "500": {
           "$ref": "#/components/responses/InternalError"
@@ -1624,6 +1757,13 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "pattern": "^attachment; filename=\"audit-[a-z0-9-]+-[0-9]{8}T[0-9]{6}Z\\.(ndjson|csv)\"$"
       }
     },
+    "IdempotentReplayed": {
+      "description": "`true` on a replay: the first response to this `Idempotency-Key` (status, body, `ETag`\nand `Location`), answered again. Absent on the first response.\n",
+      "schema": {
+        "type": "string",
+        "const": "true"
+      }
+    },
     "Location": {
       "description": "The created resource's URL, as a reference relative to the request's URL (RFC 9110\nallows one), so that it holds behind whatever path the ingress puts in front of this\nAPI (an API Gateway stage, a base path): creating a tenant answers `tenants/<id>`,\nrolling a key answers `../<new id>`.\n",
       "required": true,
@@ -1672,6 +1812,17 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "csv"
         ],
         "default": "ndjson"
+      }
+    },
+    "IdempotencyKey": {
+      "in": "header",
+      "name": "Idempotency-Key",
+      "required": false,
+      "description": "1-255 printable ASCII characters, unique per intended create; sent more than once, 400.",
+      "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255
       }
     },
     "WebhookCursor": {
@@ -1926,7 +2077,16 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       }
     },
     "ServiceUnavailable": {
-      "description": "A dependency (DynamoDB, Parameter Store, Secrets Manager) throttled, failed or could not\nbe reached, after the SDK's own retries (`service_unavailable`): retry later. A create or\nchange may have committed before its answer was lost: retry a create with the same\n`Idempotency-Key`, a change with `If-Match`, and read before deciding otherwise.\n",
+      "description": "A dependency (DynamoDB, Parameter Store, Secrets Manager) throttled, failed or could not\nbe reached, after the SDK's own retries (`service_unavailable`): retry later. A create or\nchange may have committed before its answer was lost: retry a create with the same\n`Idempotency-Key`, a change with `If-Match`, and read before deciding otherwise.\nAlso an audited write (an append, a batch, any change) that lost the race for its audit\nchain's head on every attempt within `TENANT_REGISTRY_WRITE_BUDGET_MS`: it committed\nnothing, says so in its message, and carries `Retry-After`.\n",
+      "headers": {
+        "Retry-After": {
+          "description": "Seconds to wait before retrying; sent when a busy audit chain ran out the write budget.",
+          "schema": {
+            "type": "string",
+            "pattern": "^[0-9]+$"
+          }
+        }
+      },
       "content": {
         "application/json": {
           "schema": {
@@ -2014,6 +2174,27 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
                   "trial_used",
                   "already_entitled",
                   "conflict"
+                ]
+              }
+            }
+          }
+        }
+      }
+    },
+    "Unprocessable": {
+      "description": "The Idempotency-Key was used with a different body (`idempotency_key_reused`).",
+      "content": {
+        "application/json": {
+          "schema": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/Error"
+              }
+            ],
+            "properties": {
+              "error": {
+                "enum": [
+                  "idempotency_key_reused"
                 ]
               }
             }
@@ -2387,6 +2568,23 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "metadata": {
           "$ref": "#/components/schemas/Settings"
+        }
+      }
+    },
+    "TenantAuditBatch": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "events"
+      ],
+      "properties": {
+        "events": {
+          "type": "array",
+          "minItems": 1,
+          "maxItems": 99,
+          "items": {
+            "$ref": "#/components/schemas/TenantAuditAppend"
+          }
         }
       }
     },

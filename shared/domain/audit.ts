@@ -55,16 +55,68 @@ export interface ChainHead {
 }
 
 /**
- * The next id of a chain: the clock's millisecond with a random sub-millisecond part, and
- * always above the chain's last id, so ids stay ordered even if clocks disagree.
+ * The sub-millisecond parts an id may take. Single events take 0..899 (and 999 when the clock
+ * is behind their chain); 900..998, exactly `MAX_BATCH_EVENTS` ids, belong to batches: a batch
+ * claims one millisecond's block with one item (`batchBlock`), so its ids can never meet a
+ * single event's id, nor another batch's, whichever chain either is on.
+ */
+export const BATCH_SLOT = 900;
+/**
+ * Events per batch transaction: DynamoDB's TransactWriteItems holds at most 100 items, and a
+ * batch on one chain writes its events and the chain's head (docs/storage.md).
+ */
+export const MAX_BATCH_EVENTS = 99;
+const BATCH_LAST_SLOT = BATCH_SLOT + MAX_BATCH_EVENTS - 1;
+
+/**
+ * The next id of a chain: the clock's millisecond with a random sub-millisecond part below the
+ * batch slots, and always above the chain's last id (skipping a batch block), so ids stay
+ * ordered even if clocks disagree.
  */
 export function nextAuditId(
   now: Date,
   head: ChainHead | undefined,
   random: () => number = Math.random,
 ): number {
-  const fromClock = now.getTime() * 1000 + Math.floor(random() * 1000);
-  return Math.max(fromClock, (head?.last_id ?? 0) + 1);
+  const fromClock = now.getTime() * 1000 + Math.floor(random() * BATCH_SLOT);
+  const afterHead = (head?.last_id ?? 0) + 1;
+  const sub = afterHead % 1000;
+  const free =
+    sub >= BATCH_SLOT && sub <= BATCH_LAST_SLOT ? afterHead - sub + BATCH_LAST_SLOT + 1 : afterHead;
+  return Math.max(fromClock, free);
+}
+
+/**
+ * The millisecond whose batch block (ids `ms * 1000 + 900` ..) a batch on a chain may use:
+ * the clock's, or the first whose block is above the chain's last id.
+ */
+export function batchBlock(now: Date, head: ChainHead | undefined): number {
+  const last = head?.last_id ?? 0;
+  const afterHead = last % 1000 < BATCH_SLOT ? Math.floor(last / 1000) : Math.floor(last / 1000) + 1;
+  return Math.max(now.getTime(), afterHead);
+}
+
+/** The first id of a millisecond's batch block: the id its claim is stored under. */
+export const batchBlockStart = (ms: number): number => ms * 1000 + BATCH_SLOT;
+
+/** Seals `inputs` (at most `MAX_BATCH_EVENTS`) in order onto `head`, in the block of `ms`. */
+export function sealBatch(
+  inputs: readonly AuditInput[],
+  head: ChainHead | undefined,
+  ms: number,
+): AuditEvent[] {
+  if (inputs.length > MAX_BATCH_EVENTS) throw new Error(`a batch block holds ${MAX_BATCH_EVENTS} events`);
+  const start = batchBlockStart(ms);
+  if (start <= (head?.last_id ?? 0)) throw new Error('the batch block is not above the chain head');
+  const events: AuditEvent[] = [];
+  let prev = head?.hash ?? GENESIS_HASH;
+  for (const [i, input] of inputs.entries()) {
+    const unsealed = { ...input, id: start + i, created_at: new Date(ms).toISOString(), prev_hash: prev };
+    const event = { ...unsealed, hash: hashEvent(unsealed) };
+    events.push(event);
+    prev = event.hash;
+  }
+  return events;
 }
 
 /** JSON with object keys sorted at every depth: the same value always hashes the same. */

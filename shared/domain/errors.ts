@@ -114,6 +114,22 @@ export class ConcurrentUpdateError extends DomainError {
   }
 }
 
+/**
+ * An audited write lost the race for its chain's head (a busy tenant) on every attempt within
+ * the write budget, and committed nothing: retry after `retryAfterSeconds` (503 with
+ * `Retry-After`). Never a 409: contention is the registry's load, not the caller's conflict.
+ */
+export class ChainBusyError extends DomainError {
+  readonly retryAfterSeconds = 1;
+
+  constructor(budgetMs: number) {
+    super(
+      'service_unavailable',
+      `the audit chain is busy: this write lost every race for its head within ${budgetMs} ms and committed nothing; retry after 1 second`,
+    );
+  }
+}
+
 export class IdempotencyMismatchError extends DomainError {
   constructor() {
     super('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');

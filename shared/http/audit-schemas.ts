@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { MAX_BATCH_EVENTS } from '../domain/audit';
 import { ORIGINS } from '../domain/audit-events';
 import { EXPORT_FORMATS } from '../domain/audit-export';
 import { VERIFY_BUDGET_MS } from '../services/audit';
@@ -127,6 +128,12 @@ export const TenantAuditQuery = z.strictObject(tenantFilters);
 /** The operator's event, less `tenant_id`: an appended event always belongs to the caller's tenant. */
 const { tenant_id: _appendTenant, ...tenantEvent } = AppendAuditEventBody.shape;
 export const TenantAuditAppend = z.strictObject(tenantEvent);
+
+/** A batch: 1 to 99 events, each shaped like a single append (`MAX_BATCH_EVENTS`). */
+const batchOf = <T extends z.ZodMiniType>(event: T) =>
+  z.strictObject({ events: z.array(event).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)) });
+export const AppendAuditBatchBody = batchOf(AppendAuditEventBody);
+export const TenantAuditBatch = batchOf(TenantAuditAppend);
 
 /** The operator's export selection, less `tenant_id`: the tenant plane exports the caller's chain only. */
 const { tenant_id: _exportTenant, ...tenantExportFilters } = ExportAuditEventsQuery.shape;

@@ -1,5 +1,5 @@
 import { isDependencyUnavailable } from '../adapters/aws-errors';
-import { DomainError } from '../domain/errors';
+import { ChainBusyError, DomainError } from '../domain/errors';
 import { type HttpResponse, json } from './responses';
 
 /** Errors that belong to HTTP itself (credentials, media types, sizes). */
@@ -68,6 +68,17 @@ export function errorResponse(
         exposed: true,
       };
     }
+  }
+  if (error instanceof ChainBusyError) {
+    // Expected under load, not a fault: its message is the caller's, with when to retry.
+    return {
+      response: json(
+        503,
+        { error: error.code, message: error.message, request_id: requestId },
+        { 'retry-after': String(error.retryAfterSeconds) },
+      ),
+      exposed: true,
+    };
   }
   const unavailable =
     (error instanceof DomainError && error.code === 'service_unavailable') || isDependencyUnavailable(error);

@@ -5,6 +5,17 @@ import { type EndpointHandler, type EndpointInput, type EndpointSpec, endpoint }
 import { idempotency } from './middleware/idempotency';
 
 /**
+ * The `Idempotency-Key` middleware of an operation: keys are scoped to the operation and, on the
+ * tenant plane, to the calling tenant (another tenant's same key is another request).
+ */
+export function idempotencyFor(operationId: string): ReturnType<typeof idempotency> {
+  return idempotency(
+    (ctx) => (ctx.caller ? `${operationId}/${ctx.caller.tenant.id}` : operationId),
+    (claim) => firstResponse(app.tenantReader(), claim),
+  );
+}
+
+/**
  * A create that accepts `Idempotency-Key`: `endpoint()` with the idempotency middleware, which
  * replays the first response of a key already used (shared/http/middleware/idempotency.ts). Apart
  * from endpoint() so that the functions that are not idempotent do not bundle it.
@@ -18,6 +29,6 @@ export function idempotentEndpoint<
   handler: (input: EndpointInput<P, Q, B>) => Promise<unknown>,
 ): EndpointHandler {
   return endpoint({ ...spec, idempotent: true }, handler, {
-    idempotency: idempotency(spec.operation.operationId, (claim) => firstResponse(app.tenantReader(), claim)),
+    idempotency: idempotencyFor(spec.operation.operationId),
   });
 }

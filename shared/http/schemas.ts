@@ -87,9 +87,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], where: strin
   return issues
     .slice(0, 5)
     .map((i) => {
+      // Array items by index, as a caller writes them: `body.events[5].action`.
+      const path = `${where}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
       if (i.code === 'unrecognized_keys')
-        return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => k.slice(0, 64)).join(', ')}`;
-      const path = i.path.length > 0 ? `${where}.${i.path.join('.')}` : where;
+        return `${path}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => k.slice(0, 64)).join(', ')}`;
       return `${path} ${problem(i)}`.replace(/ +$/, '');
     })
     .join('; ');

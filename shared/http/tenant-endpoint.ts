@@ -4,10 +4,16 @@ import { tenantSelectionConfig } from '../config/env';
 import type { Scope } from '../domain/api-key';
 import { TENANT_QUERY } from '../domain/tenant-selection';
 import type { TenantCaller } from '../services/tenant-access';
-import { type EndpointHandler, type EndpointInput, type EndpointSpec, endpoint } from './endpoint';
+import {
+  type EndpointHandler,
+  type EndpointInput,
+  type EndpointOptions,
+  type EndpointSpec,
+  endpoint,
+} from './endpoint';
 import { tenantAuth, tenantPathExists } from './middleware/tenant-auth';
 
-export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane' | 'idempotent'> {
+export interface TenantEndpointSpec<P, Q, B> extends Omit<EndpointSpec<P, Q, B>, 'plane'> {
   /** Must agree with the operation's `security` in openapi.yaml; stated so a reader sees it. */
   readonly scope: Scope;
 }
@@ -28,6 +34,8 @@ export function tenantEndpoint<
 >(
   spec: TenantEndpointSpec<P, Q, B>,
   handler: (input: TenantEndpointInput<P, Q, B>) => Promise<unknown>,
+  /** With `idempotent`: the middleware (`idempotencyFor`), so only such bundles carry it. */
+  options: Pick<EndpointOptions, 'idempotency'> = {},
 ): EndpointHandler {
   if (spec.operation.scope !== spec.scope) {
     throw new Error(
@@ -45,6 +53,7 @@ export function tenantEndpoint<
       selectors: { path: ['tenant'], query: [TENANT_QUERY] },
       merge: spec.operation.method === 'POST',
       pathExists: (request) => tenantPathExists(request.path, tenantSelectionConfig()),
+      ...options,
     },
   );
 }

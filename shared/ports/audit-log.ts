@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditInput, ChainHead } from '../domain/audit';
 import type { Origin } from '../domain/audit-events';
 import type { Checkpoint } from '../domain/audit-retention';
+import type { FirstResponse, IdempotencyClaim } from '../domain/idempotency';
 
 /** The filters a listing may combine (how each combination is served: docs/storage.md). */
 export interface AuditFilters {
@@ -51,6 +52,12 @@ export interface ChainPage {
 /** The audit log: appends go onto the event's hash chain; listings cost what a page holds. */
 export interface AuditLog {
   append(input: AuditInput): Promise<AuditEvent>;
+  /**
+   * Appends every input in one transaction, in order, each onto its chain: all or none. With
+   * `idempotency`, the first response (`respond` of the stored events) commits in the same
+   * transaction under the claim's key.
+   */
+  appendBatch(inputs: readonly AuditInput[], idempotency?: BatchIdempotency): Promise<AuditEvent[]>;
   page(query: AuditPageQuery): Promise<AuditPage>;
   chain(chain: string): Promise<StoredChain>;
   tenantExists(id: string): Promise<boolean>;
@@ -65,4 +72,10 @@ export interface AuditLog {
   events(chain: string, fromId: number): AsyncIterable<ChainPage>;
   /** The chain an id was claimed for, if the claim exists. */
   idOwner(id: number): Promise<string | undefined>;
+}
+
+/** An Idempotency-Key on a batch: the claim and the response a replay answers. */
+export interface BatchIdempotency {
+  readonly claim: IdempotencyClaim;
+  readonly respond: (events: readonly AuditEvent[]) => FirstResponse;
 }

@@ -116,7 +116,7 @@ describe('ingress apigateway', () => {
 
   test('every tenant-plane operation: its own function and a method on /{tenant}/..., a root variable beside the static /v1, /healthz, /readyz', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(21);
+    expect(tenantOps).toHaveLength(22);
     const found = methods(template);
     for (const op of tenantOps) {
       expect(op.path.startsWith('/{tenant}/')).toBe(true);

@@ -59,6 +59,7 @@ describe('the permissions map', () => {
         'listTenantAuditEvents',
         'exportTenantAuditEvents',
         'appendTenantAuditEvent',
+        'appendTenantAuditBatch',
         'listTenantApiKeys',
         'createTenantApiKey',
         'revokeTenantApiKey',

@@ -112,7 +112,7 @@ describe('tenant selection (`/tenant/...`)', () => {
 
   test('the configured selection reaches every tenant-plane function, and only those', () => {
     const tenantOps = specOperations.filter((o) => o.plane === 'tenant');
-    expect(tenantOps).toHaveLength(21);
+    expect(tenantOps).toHaveLength(22);
     for (const op of tenantOps) {
       expect([op.operationId, env(template, op.operationId)]).toEqual([
         op.operationId,

@@ -39,7 +39,9 @@ type Op =
   | { kind: 'addAlias'; tenant: number; slug: number }
   | { kind: 'removeAlias'; tenant: number; slug: number }
   | { kind: 'lifecycle'; tenant: number; to: 'activate' | 'cancel' }
-  | { kind: 'append'; tenant: number | 'none'; n: number };
+  | { kind: 'append'; tenant: number | 'none'; n: number }
+  /** Events of several chains in one batch; one event with a reserved action refuses it whole. */
+  | { kind: 'batch'; events: { tenant: number | 'none'; n: number }[]; poisoned: boolean };
 
 const tenantRef = fc.nat(12);
 const slugRef = fc.nat(SLUGS.length - 1);
@@ -71,6 +73,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('append' as const),
       tenant: fc.oneof(tenantRef, fc.constant('none' as const)),
       n: fc.nat(1_000_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('batch' as const),
+      events: fc.array(
+        fc.record({ tenant: fc.oneof(tenantRef, fc.constant('none' as const)), n: fc.nat(1_000_000) }),
+        {
+          minLength: 1,
+          maxLength: 12,
+        },
+      ),
+      poisoned: fc.boolean(),
     }),
   },
 );
@@ -137,6 +153,9 @@ test('audit events equal the successful state changes exactly, chain by chain, i
             res = await stack.request('POST', `/v1/tenants/${tenant}/${o.to}`);
             action = o.to === 'activate' ? 'tenant.activated' : 'tenant.cancelled';
             break;
+          case 'batch':
+            res = { status: 0, body: undefined };
+            break;
           case 'append': {
             tenant = o.tenant === 'none' ? '' : pick(o.tenant);
             action = `model.append.${o.n}`;
@@ -145,6 +164,34 @@ test('audit events equal the successful state changes exactly, chain by chain, i
             });
             break;
           }
+        }
+        if (o.kind === 'batch') {
+          // All or nothing: an unknown tenant (404) or a reserved action (400) stores none.
+          const sent = o.events.map((e, i) => ({
+            chain: e.tenant === 'none' ? 'global' : pick(e.tenant),
+            action: o.poisoned && i === o.events.length - 1 ? 'tenant.forged' : `model.batch.${e.n}`,
+          }));
+          res = await stack.request('POST', '/v1/audit/batch', {
+            body: {
+              events: sent.map((e) => ({
+                action: e.action,
+                ...(e.chain === 'global' ? {} : { tenant_id: e.chain }),
+              })),
+            },
+          });
+          expect(res.status).toBeLessThan(500);
+          if (res.status === 201) {
+            successes++;
+            expect(o.poisoned).toBe(false);
+            for (const e of sent) record(e.chain, e.action);
+          } else {
+            failures++;
+            expect([res.status, res.body.error]).toEqual(
+              o.poisoned ? [400, 'reserved_action'] : [404, 'not_found'],
+            );
+            if (!o.poisoned) expect(sent.some((e) => e.chain === UNKNOWN)).toBe(true);
+          }
+          continue;
         }
         expect(res.status).toBeLessThan(500);
         if (res.status < 300) {

@@ -76,11 +76,24 @@ beforeAll(async () => {
     body: { action: 'widget.made', metadata: { n: 1 } },
   });
   expect(written.status).toBe(201);
+  // Batches: consecutive ids of one millisecond's block, linked like any other event.
+  const batch = await stack.request('POST', '/v1/audit/batch', {
+    body: {
+      events: [0, 1, 2].map((i) => ({ tenant_id: tenant, action: `batch.${i}`, metadata: { i, list: [i] } })),
+    },
+  });
+  expect(batch.status).toBe(201);
+  const tenantBatch = await stack.request('POST', `/${tenant}/audit/batch`, {
+    token: null,
+    headers: { 'x-api-key': key.body.plaintext, 'user-agent': 'tamper-test' },
+    body: { events: [{ action: 'widget.batched', metadata: { n: 2 } }, { action: 'widget.batched' }] },
+  });
+  expect(tenantBatch.status).toBe(201);
   chainKey = `AUDIT#${tenant}`;
   original = await readChain();
   events = original.filter((i) => String(i.SK).startsWith('EVENT#'));
   head = original.find((i) => i.SK === 'HEAD') as Item;
-  expect(events).toHaveLength(12);
+  expect(events).toHaveLength(17);
   // Server-set fields are there to be tampered with: origin on all, key_id, and the nonce of
   // events the tenant sees in part.
   expect(events.every((e) => e.origin !== undefined)).toBe(true);

@@ -295,3 +295,26 @@ test('200 changes over 20 tenants at once: every event published, each tenant 1,
     );
   }
 }, 300_000);
+
+test('an audit batch is published as its events, numbered in chain order after what came before; block claims publish nothing', async () => {
+  const sink = new RecordingSink();
+  const p = poller(sink);
+  const t = await createTenant();
+  const batch = await stack.request('POST', '/v1/audit/batch', {
+    body: {
+      events: ['doc.a', 'doc.b', 'doc.c'].map((action) => ({ tenant_id: t.id, action, actor_id: 'u1' })),
+    },
+  });
+  expect(batch.status).toBe(201);
+  const single = await stack.request('POST', '/v1/audit', { body: { tenant_id: t.id, action: 'doc.d' } });
+  expect(single.status).toBe(201);
+  await pollUntil(p, () => ofTenant(sink.received, t.id).some((e) => e.type === 'doc.d'));
+  const ids = [...batch.body.events.map((e: { id: number }) => String(e.id)), String(single.body.id)];
+  expect(ofTenant(sink.deduped(), t.id).map((e) => [e.type, e.sequence, e.id])).toEqual([
+    ['tenant.created', 1, expect.any(String)],
+    ['doc.a', 2, ids[0]],
+    ['doc.b', 3, ids[1]],
+    ['doc.c', 4, ids[2]],
+    ['doc.d', 5, ids[3]],
+  ]);
+});

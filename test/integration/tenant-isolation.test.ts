@@ -364,6 +364,12 @@ function probesFor(op: { operationId: string; method: string; path: string }): P
       ];
     case 'appendTenantAuditEvent':
       return [plain(201, { action: 'isolation.probe', target_name: 'probe' })];
+    case 'appendTenantAuditBatch':
+      return [
+        plain(201, {
+          events: [{ action: 'isolation.probe', target_name: 'probe' }, { action: 'isolation.probe2' }],
+        }),
+      ];
     case 'createTenantApiKey':
       return [plain(201, { name: 'probe', scopes: ['profile:read'] })];
     case 'revokeTenantApiKey':
@@ -661,7 +667,7 @@ test('isolation matrix: every tenant route x naming x credential x prefix-collid
   const all = [...tenants.values()];
   const get = (slug: string) => tenants.get(slug) as Tenant;
   const tenantOps = operations().filter((o) => o.plane === 'tenant');
-  expect(tenantOps).toHaveLength(21);
+  expect(tenantOps).toHaveLength(22);
   const probes = tenantOps.flatMap(probesFor);
 
   // The detector itself: prefixes are not names, names and aliases are.

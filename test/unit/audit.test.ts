@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   type AuditEvent,
   type AuditInput,
+  batchBlock,
   type ChainHead,
   canonicalJson,
   chainOf,
@@ -12,6 +13,7 @@ import {
   GLOBAL_CHAIN,
   hashEvent,
   nextAuditId,
+  sealBatch,
   sealEvent,
   verifyChain,
 } from '../../shared/domain/audit';
@@ -336,9 +338,18 @@ describe('canonicalJson', () => {
 describe('nextAuditId', () => {
   const now = new Date(START);
 
-  it('is the clock in microseconds with a random sub-millisecond part', () => {
+  it('is the clock in microseconds with a random sub-millisecond part below the batch slots (900..998)', () => {
     expect(nextAuditId(now, undefined, () => 0)).toBe(START * 1000);
-    expect(nextAuditId(now, undefined, () => 0.9999999)).toBe(START * 1000 + 999);
+    expect(nextAuditId(now, undefined, () => 0.9999999)).toBe(START * 1000 + 899);
+  });
+
+  it('skips a batch block above the head: after 899 comes 999, after 998 the next millisecond', () => {
+    const at = (sub: number) => ({ last_id: START * 1000 + 5_000_000 + sub, hash: GENESIS_HASH });
+    expect(nextAuditId(now, at(898), () => 0)).toBe(START * 1000 + 5_000_899);
+    expect(nextAuditId(now, at(899), () => 0)).toBe(START * 1000 + 5_000_999);
+    expect(nextAuditId(now, at(950), () => 0)).toBe(START * 1000 + 5_000_999);
+    expect(nextAuditId(now, at(998), () => 0)).toBe(START * 1000 + 5_000_999);
+    expect(nextAuditId(now, at(999), () => 0)).toBe(START * 1000 + 5_001_000);
   });
 
   it('is above the head, even when the clock is behind it', () => {
@@ -382,6 +393,46 @@ describe('nextAuditId', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('batch blocks', () => {
+  const now = new Date(START);
+  const head = (last_id: number) => ({ last_id, hash: 'a'.repeat(64) });
+
+  it('is the clock millisecond, or the first millisecond whose block (900..998) is above the head', () => {
+    expect(batchBlock(now, undefined)).toBe(START);
+    expect(batchBlock(now, head(START * 1000 - 5))).toBe(START);
+    expect(batchBlock(now, head((START + 7) * 1000 + 899))).toBe(START + 7);
+    expect(batchBlock(now, head((START + 7) * 1000 + 900))).toBe(START + 8);
+    expect(batchBlock(now, head((START + 7) * 1000 + 999))).toBe(START + 8);
+  });
+
+  it('seals events in order with consecutive ids of the block, one millisecond, linked from the head', () => {
+    const h = head(START * 1000 + 12);
+    const events = sealBatch([{ action: 'a.one' }, { action: 'a.two' }, { action: 'a.three' }], h, START);
+    expect(events.map((e) => e.id)).toEqual([START * 1000 + 900, START * 1000 + 901, START * 1000 + 902]);
+    expect(new Set(events.map((e) => e.created_at))).toEqual(new Set([new Date(START).toISOString()]));
+    expect(events.map((e) => e.prev_hash)).toEqual([h.hash, events[0]?.hash, events[1]?.hash]);
+    expect(
+      verifyChain(
+        events.map((e) => ({ ...e })),
+        { last_id: START * 1000 + 902, hash: events[2]?.hash ?? '' },
+      ).ok,
+    ).toBe(
+      false, // the chain's earlier events are not in the list: the first link does not start at genesis
+    );
+    const fresh = sealBatch([{ action: 'a.one' }, { action: 'a.two' }], undefined, START);
+    expect(verifyChain(fresh, { last_id: START * 1000 + 901, hash: fresh[1]?.hash ?? '' })).toEqual({
+      ok: true,
+      checked: 2,
+    });
+  });
+
+  it('refuses a block that is not above the head, and more than 99 events', () => {
+    expect(() => sealBatch([{ action: 'a.x' }], head(START * 1000 + 950), START)).toThrow('not above');
+    const many = Array.from({ length: 100 }, () => ({ action: 'a.x' }));
+    expect(() => sealBatch(many, undefined, START)).toThrow('99');
   });
 });
 

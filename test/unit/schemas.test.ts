@@ -47,7 +47,7 @@ describe('settings: keys per object, at every depth', () => {
     [
       '101 keys deeper, inside an array',
       { a: { b: [0, { c: keys(101) }] } },
-      'body.settings.a.b.1.c must have at most 100 keys (has 101)',
+      'body.settings.a.b[1].c must have at most 100 keys (has 101)',
     ],
     [
       'an empty key, nested',
@@ -57,7 +57,7 @@ describe('settings: keys per object, at every depth', () => {
     [
       'a 65-character key, nested',
       { a: [{ ['x'.repeat(65)]: 1 }] },
-      'body.settings.a.0 has a key that is empty or longer than 64 characters',
+      'body.settings.a[0] has a key that is empty or longer than 64 characters',
     ],
     [
       '"constructor", nested',
@@ -81,7 +81,7 @@ describe('settings: limits a schema cannot state (documented in the spec)', () =
     expect(refusal(nested(9))).toBe('body.settings.a.a.a.a.a.a.a.a.a nests deeper than 8 levels');
     expect(refusal({ a: [[[[[[[1]]]]]]] })).toBeUndefined();
     expect(refusal({ a: [[[[[[[[1]]]]]]]] })).toBe(
-      'body.settings.a.0.0.0.0.0.0.0.0 nests deeper than 8 levels',
+      'body.settings.a[0][0][0][0][0][0][0][0] nests deeper than 8 levels',
     );
   });
 
@@ -93,7 +93,7 @@ describe('settings: limits a schema cannot state (documented in the spec)', () =
     // Spread thin over many small objects, the total still counts.
     const thin = (n: number) => ({ list: Array.from({ length: n }, (_, i) => ({ [`k${i}`]: 1 })) });
     expect(refusal(thin(999))).toBeUndefined();
-    expect(refusal(thin(1000))).toBe('body.settings.list.999 has more than 1000 keys in total');
+    expect(refusal(thin(1000))).toBe('body.settings.list[999] has more than 1000 keys in total');
   });
 
   test('size: 16,384 bytes of JSON (UTF-8) is fine, one more is not', () => {
@@ -119,6 +119,6 @@ describe('settings: limits a schema cannot state (documented in the spec)', () =
   test('not an object, or a number JSON cannot carry: 400', () => {
     expect(refusal(null)).toBe('body.settings must be a JSON object');
     expect(refusal([])).toBe('body.settings must be a JSON object');
-    expect(refusal({ a: [Number.POSITIVE_INFINITY] })).toBe('body.settings.a.0 holds a number out of range');
+    expect(refusal({ a: [Number.POSITIVE_INFINITY] })).toBe('body.settings.a[0] holds a number out of range');
   });
 });

@@ -4,7 +4,7 @@ import type { AuditInput } from '../../domain/audit';
 import { DomainError } from '../../domain/errors';
 import type { ApiKeyPage, ApiKeyStore } from '../../ports/api-key-store';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader, toItem } from './items';
 import { indexes, keys, stripKeys } from './keys';
 import { newestFirst } from './pages';
@@ -32,9 +32,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   private readonly reader: TableReader;
   private readonly writer: AuditedWriter;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {

@@ -1,12 +1,21 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditInput, ChainHead } from '../../domain/audit';
 import type { Checkpoint } from '../../domain/audit-retention';
+import { idempotencyRecord } from '../../domain/idempotency';
 import { withinBudget } from '../../domain/page-budget';
-import type { AuditLog, AuditPage, AuditPageQuery, ChainPage, StoredChain } from '../../ports/audit-log';
+import type {
+  AuditLog,
+  AuditPage,
+  AuditPageQuery,
+  BatchIdempotency,
+  ChainPage,
+  StoredChain,
+} from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter, eventFromItem } from './audited-writer';
+import { AuditedWriter, eventFromItem, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { type AuditListKey, auditListPlan, keys } from './keys';
+import { idempotencyWrite } from './tenant-store';
 
 /**
  * Items a filtered listing (a combination without a partition of its own) may read per page
@@ -30,16 +39,28 @@ export class DynamoAuditLog implements AuditLog {
     db: DynamoDBClient,
     tableName: string,
     clock: Clock,
-    options: { readonly readBudget?: number } = {},
+    options: { readonly readBudget?: number; readonly writer?: WriterOptions } = {},
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, options.writer);
     this.readBudget = options.readBudget ?? RESIDUAL_READ_BUDGET;
   }
 
-  /** An event that changes no other state: its transaction is the event, its head and its id. */
+  /**
+   * An event that changes no other state: its transaction is the event, its head and its id;
+   * appends to a busy chain in this process commit together (AuditedWriter.append).
+   */
   append(input: AuditInput): Promise<AuditEvent> {
-    return this.writer.commit(input, () => []);
+    return this.writer.append(input);
+  }
+
+  /** One transaction: per chain its head and its events, and the idempotency record if any. */
+  appendBatch(inputs: readonly AuditInput[], idempotency?: BatchIdempotency): Promise<AuditEvent[]> {
+    return this.writer.commitBatch(inputs, (events, now) =>
+      idempotency
+        ? [idempotencyWrite(idempotencyRecord(idempotency.claim, idempotency.respond(events), now), now)]
+        : [],
+    );
   }
 
   /**

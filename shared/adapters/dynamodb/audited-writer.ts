@@ -1,14 +1,26 @@
+import { randomInt } from 'node:crypto';
 import {
   type CancellationReason,
+  PutItemCommand,
   type TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type AuditEvent, type AuditInput, type ChainHead, chainOf, sealEvent } from '../../domain/audit';
+import {
+  type AuditEvent,
+  type AuditInput,
+  batchBlock,
+  batchBlockStart,
+  type ChainHead,
+  chainOf,
+  MAX_BATCH_EVENTS,
+  sealBatch,
+  sealEvent,
+} from '../../domain/audit';
 import { sealable } from '../../domain/audit-projection';
-import { ConcurrentUpdateError } from '../../domain/errors';
+import { ChainBusyError } from '../../domain/errors';
 import { type EventResource, eventData } from '../../domain/events';
 import type { Clock } from '../../ports/clock';
-import { fromItem, type PlainWrite, type TableReader, toTransactItem } from './items';
+import { fromItem, type PlainWrite, type TableReader, toItem, toTransactItem } from './items';
 import { auditIndexAttributes, keys } from './keys';
 
 /**
@@ -23,7 +35,27 @@ export interface GuardedWrite {
   readonly rank?: number;
 }
 
-const MAX_ATTEMPTS = 10;
+/** How an audited write retries a lost race. */
+export interface WriterOptions {
+  /**
+   * Milliseconds a write may keep retrying a lost race for its chain's head before it gives up
+   * with ChainBusyError (503, `Retry-After`); `TENANT_REGISTRY_WRITE_BUDGET_MS`.
+   * @default 5000
+   */
+  readonly budgetMs?: number;
+}
+
+export const DEFAULT_WRITE_BUDGET_MS = 5000;
+/** Backoff before attempt n + 1: uniformly random below min(CAP, BASE * 2^n) ms ("full jitter"). */
+const BACKOFF_BASE_MS = 10;
+const BACKOFF_CAP_MS = 1000;
+/**
+ * Appends committed together take at most this many bytes as JSON (and at most 99 events), so
+ * their transaction stays far below DynamoDB's 4 MB whatever each append's size.
+ */
+const GROUP_MAX_BYTES = 1024 * 1024;
+/** Milliseconds over which concurrent block claims spread (a block's ids may lie this far ahead). */
+const BLOCK_SPREAD = 8;
 
 /** A chain's head as the writer keeps it: the hash link, and the outbox's event counter. */
 export interface WriterHead extends ChainHead {
@@ -34,20 +66,30 @@ export interface WriterHead extends ChainHead {
 /**
  * The one way the store changes state: the writes of a change and its audit event, sealed onto
  * the event's hash chain (with a nonce where a tenant sees it only in part: `sealable`), in a
- * single TransactWriteItems. The chain head is a conditional write,
- * so two writers of one chain cannot fork it; the loser re-reads the head and tries again, as
- * does a transaction that lost a TransactionConflict.
+ * single TransactWriteItems. The chain head is a conditional write, so two writers of one chain
+ * cannot fork it; the loser re-reads the head and tries again after a jittered exponential
+ * backoff, as does a transaction that lost a TransactionConflict, until the write budget is
+ * spent: only then is the race the caller's, as a 503 with `Retry-After` (never a 409, and
+ * nothing committed).
  *
  * The event item is also the outbox (docs/events.md): beside the sealed event it carries the
  * chain's next `sequence` (counted in the head, in the same transaction, so 1, 2, 3... without
- * gaps) and `data`, the resource after the change (`eventData`). Both sit outside the hash, so
- * every chain stored before them still verifies, and no audit response shows them.
+ * gaps; a batch of N events on a chain takes the next N, in chain order) and `data`, the
+ * resource after the change (`eventData`). Both sit outside the hash, so every chain stored
+ * before them still verifies, and no audit response shows them.
  */
 export class AuditedWriter {
+  private readonly budgetMs: number;
+  /** Appends waiting, per chain, for the transaction under way on it (see `append`). */
+  private readonly waiting = new Map<string, Waiter[]>();
+
   constructor(
     private readonly reader: TableReader,
     private readonly clock: Clock,
-  ) {}
+    options: WriterOptions = {},
+  ) {
+    this.budgetMs = options.budgetMs ?? DEFAULT_WRITE_BUDGET_MS;
+  }
 
   /**
    * `build` is called once per attempt with the attempt's time, so conditions that compare
@@ -66,10 +108,13 @@ export class AuditedWriter {
        * count unchanged), so the stream never publishes it: `webhook.test`, delivered directly.
        */
       readonly outbox?: boolean;
+      /** `performance.now()` when the write arrived: its budget runs from there (default: now). */
+      readonly since?: number;
     } = {},
   ): Promise<AuditEvent> {
     const chain = chainOf(audit);
     const input = sealable(audit);
+    const backoff = this.backoff(options.since);
     for (let attempt = 1; ; attempt++) {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
@@ -80,28 +125,208 @@ export class AuditedWriter {
           : { sequence: (head?.sequence ?? 0) + 1, data: eventData(input, options.resource) };
       const guarded = [...build(now), ...this.eventWrites(chain, head, event, outbox)];
       try {
-        await this.reader.db.send(
-          new TransactWriteItemsCommand({
-            TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
-          }),
-        );
+        await this.transact(guarded);
         return event;
       } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (!reasons) throw error;
-        const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-        const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-        if (speaking?.conflict) {
-          const item = reasons[guarded.indexOf(speaking)]?.Item;
-          throw speaking.conflict(item && fromItem(item));
-        }
-        const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
-        if (!retryable) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError();
-        // Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
-        await sleep(Math.random() * Math.min(250, 10 * 2 ** attempt));
+        this.settle(error, guarded);
+        await backoff.wait(attempt);
       }
     }
+  }
+
+  /**
+   * An event that changes no other state (a product's append). Appends to one chain that arrive
+   * in this process while a transaction on that chain is under way wait for it, then commit
+   * together, up to `MAX_BATCH_EVENTS` in one transaction (`commitBatch`, in arrival order), so
+   * a hot chain commits many events per head race instead of one; alone, an append is `commit`.
+   * An append that waited past the write budget is answered ChainBusyError without being tried.
+   */
+  append(audit: AuditInput): Promise<AuditEvent> {
+    const chain = chainOf(audit);
+    return new Promise((resolve, reject) => {
+      const bytes = Buffer.byteLength(JSON.stringify(audit));
+      const waiter: Waiter = { audit, bytes, since: performance.now(), resolve, reject };
+      const queue = this.waiting.get(chain);
+      if (queue) {
+        queue.push(waiter);
+        return;
+      }
+      const fresh = [waiter];
+      this.waiting.set(chain, fresh);
+      void this.drain(chain, fresh);
+    });
+  }
+
+  /** Commits the chain's waiting appends, a group per transaction, until none is left. */
+  private async drain(chain: string, queue: Waiter[]): Promise<void> {
+    while (queue.length > 0) {
+      let count = 1;
+      for (let bytes = queue[0]?.bytes ?? 0; count < Math.min(queue.length, MAX_BATCH_EVENTS); count++) {
+        bytes += queue[count]?.bytes ?? 0;
+        if (bytes > GROUP_MAX_BYTES) break;
+      }
+      const taken = queue.splice(0, count);
+      const late = performance.now() - this.budgetMs;
+      for (const w of taken) if (w.since < late) w.reject(new ChainBusyError(this.budgetMs));
+      const group = taken.filter((w) => w.since >= late);
+      if (group.length === 0) continue;
+      try {
+        const events =
+          group.length === 1
+            ? [await this.commit((group[0] as Waiter).audit, () => [], { since: group[0]?.since })]
+            : await this.commitBatch(
+                group.map((w) => w.audit),
+                () => [],
+                Math.min(...group.map((w) => w.since)),
+              );
+        for (const [i, w] of group.entries()) w.resolve(events[i] as AuditEvent);
+      } catch (error) {
+        for (const w of group) w.reject(error);
+      }
+    }
+    this.waiting.delete(chain);
+  }
+
+  private async transact(guarded: readonly GuardedWrite[]): Promise<void> {
+    await this.reader.db.send(
+      new TransactWriteItemsCommand({
+        TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
+      }),
+    );
+  }
+
+  /**
+   * Events appended in one transaction, in order, each onto its own chain (grouped by chain;
+   * the whole list is all or nothing). Per chain: its head and its events (so at most 99 on one
+   * chain: DynamoDB's 100 items per transaction), plus `extra` writes (an idempotency record).
+   * A chain's events take consecutive ids of one millisecond's batch block (`batchBlock`),
+   * claimed before the transaction with one conditional put: the ids are unique log-wide
+   * without an id claim per event. A block whose transaction then loses is kept for the next
+   * attempt while it stays above the head, and otherwise simply unused (ids are not dense).
+   * Each event is an outbox event: a chain's N events take the head's next N sequence numbers.
+   */
+  async commitBatch(
+    inputs: readonly AuditInput[],
+    extra: (events: readonly AuditEvent[], now: Date) => readonly GuardedWrite[] = () => [],
+    /** `performance.now()` when the batch arrived: its budget runs from there (default: now). */
+    since?: number,
+  ): Promise<AuditEvent[]> {
+    const groups = new Map<string, number[]>();
+    for (const [i, input] of inputs.entries()) {
+      const chain = chainOf(input);
+      groups.set(chain, [...(groups.get(chain) ?? []), i]);
+    }
+    const sealed = inputs.map((input) => sealable(input));
+    const blocks = new Map<string, number>();
+    const backoff = this.backoff(since);
+    for (let attempt = 1; ; attempt++) {
+      const chains = [...groups.keys()];
+      const heads = await Promise.all(chains.map((chain) => this.readHead(chain)));
+      const now = this.clock.now();
+      const events: AuditEvent[] = [];
+      const writes: GuardedWrite[] = [];
+      for (const [c, chain] of chains.entries()) {
+        const head = heads[c];
+        const ms = await this.claimBlock(chain, head, now, blocks);
+        const order = groups.get(chain) ?? [];
+        const chainInputs = order.map((i) => sealed[i] as AuditInput);
+        const chainEvents = sealBatch(chainInputs, head, ms);
+        for (const [j, i] of order.entries()) events[i] = chainEvents[j] as AuditEvent;
+        const first = (head?.sequence ?? 0) + 1;
+        writes.push(
+          headWrite(chain, head, chainEvents.at(-1) as AuditEvent, first + chainEvents.length - 1),
+          ...chainEvents.map((event, j) => ({
+            write: {
+              Put: {
+                Item: eventItem(chain, event, {
+                  sequence: first + j,
+                  data: eventData(chainInputs[j] as AuditInput),
+                }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          })),
+        );
+      }
+      const guarded = [...extra(events, now), ...writes];
+      try {
+        await this.transact(guarded);
+        return events;
+      } catch (error) {
+        this.settle(error, guarded);
+        await backoff.wait(attempt);
+      }
+    }
+  }
+
+  /**
+   * A batch block for `chain` above its head: the one it claimed on an earlier attempt while it
+   * still fits, else the first free one from `batchBlock` on (each a conditional put of the
+   * block's id claim; a block claimed by any chain is skipped).
+   */
+  private async claimBlock(
+    chain: string,
+    head: WriterHead | undefined,
+    now: Date,
+    blocks: Map<string, number>,
+  ): Promise<number> {
+    const previous = blocks.get(chain);
+    if (previous !== undefined && batchBlockStart(previous) > (head?.last_id ?? 0)) return previous;
+    // Writers of a busy log start a few milliseconds apart and skip ahead by a random stride,
+    // so that many claiming at once do not probe the same blocks one by one.
+    for (let ms = batchBlock(now, head) + randomInt(BLOCK_SPREAD); ; ms += 1 + randomInt(BLOCK_SPREAD)) {
+      try {
+        await this.reader.db.send(
+          new PutItemCommand({
+            TableName: this.reader.tableName,
+            Item: toItem({
+              ...keys.auditId(batchBlockStart(ms)),
+              entity: 'audit_id',
+              chain,
+              block: MAX_BATCH_EVENTS,
+            }),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        );
+        blocks.set(chain, ms);
+        return ms;
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+  }
+
+  /**
+   * Why a transaction failed: a domain error for the caller (thrown), or a race a fresh attempt
+   * can win (returns). The lowest `rank` among the failed writes that speak decides.
+   */
+  private settle(error: unknown, guarded: readonly GuardedWrite[]): void {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+    const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
+    if (speaking?.conflict) {
+      const item = reasons[guarded.indexOf(speaking)]?.Item;
+      throw speaking.conflict(item && fromItem(item));
+    }
+    const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
+    if (!retryable) throw error;
+  }
+
+  /**
+   * Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
+   * Within the budget (wall time, whatever the clock port says) it waits; past it, ChainBusyError.
+   */
+  private backoff(started = performance.now()): { wait(attempt: number): Promise<void> } {
+    const budget = this.budgetMs;
+    return {
+      wait: async (attempt: number) => {
+        const left = budget - (performance.now() - started);
+        if (left <= 0) throw new ChainBusyError(budget);
+        const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        await sleep(Math.min(delay, left));
+      },
+    };
   }
 
   async readHead(chain: string): Promise<WriterHead | undefined> {
@@ -122,26 +347,7 @@ export class AuditedWriter {
     outbox: Outbox | undefined,
   ): GuardedWrite[] {
     return [
-      {
-        write: {
-          Put: {
-            Item: {
-              ...keys.auditHead(chain),
-              entity: 'audit_head',
-              last_id: event.id,
-              hash: event.hash,
-              sequence: outbox?.sequence ?? head?.sequence ?? 0,
-            },
-            ...(head
-              ? {
-                  ConditionExpression: '#hash = :prev',
-                  ExpressionAttributeNames: { '#hash': 'hash' },
-                  ExpressionAttributeValues: { ':prev': head.hash },
-                }
-              : { ConditionExpression: 'attribute_not_exists(PK)' }),
-          },
-        },
-      },
+      headWrite(chain, head, event, outbox?.sequence ?? head?.sequence ?? 0),
       {
         write: {
           Put: { Item: eventItem(chain, event, outbox), ConditionExpression: 'attribute_not_exists(PK)' },
@@ -159,6 +365,43 @@ export class AuditedWriter {
       },
     ];
   }
+}
+
+/**
+ * The chain's head moved from `head` (read before) to `last`, its outbox count to `sequence`:
+ * a moved head is a retryable race.
+ */
+function headWrite(
+  chain: string,
+  head: WriterHead | undefined,
+  last: AuditEvent,
+  sequence: number,
+): GuardedWrite {
+  return {
+    write: {
+      Put: {
+        Item: { ...keys.auditHead(chain), entity: 'audit_head', last_id: last.id, hash: last.hash, sequence },
+        ...(head
+          ? {
+              ConditionExpression: '#hash = :prev',
+              ExpressionAttributeNames: { '#hash': 'hash' },
+              ExpressionAttributeValues: { ':prev': head.hash },
+            }
+          : { ConditionExpression: 'attribute_not_exists(PK)' }),
+      },
+    },
+  };
+}
+
+/** An append waiting for its chain (`AuditedWriter.append`). */
+interface Waiter {
+  readonly audit: AuditInput;
+  /** Its size as JSON: a group stays within `GROUP_MAX_BYTES`. */
+  readonly bytes: number;
+  /** `performance.now()` when it arrived: its write budget runs from there. */
+  readonly since: number;
+  readonly resolve: (event: AuditEvent) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**

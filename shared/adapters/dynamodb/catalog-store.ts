@@ -5,7 +5,7 @@ import { CatalogRuleError, ConcurrentUpdateError } from '../../domain/errors';
 import type { EventResource } from '../../domain/events';
 import type { CatalogReader, CatalogStore, Expected, TrialGuard } from '../../ports/catalog-store';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { CATALOG_LIST, ENTITLEMENT_PREFIX, indexes, type Key, keys, stripKeys } from './keys';
 
@@ -72,9 +72,10 @@ export class DynamoCatalogStore extends DynamoCatalogReader implements CatalogSt
     db: DynamoDBClient,
     tableName: string,
     private readonly clock: Clock,
+    writer: WriterOptions = {},
   ) {
     super(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   putEntry(entry: CatalogEntry, expected: Expected, audit: AuditInput): Promise<AuditEvent> {

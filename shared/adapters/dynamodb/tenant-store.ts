@@ -18,10 +18,28 @@ import type {
   TenantWriter,
   UnitOfWork,
 } from '../../ports/tenant-store';
-import { AuditedWriter, type GuardedWrite } from './audited-writer';
+import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { indexes, keys, SLUG_LIST, stripKeys, TENANT_LIST } from './keys';
 import { newestFirst } from './pages';
+
+/**
+ * A first response stored with what it answers: the key is free, or its record expired (TTL
+ * deletes lazily). A key taken meanwhile is a concurrent duplicate still committing.
+ */
+export function idempotencyWrite(r: IdempotencyRecord, at: Date): GuardedWrite {
+  return {
+    write: {
+      Put: {
+        Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
+        ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
+        ExpressionAttributeValues: { ':nowEpoch': Math.floor(at.getTime() / 1000) },
+      },
+    },
+    conflict: () => new IdempotencyInProgressError(),
+    rank: 0,
+  };
+}
 
 /**
  * The read side of the tenant store (keys and access patterns: docs/storage.md). A class of its
@@ -65,9 +83,9 @@ export class DynamoTenantReader implements TenantReader {
 export class DynamoTenantWriter extends DynamoTenantReader implements TenantWriter {
   private readonly writer: AuditedWriter;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock) {
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
     super(db, tableName, clock);
-    this.writer = new AuditedWriter(this.reader, clock);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   /** The unit's writes and its audit event, in one transaction (see AuditedWriter). */
@@ -82,20 +100,7 @@ export class DynamoTenantWriter extends DynamoTenantReader implements TenantWrit
   private writes(unit: UnitOfWork, at: Date): GuardedWrite[] {
     const now = at.toISOString();
     const out: GuardedWrite[] = [];
-    if (unit.idempotency) {
-      const r = unit.idempotency;
-      out.push({
-        write: {
-          Put: {
-            Item: { ...keys.idempotency(r.scope, r.key), entity: 'idempotency', ...r },
-            ConditionExpression: 'attribute_not_exists(PK) OR expires_at < :nowEpoch',
-            ExpressionAttributeValues: { ':nowEpoch': Math.floor(at.getTime() / 1000) },
-          },
-        },
-        conflict: () => new IdempotencyInProgressError(),
-        rank: 0,
-      });
-    }
+    if (unit.idempotency) out.push(idempotencyWrite(unit.idempotency, at));
     if (unit.idempotentResponse) {
       const r = unit.idempotentResponse;
       out.push({
