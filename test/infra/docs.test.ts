@@ -102,9 +102,6 @@ test('docs/configuration.md: ALB listener rules needed per number of ranges', ()
     quoted(configurationDoc, /(\d+) for 1 range, (\d+) for 2, (\d+) for 3, (\d+) for 4, (\d+) for 5/),
   ).toEqual(
     // The ALB routes every operation but the streamed exports (lib/routing.ts albOperations).
-    [1, 2, 3, 4, 5].map(
-      (n) =>
-        albRules(albOperations(operations()), ranges.slice(0, n)).length,
-    ),
+    [1, 2, 3, 4, 5].map((n) => albRules(albOperations(operations()), ranges.slice(0, n)).length),
   );
 });
