@@ -4,6 +4,7 @@ import { type OperationId, routes } from '../../shared/contract/routes';
 import { SCOPES } from '../../shared/domain/api-key';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { assertResponseMatchesSpec, ContractViolation } from '../support/contract';
+import { byDepth } from '../support/depth';
 import {
   badRequests,
   type FuzzCase,
@@ -15,7 +16,8 @@ import {
 import { startStack, type TestResponse, type TestStack } from '../support/stack';
 
 /**
- * Every operation in openapi.yaml against FUZZ_RUNS (default 500) generated bad requests, sent
+ * Every operation in openapi.yaml against FUZZ_RUNS (default 150; 500 under TEST_DEPTH=deep,
+ * test/support/depth.ts) generated bad requests, sent
  * with the admin token; tenant-plane operations with a live API key (every scope) of the tenant
  * the request names, so that cases get past admission (at most a fifth may end in a 401), and
  * with bad ways of naming the tenant on top. Each answer must be below 500; an error must be exactly
@@ -28,7 +30,7 @@ import { startStack, type TestResponse, type TestStack } from '../support/stack'
  * FUZZ_ONLY=<operationId>[,<operationId>...] narrows the run.
  */
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
+const RUNS = Number(process.env.FUZZ_RUNS ?? byDepth(150, 500));
 const SEED = Number(process.env.FUZZ_SEED ?? 20_250_101);
 const ONLY = process.env.FUZZ_ONLY?.split(',');
 /** Cases per batch; each batch gets fresh tenants to hit. */
