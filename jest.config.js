@@ -14,6 +14,8 @@ export default {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
+  // A hang guard, not a speed check (tests never fail on timing): generous, since a loaded
+  // 2-core machine slows DynamoDB Local several times over.
+  testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -13,6 +13,10 @@ let stack: TestStack;
 let table: Inspector;
 beforeAll(async () => {
   stack = await startStack();
+  // Fifty writers on one chain head commit one after another; DynamoDB Local on a loaded 2-core
+  // machine takes up to a second per transaction, so the last one needs more than the default
+  // 5 s budget (the budget itself is tested in audit-batch.test.ts).
+  stack.configure({ TENANT_REGISTRY_WRITE_BUDGET_MS: '25000' });
   table = inspect(stack);
 });
 /** What the run observed, printed once the harness stops capturing output. */

@@ -115,8 +115,22 @@ const NOT_YET_PROBED = new Set([
   'rotateTenantWebhookSecret',
   'testTenantWebhook',
 ]);
+/**
+ * POSTs whose one parameter is a list of objects, which a query string cannot carry: they get the
+ * structured conformance test at the end of this file (the body wins; the query alone is refused).
+ */
+const STRUCTURED: Record<string, { readonly parameter: string; readonly value: () => unknown[] }> = {
+  appendTenantAuditBatch: {
+    parameter: 'events',
+    value: () => [{ action: `merge.batch.${++run}` }, { action: `merge.batch.${++run}` }],
+  },
+};
 const TENANT_POSTS = operations().filter(
-  (op) => op.plane === 'tenant' && op.method === 'POST' && !NOT_YET_PROBED.has(op.operationId),
+  (op) =>
+    op.plane === 'tenant' &&
+    op.method === 'POST' &&
+    !NOT_YET_PROBED.has(op.operationId) &&
+    !(op.operationId in STRUCTURED),
 );
 
 /** A tenant-plane request with the key as Bearer. */
@@ -147,6 +161,10 @@ afterAll(async () => {
 test('every tenant-plane POST in openapi.yaml has a probe here', () => {
   expect(TENANT_POSTS.length).toBeGreaterThan(0);
   expect(TENANT_POSTS.map((op) => op.operationId).sort()).toEqual(Object.keys(PROBES).sort());
+  const structured = operations().filter((op) => op.operationId in STRUCTURED);
+  expect(structured.map((op) => [op.plane, op.method])).toEqual(
+    Object.keys(STRUCTURED).map(() => ['tenant', 'POST']),
+  );
 });
 
 describe.each(TENANT_POSTS.map((op) => [op.operationId, op] as const))('%s', (operationId, op) => {
@@ -237,5 +255,52 @@ describe.each(
     expect(res.status).toBe(404);
     expect(res.body.message).toContain(missing);
     expect(res.body.message).not.toContain(real);
+  });
+});
+
+describe.each(
+  operations()
+    .filter((op) => op.operationId in STRUCTURED)
+    .map((op) => [op.operationId, op] as const),
+)('%s: a list of objects, from the body', (operationId, op) => {
+  const { parameter, value } = STRUCTURED[operationId] as (typeof STRUCTURED)[string];
+  const path = (query?: Record<string, string>) => pathOf(op.path, query);
+
+  test('from the body only: it takes effect', async () => {
+    const list = value();
+    const res = await tenantRequest('POST', path(), { [parameter]: list });
+    expect(res.status).toBe(201);
+    expect(res.body[parameter].map((e: { action: string }) => e.action)).toEqual(
+      list.map((e) => (e as { action: string }).action),
+    );
+  });
+
+  test('from both: the body wins, a query value that could never be valid is ignored', async () => {
+    const list = value();
+    const res = await tenantRequest('POST', path({ [parameter]: 'not-a-list' }), { [parameter]: list });
+    expect(res.status).toBe(201);
+    expect(res.body[parameter]).toHaveLength(list.length);
+  });
+
+  test('from the query string only: 400 naming the parameter (a query string carries no objects)', async () => {
+    const res = await tenantRequest('POST', path({ [parameter]: JSON.stringify(value()) }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_input');
+    expect(res.body.message).toContain(parameter);
+  });
+
+  test('from neither: 400 naming the parameter', async () => {
+    const res = await tenantRequest('POST', path());
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_input');
+    expect(res.body.message).toContain(parameter);
+  });
+
+  test('a repeated query parameter is refused, not merged, even under a valid body', async () => {
+    const res = await tenantRequest('POST', `${path()}?${parameter}=a&${parameter}=b`, {
+      [parameter]: value(),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_input');
   });
 });
