@@ -99,6 +99,12 @@ export function batchBlock(now: Date, head: ChainHead | undefined): number {
 /** The first id of a millisecond's batch block: the id its claim is stored under. */
 export const batchBlockStart = (ms: number): number => ms * 1000 + BATCH_SLOT;
 
+/** The id under which `id`'s claim is stored: its own, or its batch block's first. */
+export function idClaimOf(id: number): number {
+  const sub = id % 1000;
+  return sub >= BATCH_SLOT && sub <= BATCH_LAST_SLOT ? batchBlockStart(Math.floor(id / 1000)) : id;
+}
+
 /** Seals `inputs` (at most `MAX_BATCH_EVENTS`) in order onto `head`, in the block of `ms`. */
 export function sealBatch(
   inputs: readonly AuditInput[],

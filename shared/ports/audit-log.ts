@@ -70,7 +70,7 @@ export interface AuditLog {
    * is read while the caller checks this one.
    */
   events(chain: string, fromId: number): AsyncIterable<ChainPage>;
-  /** The chain an id was claimed for, if the claim exists. */
+  /** The chain an id was claimed for (alone, or within its batch block), if the claim exists. */
   idOwner(id: number): Promise<string | undefined>;
 }
 

@@ -12,6 +12,7 @@ import {
   GENESIS_HASH,
   GLOBAL_CHAIN,
   hashEvent,
+  idClaimOf,
   nextAuditId,
   sealBatch,
   sealEvent,
@@ -427,6 +428,16 @@ describe('batch blocks', () => {
       ok: true,
       checked: 2,
     });
+  });
+
+  it("finds an id's claim: a single event's is its own, a batch event's is its block's first id", () => {
+    const ms = START;
+    expect(idClaimOf(ms * 1000 + 12)).toBe(ms * 1000 + 12);
+    expect(idClaimOf(ms * 1000 + 899)).toBe(ms * 1000 + 899);
+    expect(idClaimOf(ms * 1000 + 999)).toBe(ms * 1000 + 999);
+    for (const sub of [900, 901, 950, 998]) expect(idClaimOf(ms * 1000 + sub)).toBe(ms * 1000 + 900);
+    const events = sealBatch([{ action: 'a.one' }, { action: 'a.two' }], undefined, ms);
+    expect(events.map((e) => idClaimOf(e.id))).toEqual([ms * 1000 + 900, ms * 1000 + 900]);
   });
 
   it('refuses a block that is not above the head, and more than 99 events', () => {

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AuditEvent, AuditInput, ChainHead } from '../../domain/audit';
+import { type AuditEvent, type AuditInput, type ChainHead, idClaimOf } from '../../domain/audit';
 import type { Checkpoint } from '../../domain/audit-retention';
 import { idempotencyRecord } from '../../domain/idempotency';
 import { withinBudget } from '../../domain/page-budget';
@@ -195,7 +195,7 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async idOwner(id: number): Promise<string | undefined> {
-    const item = await this.reader.get(keys.auditId(id));
+    const item = await this.reader.get(keys.auditId(idClaimOf(id)));
     return item ? String(item.chain) : undefined;
   }
 
