@@ -100,6 +100,11 @@ export async function startStack(
     TENANT_REGISTRY_API_ENABLED: 'true',
     TENANT_REGISTRY_API_TOKEN_SECRET_ID: secretId,
     TENANT_REGISTRY_LOG_LEVEL: 'INFO',
+    // Under Jest, the longest write budget: Jest runs two files at once beside one DynamoDB Local
+    // on a shared 2-core machine, where a transaction can take a second, and a test checks what
+    // a write does, not how fast (audit-batch.test.ts sets a short budget to test the 503). The
+    // benchmarks keep the default, as deployed.
+    ...(process.env.JEST_WORKER_ID === undefined ? {} : { TENANT_REGISTRY_WRITE_BUDGET_MS: '25000' }),
     ...options.env,
   };
   let touched = new Set<string>();
