@@ -19,9 +19,10 @@ import { WebhookReceiver } from '../test/support/webhook-receiver';
  * signed and sent to a receiver on 127.0.0.1 that lives here too. Configured by the environment
  * it inherits (table, endpoints); resumes from the stream checkpoints in `<dataDir>`.
  *
- * Sends `{ready: <receiver url>}` once listening. `drain` is answered `{drained: {received,
- * cpuMs}}` (requests received and CPU used so far) once a poll found the stream read to its end
- * and every delivery handed to the sender has been sent; `exit` stops and exits.
+ * Sends `{ready: <receiver url>}` once listening. `drain` (polling again if paused) is answered
+ * `{drained: {received, cpuMs}}` (requests received and CPU used so far) once a poll found the
+ * stream read to its end and every delivery handed to the sender has been sent; `pause` stops
+ * polling and is answered `{paused: ...}` once nothing is left running; `exit` stops and exits.
  */
 
 const [dataDir, tableName] = process.argv.slice(2);
@@ -44,10 +45,24 @@ const poller = new StreamPoller(
 const queue = deliveryQueue() as InProcessDeliveryQueue;
 
 let running = true;
+let paused = false;
+/** Waiting for a poll that found nothing new and every delivery sent. */
 let drains: (() => void)[] = [];
+/** Waiting for the poll under way (if any) to end and every delivery to be sent. */
+let pauses: (() => void)[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const usage = () => {
+  const cpu = process.cpuUsage();
+  return { received: receiver.received.length, cpuMs: (cpu.user + cpu.system) / 1000 };
+};
 const loop = (async () => {
   while (running) {
+    if (paused) {
+      await queue.settled();
+      for (const done of pauses.splice(0)) done();
+      await sleep(10);
+      continue;
+    }
     const read = await poller.pollOnce().catch(() => -1);
     if (read === 0 && drains.length > 0) {
       await queue.settled();
@@ -60,16 +75,20 @@ const loop = (async () => {
 process.send?.({ ready: receiver.url });
 process.on('message', async (message) => {
   if (message === 'drain') {
+    paused = false;
     await new Promise<void>((resolve) => drains.push(resolve));
-    const cpu = process.cpuUsage();
-    process.send?.({
-      drained: { received: receiver.received.length, cpuMs: (cpu.user + cpu.system) / 1000 },
-    });
+    process.send?.({ drained: usage() });
+  }
+  if (message === 'pause') {
+    paused = true;
+    await new Promise<void>((resolve) => pauses.push(resolve));
+    process.send?.({ paused: usage() });
   }
   if (message === 'exit') {
     running = false;
     await loop;
     drains = [];
+    pauses = [];
     db.destroy();
     streams.destroy();
     await bus.close();
