@@ -70,8 +70,11 @@ export interface E2Arms {
 }
 
 type ArmName = 'subscribed' | 'none' | 'subscribedConcurrent' | 'noneConcurrent';
-/** One block of each in turn: the pairs interleave, and each pair's arms alternate. */
-const ARMS: readonly ArmName[] = ['subscribed', 'none', 'subscribedConcurrent', 'noneConcurrent'];
+/**
+ * One block of each in turn; each pair's arms are neighbours, and the endpoints change state
+ * only between pairs' arms (enabled, disabled, disabled, enabled, enabled, ...).
+ */
+const ARMS: readonly ArmName[] = ['subscribed', 'none', 'noneConcurrent', 'subscribedConcurrent'];
 
 export async function webhookFigures(
   options: { e1Samples?: number; e2Rounds?: number } = {},
@@ -133,11 +136,14 @@ export async function webhookFigures(
         { ms: [] as number[], delivered: 0, cpuMs: 0, calls: {} as Record<string, number> },
       ]),
     ) as Record<ArmName, { ms: number[]; delivered: number; cpuMs: number; calls: Record<string, number> }>;
+    let current = 'enabled';
     for (let block = 0; ARMS.some((name) => arms[name].ms.length < rounds); block++) {
       const name = ARMS[block % ARMS.length] as ArmName;
       const arm = arms[name];
       const warmUp = block < ARMS.length;
-      await patchAll({ status: name.startsWith('subscribed') ? 'enabled' : 'disabled' });
+      const status = name.startsWith('subscribed') ? 'enabled' : 'disabled';
+      if (status !== current) await patchAll({ status });
+      current = status;
       const before = await pipeline.drain();
       if (!name.endsWith('Concurrent')) await pipeline.pause();
       const ms: number[] = [];
