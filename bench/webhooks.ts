@@ -76,11 +76,20 @@ export interface E2Arms {
 }
 
 type ArmName = 'subscribed' | 'none' | 'subscribedConcurrent' | 'noneConcurrent';
+const ARMS: readonly ArmName[] = ['subscribed', 'none', 'subscribedConcurrent', 'noneConcurrent'];
 /**
- * One block of each in turn; each pair's arms are neighbours, and the endpoints change state
- * only between pairs' arms (enabled, disabled, disabled, enabled, enabled, ...).
+ * One block of each arm per cycle, each pair's arms neighbours. Which arm of a pair goes first
+ * alternates from cycle to cycle (ABBA), and so does which arm follows the heaviest moment, the
+ * drain of a block delivered to 10 endpoints: no arm always runs right after it.
  */
-const ARMS: readonly ArmName[] = ['subscribed', 'none', 'noneConcurrent', 'subscribedConcurrent'];
+const CYCLES: readonly (readonly ArmName[])[] = [
+  ['subscribed', 'none', 'noneConcurrent', 'subscribedConcurrent'],
+  ['none', 'subscribed', 'subscribedConcurrent', 'noneConcurrent'],
+];
+const armOf = (block: number): ArmName => {
+  const cycle = CYCLES[Math.floor(block / ARMS.length) % CYCLES.length] ?? ARMS;
+  return cycle[block % ARMS.length] as ArmName;
+};
 
 export async function webhookFigures(
   options: { e1Samples?: number; e2Rounds?: number } = {},
@@ -144,9 +153,9 @@ export async function webhookFigures(
     ) as Record<ArmName, { ms: number[]; delivered: number; cpuMs: number; calls: Record<string, number> }>;
     let current = 'enabled';
     for (let block = 0; ARMS.some((name) => arms[name].ms.length < rounds); block++) {
-      const name = ARMS[block % ARMS.length] as ArmName;
+      const name = armOf(block);
       const arm = arms[name];
-      const warmUp = block < ARMS.length;
+      const warmUp = block < ARMS.length * CYCLES.length;
       const status = name.startsWith('subscribed') ? 'enabled' : 'disabled';
       if (status !== current) await patchAll({ status });
       current = status;
