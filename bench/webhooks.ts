@@ -78,13 +78,13 @@ export interface E2Arms {
 type ArmName = 'subscribed' | 'none' | 'subscribedConcurrent' | 'noneConcurrent';
 const ARMS: readonly ArmName[] = ['subscribed', 'none', 'subscribedConcurrent', 'noneConcurrent'];
 /**
- * One block of each arm per cycle, each pair's arms neighbours. Which arm of a pair goes first
- * alternates from cycle to cycle (ABBA), and so does which arm follows the heaviest moment, the
- * drain of a block delivered to 10 endpoints: no arm always runs right after it.
+ * One block of each arm per cycle, in two orders taken in turn. The heaviest moment for the
+ * machine is the drain after a block delivered to 10 endpoints; the orders are chosen so that
+ * each arm of the E2 pair follows such a drain in one cycle of two and a quiet block in the other.
  */
 const CYCLES: readonly (readonly ArmName[])[] = [
-  ['subscribed', 'none', 'noneConcurrent', 'subscribedConcurrent'],
-  ['none', 'subscribed', 'subscribedConcurrent', 'noneConcurrent'],
+  ['subscribed', 'none', 'subscribedConcurrent', 'noneConcurrent'],
+  ['none', 'subscribed', 'noneConcurrent', 'subscribedConcurrent'],
 ];
 const armOf = (block: number): ArmName => {
   const cycle = CYCLES[Math.floor(block / ARMS.length) % CYCLES.length] ?? ARMS;
