@@ -16,7 +16,7 @@
  *   F1, F2  p50 of a cached-key tenant read under a random-key flood / without; server CPU per
  *           random-key rejection / per argon2 verify
  *   E1, E2  p50 commit -> webhook delivery at a local receiver; p50 of POST /v1/tenants with 10
- *           webhook subscriptions / with none
+ *           webhook subscriptions / with none (the delivery side in a process of its own)
  *
  * `npm run bench -- --only=bundles,latency` runs a subset (bundles, latency, calls, keys, audit,
  * ingest, verify, tenant, flood, export, webhooks).
