@@ -182,7 +182,7 @@ async function child(): Promise<void> {
     TENANT_REGISTRY_LOG_LEVEL: 'ERROR',
   });
   const { createRouter } = await import('../bin/local/router');
-  const { serve } = await import('./../bin/local/server');
+  const { serve } = await import('../bin/local/server');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('X1: the child needs --expose-gc');
   const collect = () => {
