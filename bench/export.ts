@@ -1,49 +1,54 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { seedTenantChain } from '../test/support/audit-seed';
 import { randomToken } from '../test/support/stack';
 import { fmt, startBenchStack } from './stack';
 
 /**
- * X1: peak RSS growth of a process exporting 100,000 events / exporting 1,000, each export a
- * fresh child process running the real handler (`GET /v1/audit/export` through the local router)
- * against the same DynamoDB Local, reading the streamed body to its end and dropping it as a
- * client writing to disk would. Growth is the process's peak RSS during the export (sampled at
- * every chunk of the body, about 64 KiB) minus its RSS before it, both after a warm-up export
- * of 1,000 events (so module loading and first-call costs weigh on neither), V8 at its defaults.
- * Known: V8 lets a steady stream of garbage grow the heap before it collects (measured 11.9 MB
- * at 100,000 events / 1.0 MB at 1,000), so this ratio reads heap growth policy as much as what an
- * export retains; retained heap after a full GC would separate the two (not done yet). Goal <= 1.5: memory does not grow with the export.
- * Both chains are seeded straight into the table (test/support/audit-seed.ts).
+ * X1: peak RSS growth of the server exporting 100,000 events / exporting 1,000.
+ *
+ * The server is what is measured, and only the export: each size gets a fresh child process
+ * (`node --expose-gc`, V8 otherwise at its defaults, as `npm start` runs) serving the real
+ * handlers over HTTP as `npm start` does (bin/local/server.ts over the local router, against this
+ * run's DynamoDB Local), while this process is the client reading `GET /v1/audit/export` to its
+ * end over a socket (so the server's writes wait for the socket to drain: backpressure, as behind
+ * API Gateway's response streaming). The chains are seeded here, before, never in the measured
+ * process. In the child: a warm-up export of 1,000 events (modules, first calls), then two full
+ * GCs, the baseline RSS, the kernel's peak RSS reset (`/proc/self/clear_refs`, Linux), the export,
+ * and the peak (`VmHWM`, the kernel's high-water mark of resident memory: every page the process
+ * touched, not a sample). Growth = peak - baseline; below `FLOOR_MB` it is noise (a page, a chunk,
+ * GC timing). Also printed: the heap after a full GC at the end minus the baseline's, what the
+ * export left behind. `X1_NODE_FLAGS` adds V8 flags to the child (e.g. `--max-semi-space-size=1`,
+ * which makes it worse: a small young generation promotes more garbage to the old one).
+ * Goal <= 1.5: memory does not grow with the export.
  */
-export interface ExportFigures {
-  readonly small: {
-    readonly events: number;
-    readonly growthMb: number;
-    readonly bytes: number;
-    readonly seconds: number;
-  };
-  readonly large: {
-    readonly events: number;
-    readonly growthMb: number;
-    readonly bytes: number;
-    readonly seconds: number;
-  };
-  readonly ratio: number;
-  readonly seedSeconds: number;
+export interface ExportRow {
+  readonly events: number;
+  readonly growthMb: number;
+  /** The heap after a full GC at the end of the export, minus before it. */
+  readonly retainedMb: number;
+  readonly bytes: number;
+  readonly seconds: number;
 }
 
-interface ChildResult {
-  readonly lines: number;
-  readonly bytes: number;
-  readonly growth: number;
-  readonly seconds: number;
+export interface ExportFigures {
+  readonly small: ExportRow;
+  readonly large: ExportRow;
+  readonly ratio: number;
+  readonly seedSeconds: number;
+  /** The child's V8 flags. */
+  readonly flags: readonly string[];
 }
 
 const CHILD = fileURLToPath(import.meta.url);
 /** Below this, growth is measurement noise (one page of events, a chunk, GC timing). */
 const FLOOR_MB = 1;
+/** V8 flags added to the measured server (see above): none by default. */
+const FLAGS = (process.env.X1_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 export async function exportFigures(
   options: { small?: number; large?: number } = {},
@@ -60,66 +65,112 @@ export async function exportFigures(
     await seedTenantChain(stack.dynamodb, stack.tableName, smallTenant, small);
     await seedTenantChain(stack.dynamodb, stack.tableName, largeTenant, large);
     const seedSeconds = (Date.now() - seeded) / 1000;
-    const env = {
-      endpoint: process.env.TEST_DYNAMODB_ENDPOINT ?? '',
-      table: stack.tableName,
-      warm,
-    };
-    const a = await runChild({ ...env, tenant: smallTenant });
-    const b = await runChild({ ...env, tenant: largeTenant });
-    if (a.lines !== small + 1 || b.lines !== large + 1) {
-      throw new Error(`X1: exported ${a.lines - 1} and ${b.lines - 1} events, seeded ${small} and ${large}`);
-    }
-    const mb = (n: number) => n / (1024 * 1024);
+    const env = { endpoint: process.env.TEST_DYNAMODB_ENDPOINT ?? '', table: stack.tableName, warm };
+    const a = await measure({ ...env, tenant: smallTenant }, small);
+    const b = await measure({ ...env, tenant: largeTenant }, large);
     return {
-      small: { events: small, growthMb: mb(a.growth), bytes: a.bytes, seconds: a.seconds },
-      large: { events: large, growthMb: mb(b.growth), bytes: b.bytes, seconds: b.seconds },
-      ratio: Math.max(mb(b.growth), FLOOR_MB) / Math.max(mb(a.growth), FLOOR_MB),
+      small: a,
+      large: b,
+      ratio: Math.max(b.growthMb, FLOOR_MB) / Math.max(a.growthMb, FLOOR_MB),
       seedSeconds,
+      flags: FLAGS,
     };
   } finally {
     await stack.close();
   }
 }
 
-function runChild(env: {
-  endpoint: string;
-  table: string;
-  warm: string;
-  tenant: string;
-}): Promise<ChildResult> {
+interface ChildMessage {
+  readonly port?: number;
+  readonly baseline?: { rss: number; heap: number };
+  readonly peak?: { rss: number; heap: number };
+}
+
+/** One export of `tenant` from a fresh server child: its peak RSS growth. */
+async function measure(
+  env: { endpoint: string; table: string; warm: string; tenant: string },
+  expected: number,
+): Promise<ExportRow> {
+  const token = randomToken();
+  // Nothing of the bench stack's own configuration (its secret id, stand-in endpoints).
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AWS_|TENANT_REGISTRY_|NODE_OPTIONS$)/.test(k)),
+  );
+  const child = spawn(process.execPath, ['--expose-gc', ...FLAGS, '--import', 'tsx', CHILD, '--child'], {
+    env: { ...inherited, X1_ENDPOINT: env.endpoint, X1_TABLE: env.table, X1_TOKEN: token },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const { port } = await ask(child, 'start');
+    if (port === undefined) throw new Error('X1: the server child did not listen');
+    const warm = await download(port, token, env.warm);
+    if (warm.lines !== 1_001) throw new Error(`X1: the warm-up exported ${warm.lines - 1} events`);
+    const { baseline } = await ask(child, 'baseline');
+    const started = Date.now();
+    const got = await download(port, token, env.tenant);
+    const seconds = (Date.now() - started) / 1000;
+    const { peak } = await ask(child, 'peak');
+    if (!baseline || !peak) throw new Error('X1: the server child did not report its memory');
+    if (got.lines !== expected + 1)
+      throw new Error(`X1: exported ${got.lines - 1} events, seeded ${expected}`);
+    const mb = (n: number) => n / (1024 * 1024);
+    return {
+      events: expected,
+      growthMb: mb(Math.max(0, peak.rss - baseline.rss)),
+      retainedMb: mb(peak.heap - baseline.heap),
+      bytes: got.bytes,
+      seconds,
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+function ask(child: ChildProcess, what: string): Promise<ChildMessage> {
   return new Promise((resolve, reject) => {
-    // Nothing of the bench stack's own configuration (its secret id, stand-in endpoints).
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(AWS_|TENANT_REGISTRY_)/.test(k)),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--child'], {
-      env: {
-        ...inherited,
-        X1_ENDPOINT: env.endpoint,
-        X1_TABLE: env.table,
-        X1_WARM: env.warm,
-        X1_TENANT: env.tenant,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const onExit = (code: number | null) => reject(new Error(`X1 server child exited ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (message: ChildMessage) => {
+      child.off('exit', onExit);
+      resolve(message);
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last.startsWith('{'))
-        reject(new Error(`X1 child exited ${code}: ${out.slice(-500)}`));
-      else resolve(JSON.parse(last) as ChildResult);
-    });
+    child.send(what);
   });
 }
 
-/** In the child: configure the app as `npm start` would, warm up, then measure one export. */
+/** Reads the export to its end as a client saving it would, counting lines and bytes. */
+function download(port: number, token: string, tenant: string): Promise<{ lines: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/v1/audit/export?tenant_id=${tenant}`,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`X1: export answered ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        let lines = 0;
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+        });
+        res.on('end', () => resolve({ lines, bytes }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** In the child: the app configured as `npm start` would, served over HTTP; answers the parent. */
 async function child(): Promise<void> {
-  const token = randomToken();
   Object.assign(process.env, {
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
@@ -127,47 +178,56 @@ async function child(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: process.env.X1_ENDPOINT,
     TENANT_REGISTRY_TABLE_NAME: process.env.X1_TABLE,
     TENANT_REGISTRY_API_ENABLED: 'true',
-    TENANT_REGISTRY_API_TOKEN: token,
+    TENANT_REGISTRY_API_TOKEN: process.env.X1_TOKEN,
     TENANT_REGISTRY_LOG_LEVEL: 'ERROR',
   });
   const { createRouter } = await import('../bin/local/router');
-  const router = await createRouter();
-  let peak = 0;
-  const exportOnce = async (tenant: string) => {
-    const res = await router.handle({
-      method: 'GET',
-      url: `/v1/audit/export?tenant_id=${tenant}`,
-      headers: { authorization: [`Bearer ${token}`] },
-      body: '',
-      sourceIp: '127.0.0.1',
-    });
-    if (res.statusCode !== 200 || !res.stream)
-      throw new Error(`export answered ${res.statusCode}: ${res.body}`);
-    let lines = 0;
-    let bytes = 0;
-    for await (const chunk of res.stream) {
-      peak = Math.max(peak, process.memoryUsage().rss);
-      bytes += Buffer.byteLength(chunk);
-      for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) lines++;
-    }
-    return { lines, bytes };
+  const { serve } = await import('../bin/local/server');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('X1: the child needs --expose-gc');
+  const collect = () => {
+    gc();
+    gc();
   };
-  await exportOnce(process.env.X1_WARM ?? '');
-  const before = process.memoryUsage().rss;
-  peak = before;
-  const started = Date.now();
-  const { lines, bytes } = await exportOnce(process.env.X1_TENANT ?? '');
-  const seconds = (Date.now() - started) / 1000;
-  peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(JSON.stringify({ lines, bytes, growth: Math.max(0, peak - before), seconds }));
+  const server = await serve(await createRouter(), { port: 0 });
+  process.on('message', (what: string) => {
+    if (what === 'start') process.send?.({ port: (server.address() as AddressInfo).port });
+    if (what === 'baseline') {
+      collect();
+      resetPeak();
+      process.send?.({ baseline: { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed } });
+    }
+    if (what === 'peak') {
+      const rss = Math.max(peakRss(), process.memoryUsage().rss);
+      collect();
+      process.send?.({ peak: { rss, heap: process.memoryUsage().heapUsed } });
+    }
+  });
+}
+
+/** Linux: `5` to clear_refs resets the peak RSS (VmHWM) to the current RSS. */
+function resetPeak(): void {
+  writeFileSync('/proc/self/clear_refs', '5');
+}
+
+function peakRss(): number {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  const kb = Number(line?.replace(/\D+/g, ''));
+  if (!Number.isFinite(kb) || kb === 0) throw new Error('X1: no VmHWM in /proc/self/status (Linux only)');
+  return kb * 1024;
 }
 
 export function printExport(f: ExportFigures): void {
-  console.log('\nX1  audit export memory (peak RSS growth of the exporting process)');
+  console.log(
+    `\nX1  audit export memory (peak RSS growth of the server${f.flags.length > 0 ? `, node ${f.flags.join(' ')}` : ''})`,
+  );
   console.log(`    seeded ${f.small.events + f.large.events + 1_000} events in ${fmt(f.seedSeconds, 1)} s`);
   for (const row of [f.small, f.large]) {
     console.log(
-      `    ${String(row.events).padStart(7)} events: ${fmt(row.growthMb, 1).padStart(6)} MB growth, ` +
+      `    ${String(row.events).padStart(7)} events: ${fmt(row.growthMb, 1).padStart(6)} MB peak growth, ` +
+        `${fmt(row.retainedMb, 1)} MB heap retained after GC, ` +
         `${fmt(row.bytes / (1024 * 1024), 1)} MB streamed in ${fmt(row.seconds, 1)} s`,
     );
   }
@@ -176,7 +236,4 @@ export function printExport(f: ExportFigures): void {
   );
 }
 
-if (process.argv.includes('--child')) {
-  await child();
-  process.exit(0);
-}
+if (process.argv.includes('--child')) await child();

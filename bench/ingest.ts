@@ -1,7 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { eventItem } from '../shared/adapters/dynamodb/audited-writer';
+import { type PlainWrite, toTransactItem } from '../shared/adapters/dynamodb/items';
+import { keys } from '../shared/adapters/dynamodb/keys';
+import { type AuditInput, sealBatch, sealEvent } from '../shared/domain/audit';
+import { eventData } from '../shared/domain/events';
 import { tenantBody, uniqueSlug } from '../test/fixtures/tenants';
 import type { TestStack } from '../test/support/stack';
-import { fmt, startBenchStack } from './stack';
+import { fmt, percentile, startBenchStack } from './stack';
 
 /**
  * Audit ingest through the real handlers (operator plane) over DynamoDB Local.
@@ -11,6 +18,11 @@ import { fmt, startBenchStack } from './stack';
  * not collapse (a lost head race is retried with jittered backoff within the write budget).
  * H2: events/s with batches of 99 / with single appends, one writer, one tenant. Goal >= 20.
  * Rounds of the two sides alternate, so drift of the shared machine hits both alike.
+ *
+ * H2's ceiling on this DynamoDB: the same ratio for bare TransactWriteItems of exactly the items
+ * the writer commits (a batch: the head and 99 event items with their index attributes; an
+ * append: the head, the event and its id claim), alternating, one at a time, no handler, no
+ * read: 99 x p50(append items) / p50(batch items). H2 cannot exceed it whatever the code does.
  */
 export interface IngestFigures {
   readonly hot: number;
@@ -21,6 +33,10 @@ export interface IngestFigures {
   readonly single: number;
   readonly h2: number;
   readonly h2Errors: Record<string, number>;
+  /** p50 ms of a bare transaction of a single append's items (3) and of a batch's (100). */
+  readonly bareSingleMs: number;
+  readonly bareBatchMs: number;
+  readonly ceiling: number;
 }
 
 const WRITERS = 16;
@@ -118,6 +134,8 @@ export async function ingestFigures(
     if (verify.body?.ok !== true)
       throw new Error(`the hot chain does not verify: ${JSON.stringify(verify.body)}`);
 
+    const bare = await bareTransactions(stack, 15);
+
     const rate = (x: { events: number; seconds: number }) => x.events / x.seconds;
     return {
       hot: rate(sum.hot),
@@ -128,10 +146,77 @@ export async function ingestFigures(
       single: rate(h2.single),
       h2: rate(h2.batched) / rate(h2.single),
       h2Errors,
+      ...bare,
     };
   } finally {
     await stack.close();
   }
+}
+
+/** Milliseconds the bare transactions' events are sealed at: ids never repeat within a table. */
+let bareMs = Date.UTC(2025, 0, 1);
+
+/**
+ * p50 of bare TransactWriteItems of a single append's items and of a batch of 99's, built by the
+ * writer's own `eventItem` (index attributes, outbox `sequence` and `data`), on fresh chains.
+ */
+async function bareTransactions(
+  stack: TestStack,
+  rounds: number,
+): Promise<{ bareSingleMs: number; bareBatchMs: number; ceiling: number }> {
+  let ms = bareMs;
+  const input = (n: number): AuditInput => ({
+    tenant_id: randomUUID(),
+    action: 'bench.batch',
+    metadata: { n },
+    origin: 'operator',
+  });
+  const put = (Item: Record<string, unknown>): PlainWrite => ({
+    Put: { Item, ConditionExpression: 'attribute_not_exists(PK)' },
+  });
+  const head = (chain: string, last: { id: number; hash: string }, sequence: number) =>
+    put({ ...keys.auditHead(chain), entity: 'audit_head', last_id: last.id, hash: last.hash, sequence });
+  const single = (): PlainWrite[] => {
+    const audit = input(0);
+    const chain = audit.tenant_id as string;
+    const event = sealEvent(audit, undefined, new Date(ms++));
+    return [
+      head(chain, event, 1),
+      put(eventItem(chain, event, { sequence: 1, data: eventData(audit) })),
+      put({ ...keys.auditId(event.id), entity: 'audit_id', chain }),
+    ];
+  };
+  const batch = (): PlainWrite[] => {
+    const first = input(0);
+    const chain = first.tenant_id as string;
+    const inputs = Array.from({ length: 99 }, (_, n) => ({ ...input(n), tenant_id: chain }));
+    const events = sealBatch(inputs, undefined, ms++);
+    return [
+      head(chain, events.at(-1) as { id: number; hash: string }, 99),
+      ...events.map((event, j) =>
+        put(eventItem(chain, event, { sequence: j + 1, data: eventData(inputs[j] as AuditInput) })),
+      ),
+    ];
+  };
+  const timed = async (writes: PlainWrite[]) => {
+    const started = performance.now();
+    await stack.dynamodb.send(
+      new TransactWriteItemsCommand({ TransactItems: writes.map((w) => toTransactItem(w, stack.tableName)) }),
+    );
+    return performance.now() - started;
+  };
+  const singles: number[] = [];
+  const batches: number[] = [];
+  await timed(single());
+  await timed(batch());
+  for (let r = 0; r < rounds; r++) {
+    singles.push(await timed(single()));
+    batches.push(await timed(batch()));
+  }
+  bareMs = ms;
+  const bareSingleMs = percentile(singles, 50);
+  const bareBatchMs = percentile(batches, 50);
+  return { bareSingleMs, bareBatchMs, ceiling: (99 * bareSingleMs) / bareBatchMs };
 }
 
 export function printIngest(f: IngestFigures): void {
@@ -142,6 +227,10 @@ export function printIngest(f: IngestFigures): void {
   );
   console.log(
     `H2  events/s, batches of 99 / single appends, one tenant: ${fmt(f.batched, 1)} / ${fmt(f.single, 1)} = ${fmt(f.h2, 1)} (goal >= 20), ${errors(f.h2Errors)}`,
+  );
+  console.log(
+    `    ceiling on this DynamoDB: bare TransactWriteItems p50 ${fmt(f.bareSingleMs, 1)} ms (an append's 3 items) / ` +
+      `${fmt(f.bareBatchMs, 1)} ms (a batch's 100) -> 99 x ${fmt(f.bareSingleMs, 1)} / ${fmt(f.bareBatchMs, 1)} = ${fmt(f.ceiling, 1)}`,
   );
 }
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { errorResponse, HttpError } from '../../shared/http/errors';
 import type { HttpResponse } from '../../shared/http/responses';
+import { writeChunks } from '../../shared/http/streaming';
 import { LocalModeError } from './errors';
 import type { Router } from './router';
 
@@ -100,11 +100,7 @@ function send(res: ServerResponse, response: HttpResponse, close = false, head =
  */
 async function sendStream(res: ServerResponse, response: HttpResponse, body: AsyncIterable<string>) {
   res.writeHead(response.statusCode, response.headers);
-  for await (const chunk of body) {
-    if (res.destroyed) return;
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-  }
-  res.end();
+  if (await writeChunks(body, res)) res.end();
 }
 
 /** The endpoint layer's 413, with a request id of its own (no handler ran). */

@@ -4,7 +4,7 @@ import type { TenantAuditEvent } from './audit-projection';
 /**
  * The audit export's file formats. An export is every event that matches a listing's filters,
  * oldest first, written as it is read: the generators below take the store's pages and hold
- * one page at a time, written as one chunk.
+ * one page at a time, written in chunks of about 16 KiB (`EXPORT_CHUNK_CHARS`).
  *
  * NDJSON (`application/x-ndjson`) is the verifiable form. Its first line is a header,
  * `{"export": ExportHeader}`, never an event (events have no `export` field); every other line
@@ -54,17 +54,46 @@ export function isContiguous(filters: Readonly<Record<string, unknown>>): boolea
 }
 
 /**
+ * Characters per chunk of an export body, about the 16 KiB of a Node.js socket's high-water mark.
+ * A whole page joined into one string (500 events: 150 KB and more) is a large object to V8,
+ * allocated where only a full collection frees it, so a long export piled up the garbage of its
+ * pages until one ran (figure X1 measured the server's peak RSS growing with the export's length:
+ * 16.8 MB at 100,000 events, 2.1 MB in chunks of this size); a chunk this size dies young.
+ */
+export const EXPORT_CHUNK_CHARS = 16_384;
+
+/**
+ * Lines of each page, a chunk each time `EXPORT_CHUNK_CHARS` is reached and at the end of the
+ * page (a page's events go out before the next page is read).
+ */
+async function* chunked<E>(
+  pages: AsyncIterable<readonly E[]>,
+  line: (event: E) => string,
+): AsyncGenerator<string> {
+  for await (const page of pages) {
+    let chunk = '';
+    for (const event of page) {
+      chunk += line(event);
+      if (chunk.length >= EXPORT_CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk !== '') yield chunk;
+  }
+}
+
+/**
  * The NDJSON body: the header line as its own chunk (the first byte goes out before any page is
- * read), then one chunk per page of events, one line per event.
+ * read), then the events, one line each, in chunks of about `EXPORT_CHUNK_CHARS`, none spanning
+ * two pages.
  */
 export async function* ndjsonLines(
   header: ExportHeader,
   pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
 ): AsyncGenerator<string> {
   yield `${JSON.stringify({ export: header })}\n`;
-  for await (const page of pages) {
-    if (page.length > 0) yield page.map((event) => `${JSON.stringify(event)}\n`).join('');
-  }
+  yield* chunked(pages, (event) => `${JSON.stringify(event)}\n`);
 }
 
 /** CSV columns: the envelope in a fixed order, request context, metadata, then the chain. */
@@ -99,21 +128,20 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The CSV body: the header row, then one chunk per page, one row per event; absent fields are empty. */
+/**
+ * The CSV body: the header row, then one row per event (absent fields are empty), in chunks as
+ * NDJSON's.
+ */
 export async function* csvRows(
   view: ExportView,
   pages: AsyncIterable<readonly (AuditEvent | TenantAuditEvent)[]>,
 ): AsyncGenerator<string> {
   const columns = CSV_COLUMNS[view];
   yield `${columns.join(',')}\r\n`;
-  for await (const page of pages) {
-    if (page.length === 0) continue;
-    const rows = page.map((event) => {
-      const fields = event as unknown as Record<string, unknown>;
-      return `${columns.map((c) => csvField(fields[c])).join(',')}\r\n`;
-    });
-    yield rows.join('');
-  }
+  yield* chunked(pages, (event) => {
+    const fields = event as unknown as Record<string, unknown>;
+    return `${columns.map((c) => csvField(fields[c])).join(',')}\r\n`;
+  });
 }
 
 export const EXPORT_CONTENT_TYPES: { readonly [F in ExportFormat]: string } = {

@@ -63,7 +63,8 @@ async function writeResponse(
   const stream = (response as HttpResponse).stream;
   try {
     if (stream) {
-      for await (const chunk of stream) if (!out.write(chunk)) await once(out, 'drain');
+      // The client went away: nothing more to read or send.
+      if (!(await writeChunks(stream, out))) return;
     } else if (response.body !== '') {
       out.write(response.body);
     }
@@ -76,4 +77,34 @@ async function writeResponse(
   }
   out.end();
   await once(out, 'finish').catch(() => undefined);
+}
+
+/**
+ * Writes `chunks` to `out` one at a time, reading the next chunk from the source only once `out`
+ * has taken the last one (below its high-water mark, or after `drain`): a slow client slows the
+ * reads of the store, and memory holds about one chunk however long the body. Returns false,
+ * having stopped reading (the source's `return` runs), when `out` closed first: the client went
+ * away. Each wait removes its listeners, so a long body leaves none behind.
+ */
+export async function writeChunks(chunks: AsyncIterable<string>, out: Writable): Promise<boolean> {
+  for await (const chunk of chunks) {
+    if (out.destroyed) return false;
+    if (!out.write(chunk) && !(await drained(out))) return false;
+  }
+  return !out.destroyed;
+}
+
+/** True on `drain`, false on `close` (whichever comes first); both listeners removed either way. */
+function drained(out: Writable): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => () => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+  });
 }

@@ -86,8 +86,13 @@ export interface AuditExport {
   readonly body: AsyncIterable<string>;
 }
 
-/** Events per store page an export reads: one page is all it holds at a time. */
-export const EXPORT_PAGE = 500;
+/**
+ * Events per store page an export reads: one page is all it holds at a time. The Query's response
+ * arrives as one string of about 1 KB an item; at 500 items it was a large object to V8, kept
+ * until a full collection (figure X1: 2.1 MB of peak RSS growth over 100,000 events with 16 KiB
+ * chunks, none at 100), at the cost of more Queries (the same read units).
+ */
+export const EXPORT_PAGE = 100;
 
 /** What an append may say: everything but what the server sets (where it came from, the request). */
 export type AppendInput = Omit<AuditInput, 'origin' | 'key_id' | 'nonce' | 'source_ip' | 'user_agent'>;

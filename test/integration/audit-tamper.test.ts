@@ -29,7 +29,14 @@ interface Case {
   /** The event id the verdict must name (null: the head names no event). */
   readonly eventId: number | null;
   readonly checked: number;
+  /** The reason the verdict must give (the walker's words, written out here, not imported). */
+  readonly reason: string;
 }
+
+const ALTERED = 'altered event';
+const BROKEN = 'broken link';
+const ELSEWHERE = 'stored under another id';
+const HEAD = 'head does not match the last event';
 
 let stack: TestStack;
 let chainKey: string;
@@ -178,6 +185,7 @@ function cases(): Case[] {
         remove: [],
         eventId: id,
         checked: k,
+        reason: field === 'id' ? ELSEWHERE : field === 'prev_hash' ? BROKEN : ALTERED,
       });
       // The same change, resealed: the next link (or the head) no longer holds.
       if (field !== 'id' && field !== 'prev_hash') {
@@ -188,6 +196,7 @@ function cases(): Case[] {
           remove: [],
           eventId: next ? idOf(next) : Number(head.last_id),
           checked: k + 1,
+          reason: next ? BROKEN : HEAD,
         });
       }
     }
@@ -201,6 +210,7 @@ function cases(): Case[] {
           remove: [],
           eventId: id,
           checked: k,
+          reason: ALTERED,
         });
       }
     }
@@ -222,6 +232,7 @@ function cases(): Case[] {
         remove: [],
         eventId: id,
         checked: k,
+        reason: ALTERED,
       });
     }
     // Hash replaced by another event's.
@@ -231,6 +242,7 @@ function cases(): Case[] {
       remove: [],
       eventId: id,
       checked: k,
+      reason: ALTERED,
     });
     // Deleted event: its successor's link breaks; the last one, the head.
     const next = events[k + 1];
@@ -240,6 +252,7 @@ function cases(): Case[] {
       remove: [item],
       eventId: next ? idOf(next) : Number(head.last_id),
       checked: k,
+      reason: next ? BROKEN : HEAD,
     });
     // Deleted with the chain re-linked and resealed after it: the head gives it away.
     if (next) {
@@ -256,6 +269,7 @@ function cases(): Case[] {
         remove: [item],
         eventId: Number(head.last_id),
         checked: n - 1,
+        reason: HEAD,
       });
     }
     // Reordered: two neighbours swap contents (keys stay).
@@ -266,6 +280,7 @@ function cases(): Case[] {
         remove: [],
         eventId: id,
         checked: k,
+        reason: ELSEWHERE,
       });
       // Swapped with keys following the contents: the ids run backwards.
       out.push({
@@ -274,6 +289,7 @@ function cases(): Case[] {
         remove: [],
         eventId: id,
         checked: k,
+        reason: BROKEN,
       });
     }
     // Inserted after event k: a forged event linked to k, resealed.
@@ -286,6 +302,7 @@ function cases(): Case[] {
         remove: [],
         eventId: next ? idOf(next) : Number(head.last_id),
         checked: k + 2,
+        reason: next ? BROKEN : HEAD,
       });
       // Inserted with a wrong link.
       const unlinked = resealed({ ...event, id: insertedId, action: 'forged' });
@@ -295,6 +312,7 @@ function cases(): Case[] {
         remove: [],
         eventId: insertedId,
         checked: k + 1,
+        reason: BROKEN,
       });
     }
     // Stored under another id: an event moved to a free key.
@@ -305,6 +323,7 @@ function cases(): Case[] {
         remove: [item],
         eventId: id + 1,
         checked: k,
+        reason: ELSEWHERE,
       });
     }
   }
@@ -315,6 +334,7 @@ function cases(): Case[] {
     remove: [],
     eventId: Number(head.last_id),
     checked: n,
+    reason: HEAD,
   });
   out.push({
     name: 'head: id changed',
@@ -322,6 +342,7 @@ function cases(): Case[] {
     remove: [],
     eventId: Number(head.last_id) + 1,
     checked: n,
+    reason: HEAD,
   });
   out.push({
     name: 'head: points at an earlier event',
@@ -329,9 +350,24 @@ function cases(): Case[] {
     remove: [],
     eventId: idOf(eventAt(n - 2)),
     checked: n,
+    reason: HEAD,
   });
-  out.push({ name: 'head: deleted', put: [], remove: [head], eventId: idOf(eventAt(0)), checked: 0 });
-  out.push({ name: 'whole chain deleted', put: [], remove: [...events, head], eventId: null, checked: 0 });
+  out.push({
+    name: 'head: deleted',
+    put: [],
+    remove: [head],
+    eventId: idOf(eventAt(0)),
+    checked: 0,
+    reason: 'the chain has no head',
+  });
+  out.push({
+    name: 'whole chain deleted',
+    put: [],
+    remove: [...events, head],
+    eventId: null,
+    checked: 0,
+    reason: 'the chain has no head',
+  });
   return out;
 }
 
@@ -340,7 +376,7 @@ test('the intact chain verifies', async () => {
   expect(res.body).toEqual({ ok: true, checked: events.length });
 });
 
-test('at least 200 tampering cases, each detected at its first broken link', async () => {
+test('at least 200 tampering cases, each detected at its first broken link, for the reason it is', async () => {
   const all = cases();
   expect(all.length).toBeGreaterThanOrEqual(200);
   const kinds = ['changed', 'deleted', 'swapped', 'inserted', 'head', 'removed', 'moved'];
@@ -352,8 +388,10 @@ test('at least 200 tampering cases, each detected at its first broken link', asy
     const res = await stack.request('GET', verdictUrl);
     expect(res.status).toBe(200);
     const v = res.body as { ok: boolean; checked: number; event_id?: number | null; reason?: string };
-    if (v.ok || v.event_id !== c.eventId || v.checked !== c.checked) {
-      missed.push(`${c.name}: ${JSON.stringify(v)} (want event ${c.eventId}, checked ${c.checked})`);
+    if (v.ok || v.event_id !== c.eventId || v.checked !== c.checked || v.reason !== c.reason) {
+      missed.push(
+        `${c.name}: ${JSON.stringify(v)} (want event ${c.eventId}, checked ${c.checked}, ${c.reason})`,
+      );
     }
     // Put back exactly what the case touched.
     const key = (i: Item) => `${i.PK}|${i.SK}`;
@@ -369,6 +407,123 @@ test('at least 200 tampering cases, each detected at its first broken link', asy
   expect(restored.body).toEqual({ ok: true, checked: events.length });
   expect(await readChain()).toEqual(original);
 }, 300_000);
+
+/**
+ * Changes the stored items, asks for the verdict at `url`, then puts back exactly what it touched
+ * (from `originals`), so each case starts from the intact chain.
+ */
+async function verdictAfter(url: string, change: { put?: Item[]; remove?: Item[] }, originals: Item[]) {
+  const key = (i: Item) => `${i.PK}|${i.SK}`;
+  const was = new Map(originals.map((i) => [key(i), i]));
+  for (const item of change.remove ?? []) await remove(item);
+  for (const item of change.put ?? []) await put(item);
+  try {
+    const res = await stack.request('GET', url);
+    expect(res.status).toBe(200);
+    return res.body;
+  } finally {
+    for (const touched of [...(change.remove ?? []), ...(change.put ?? [])]) {
+      const before = was.get(key(touched));
+      if (before) await put(before);
+      else await remove(touched);
+    }
+  }
+}
+
+describe('inside a batch', () => {
+  // The operator batch of three: consecutive ids of one block, linked like single events.
+  const at = (action: string) => events.findIndex((e) => e.action === action);
+  let k: number;
+  let first: Item;
+  let middle: Item;
+  let last: Item;
+
+  beforeAll(() => {
+    k = at('batch.1');
+    [first, middle, last] = [eventAt(k - 1), eventAt(k), eventAt(k + 1)];
+    expect([first.action, last.action]).toEqual(['batch.0', 'batch.2']);
+    // One block: the ids of one millisecond's batch slots, consecutive.
+    expect([idOf(middle) - idOf(first), idOf(last) - idOf(middle)]).toEqual([1, 1]);
+    expect(idOf(first) % 1000).toBeGreaterThanOrEqual(900);
+  });
+
+  test('an event in the middle changed is that event, altered', async () => {
+    const forged = { ...eventPart(middle), metadata: { i: 99, list: [1] } };
+    expect(await verdictAfter(verdictUrl, { put: [asItem(middle, forged)] }, original)).toEqual({
+      ok: false,
+      checked: k,
+      event_id: idOf(middle),
+      reason: 'altered event',
+    });
+  });
+
+  test('an event in the middle changed and resealed breaks the next link', async () => {
+    const forged = resealed({ ...eventPart(middle), action: 'batch.forged' });
+    expect(await verdictAfter(verdictUrl, { put: [asItem(middle, forged)] }, original)).toEqual({
+      ok: false,
+      checked: k + 1,
+      event_id: idOf(last),
+      reason: 'broken link',
+    });
+  });
+
+  test('an event in the middle deleted breaks the next link', async () => {
+    expect(await verdictAfter(verdictUrl, { remove: [middle] }, original)).toEqual({
+      ok: false,
+      checked: k,
+      event_id: idOf(last),
+      reason: 'broken link',
+    });
+  });
+
+  test('the whole batch deleted breaks the link of the event after it', async () => {
+    const after = eventAt(k + 2);
+    expect(await verdictAfter(verdictUrl, { remove: [first, middle, last] }, original)).toEqual({
+      ok: false,
+      checked: k - 1,
+      event_id: idOf(after),
+      reason: 'broken link',
+    });
+  });
+
+  test('two events of the batch swapped are found at the first of them', async () => {
+    // Contents swapped, keys kept: the first key holds an event with another id.
+    const swapped = [asItem(middle, eventPart(last)), asItem(last, eventPart(middle))];
+    expect(await verdictAfter(verdictUrl, { put: swapped }, original)).toEqual({
+      ok: false,
+      checked: k,
+      event_id: idOf(middle),
+      reason: 'stored under another id',
+    });
+    // Ids swapped with them (each key holds an event with its own id): the link gives it away.
+    const relabelled = [
+      asItem(middle, { ...eventPart(last), id: idOf(middle) }),
+      asItem(last, { ...eventPart(middle), id: idOf(last) }),
+    ];
+    expect(await verdictAfter(verdictUrl, { put: relabelled }, original)).toEqual({
+      ok: false,
+      checked: k,
+      event_id: idOf(middle),
+      reason: 'broken link',
+    });
+  });
+
+  test('its block claim is not what the proof rests on: deleting it changes no verdict', async () => {
+    const claim = await stack.dynamodb.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `AUDITID#${String(idOf(first)).padStart(16, '0')}` } },
+      }),
+    );
+    const item = unmarshall((claim.Items ?? [])[0] as Record<string, AttributeValue>);
+    expect(item).toMatchObject({ entity: 'audit_id', block: 99 });
+    expect(await verdictAfter(verdictUrl, { remove: [item] }, [item])).toEqual({
+      ok: true,
+      checked: events.length,
+    });
+  });
+});
 
 describe('with a checkpoint (retention)', () => {
   const DAY = 86_400_000;
@@ -507,5 +662,136 @@ describe('with a checkpoint (retention)', () => {
       event_id: own.id,
       reason: 'altered event',
     });
+  });
+});
+
+describe('with a checkpoint after batches (retention)', () => {
+  const DAY = 86_400_000;
+  const clock = new ManualClock();
+  let url: string;
+  let checkpointItem: Item;
+  let stale: Item[];
+  let fresh: Item[];
+  let originals: Item[];
+
+  beforeAll(async () => {
+    stack.configure({}, { clock });
+    const created = await stack.request('POST', '/v1/tenants', {
+      body: tenantBody(uniqueSlug('tamper-cpb'), { settings: {} }),
+    });
+    const tenant = created.body.tenant.id as string;
+    url = `/v1/audit/verify?tenant_id=${tenant}`;
+    await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: 30 } });
+    const batch = (prefix: string) =>
+      stack.request('POST', '/v1/audit/batch', {
+        body: { events: [0, 1, 2].map((i) => ({ tenant_id: tenant, action: `${prefix}.${i}` })) },
+      });
+    expect((await batch('old')).status).toBe(201);
+    clock.advance(31 * DAY);
+    expect((await batch('new')).status).toBe(201);
+    const report = await app.auditMonitor().run();
+    // The create, the retention change and the old batch: behind the checkpoint.
+    expect(report.chains.find((c) => c.chain === tenant)).toMatchObject({ ok: true, expired: 5 });
+    chainKey = `AUDIT#${tenant}`;
+    originals = await readChain();
+    checkpointItem = originals.find((i) => i.SK === 'CHECKPOINT') as Item;
+    const stored = originals.filter((i) => String(i.SK).startsWith('EVENT#'));
+    stale = stored.filter((i) => i.expires_at !== undefined);
+    fresh = stored.filter((i) => i.expires_at === undefined);
+    expect(stale.slice(-3).map((e) => e.action)).toEqual(['old.0', 'old.1', 'old.2']);
+    expect(fresh.map((e) => e.action)).toEqual(['new.0', 'new.1', 'new.2']);
+    // The checkpoint names the old batch's last event.
+    expect(checkpointItem).toMatchObject({ id: stale.at(-1)?.id, hash: stale.at(-1)?.hash });
+  });
+  afterAll(() => stack.configure({}, {}));
+
+  const from_checkpoint = (cp: Item = checkpointItem) => ({ id: cp.id, hash: cp.hash, at: cp.at });
+  const verdict = (change: { put?: Item[]; remove?: Item[] }) => verdictAfter(url, change, originals);
+
+  test('the intact chain verifies from the checkpoint', async () => {
+    expect(await verdict({})).toEqual({ ok: true, checked: 3, from_checkpoint: from_checkpoint() });
+  });
+
+  test('inside the batch after the checkpoint: changed, deleted, swapped', async () => {
+    const [, middle, last] = fresh as [Item, Item, Item];
+    expect(await verdict({ put: [asItem(middle, { ...eventPart(middle), action: 'new.forged' })] })).toEqual({
+      ok: false,
+      checked: 1,
+      event_id: idOf(middle),
+      reason: 'altered event',
+      from_checkpoint: from_checkpoint(),
+    });
+    expect(await verdict({ remove: [middle] })).toEqual({
+      ok: false,
+      checked: 1,
+      event_id: idOf(last),
+      reason: 'broken link',
+      from_checkpoint: from_checkpoint(),
+    });
+    expect(
+      await verdict({ put: [asItem(middle, eventPart(last)), asItem(last, eventPart(middle))] }),
+    ).toEqual({
+      ok: false,
+      checked: 1,
+      event_id: idOf(middle),
+      reason: 'stored under another id',
+      from_checkpoint: from_checkpoint(),
+    });
+  });
+
+  test('the checkpoint changed or moved into the batch it ends is found while its events are stored', async () => {
+    const forged = { ...checkpointItem, hash: 'e'.repeat(64) };
+    expect(await verdict({ put: [forged] })).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: checkpointItem.id,
+      reason: 'does not match the checkpoint',
+      from_checkpoint: from_checkpoint(forged),
+    });
+    // Moved back to the middle of its batch (hash kept): that event is not the one it names.
+    const middle = stale.at(-2) as Item;
+    const moved = { ...checkpointItem, id: middle.id };
+    expect(await verdict({ put: [moved] })).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: middle.id,
+      reason: 'does not match the checkpoint',
+      from_checkpoint: from_checkpoint(moved),
+    });
+    // The event it names altered in place (a batch event behind the checkpoint, still stored).
+    const own = stale.at(-1) as Item;
+    expect(await verdict({ put: [asItem(own, { ...eventPart(own), action: 'old.forged' })] })).toEqual({
+      ok: false,
+      checked: 0,
+      event_id: own.id,
+      reason: 'altered event',
+      from_checkpoint: from_checkpoint(),
+    });
+  });
+
+  test('after TTL deleted the old batch, a forged or deleted checkpoint breaks the first link', async () => {
+    clock.advance(DAY);
+    const expired = await expireByTtl(stack.dynamodb, stack.tableName, clock.now());
+    try {
+      expect(expired.filter((k) => k.PK === chainKey)).toHaveLength(5);
+      const [first] = fresh as [Item];
+      expect(await verdict({})).toEqual({ ok: true, checked: 3, from_checkpoint: from_checkpoint() });
+      const forged = { ...checkpointItem, hash: 'e'.repeat(64) };
+      expect(await verdict({ put: [forged] })).toEqual({
+        ok: false,
+        checked: 0,
+        event_id: idOf(first),
+        reason: 'broken link',
+        from_checkpoint: from_checkpoint(forged),
+      });
+      expect(await verdict({ remove: [checkpointItem] })).toEqual({
+        ok: false,
+        checked: 0,
+        event_id: idOf(first),
+        reason: 'broken link',
+      });
+    } finally {
+      for (const item of stale) await put(item);
+    }
   });
 });

@@ -1,9 +1,10 @@
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import {
   CSV_COLUMNS,
   csvField,
   csvRows,
+  EXPORT_CHUNK_CHARS,
   exportFilename,
   isContiguous,
   ndjsonLines,
@@ -11,7 +12,7 @@ import {
 import type { EndpointHandler } from '../../shared/http/endpoint';
 import type { HttpEvent } from '../../shared/http/request';
 import type { HttpResponse } from '../../shared/http/responses';
-import { type LambdaStreamingRuntime, streamingEndpoint } from '../../shared/http/streaming';
+import { type LambdaStreamingRuntime, streamingEndpoint, writeChunks } from '../../shared/http/streaming';
 
 async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
@@ -79,6 +80,40 @@ describe('NDJSON', () => {
       '{"id":1,"action":"a","created_at":"t","prev_hash":"p","hash":"h"}\n',
       '{"id":2,"action":"b","created_at":"t","prev_hash":"h","hash":"i"}\n{"id":3,"action":"c","created_at":"t","prev_hash":"i","hash":"j"}\n',
     ]);
+  });
+
+  test('a large page goes out in chunks of about 16 KiB, whole lines, none spanning two pages', async () => {
+    const event = (id: number) => ({
+      id,
+      action: 'record.touched',
+      created_at: '2025-01-01T00:00:00.000Z',
+      prev_hash: 'p'.repeat(64),
+      hash: 'h'.repeat(64),
+      metadata: { note: 'x'.repeat(100) },
+    });
+    const page = Array.from({ length: 500 }, (_, i) => event(i + 1));
+    const header = {
+      version: 1 as const,
+      view: 'operator' as const,
+      exported_at: '2025-01-01T00:00:00.000Z',
+      filters: {},
+      contiguous: true,
+      from_checkpoint: null,
+    };
+    const [, ...chunks] = await collect(ndjsonLines(header, from([page, [event(501)]])));
+    const line = `${JSON.stringify(event(1))}\n`.length;
+    expect(EXPORT_CHUNK_CHARS).toBe(16_384);
+    // 500 lines of about 330 characters: 11 chunks for the page, one for the next page's line.
+    expect(chunks.length).toBe(Math.ceil((500 * line) / (16_384 + line - 1)) + 1);
+    for (const chunk of chunks) {
+      expect(chunk.length).toBeLessThan(16_384 + line);
+      expect(chunk.endsWith('\n')).toBe(true);
+    }
+    expect(chunks.at(-1)).toBe(`${JSON.stringify(event(501))}\n`);
+    expect(chunks.join('')).toBe([...page, event(501)].map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const rows = await collect(csvRows('operator', from([page])));
+    expect(rows.length).toBeGreaterThan(2);
+    for (const row of rows.slice(1)) expect(row.length).toBeLessThan(16_384 + 2 * line);
   });
 
   test('contiguous: tenant and time only', () => {
@@ -190,5 +225,59 @@ describe('streamingEndpoint (Lambda response streaming)', () => {
     expect(out.destroyed).toBe(true);
     expect(out.writableEnded).toBe(false);
     expect(text()).toBe('first\n');
+  });
+});
+
+describe('writeChunks (backpressure)', () => {
+  /** A client that takes a chunk every `ms` milliseconds, with a 1-byte buffer: every write waits. */
+  function slowClient(ms: number) {
+    const received: string[] = [];
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk.toString('utf8'));
+        setTimeout(done, ms);
+      },
+    });
+    return { out, received };
+  }
+  /** A source that counts how far its reads ran ahead of what the client received. */
+  function source(n: number, received: readonly string[]) {
+    const state = { pulled: 0, ahead: 0, closed: false };
+    async function* chunks() {
+      try {
+        for (let i = 0; i < n; i++) {
+          state.pulled++;
+          state.ahead = Math.max(state.ahead, state.pulled - received.length);
+          yield `line ${i}\n`;
+        }
+      } finally {
+        state.closed = true;
+      }
+    }
+    return { chunks: chunks(), state };
+  }
+
+  test('reads the next chunk only once the client took the last one; no listener left behind', async () => {
+    const { out, received } = slowClient(0);
+    const { chunks, state } = source(300, received);
+    const listeners = () => out.listenerCount('drain') + out.listenerCount('close');
+    const before = listeners();
+    expect(await writeChunks(chunks, out)).toBe(true);
+    expect(received).toHaveLength(300);
+    expect(received[299]).toBe('line 299\n');
+    // One chunk in the client's hands and the one just read: never more.
+    expect(state.ahead).toBe(1);
+    expect(listeners()).toBe(before);
+  });
+
+  test('a client that goes away stops the reads and closes the source', async () => {
+    const { out, received } = slowClient(1);
+    const { chunks, state } = source(1_000, received);
+    setTimeout(() => out.destroy(), 20);
+    expect(await writeChunks(chunks, out)).toBe(false);
+    expect(state.closed).toBe(true);
+    expect(state.pulled).toBeLessThan(1_000);
+    expect(state.pulled - received.length).toBeLessThanOrEqual(1);
   });
 });
