@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
+import { DynamoApiKeyReader, DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
 import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
@@ -23,7 +23,7 @@ import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
 import { AliasService } from './services/aliases';
-import { ApiKeyAdmin, ApiKeyService, KeyVerificationCache } from './services/api-keys';
+import { ApiKeyAdmin, ApiKeyService, ApiKeyVerifier, KeyVerificationCache } from './services/api-keys';
 import { AuditService } from './services/audit';
 import { AuditMonitor } from './services/audit-monitor';
 import { CatalogService } from './services/catalog';
@@ -33,7 +33,7 @@ import { TenantAccess } from './services/tenant-access';
 import { TenantSwagger } from './services/tenant-swagger';
 import { TenantService } from './services/tenants';
 import { WebhookDispatcher, WebhookSender } from './services/webhook-delivery';
-import { WebhookService } from './services/webhooks';
+import { WebhookSends, WebhookService } from './services/webhooks';
 
 /**
  * The wiring: adapters and services built on first use and kept at module scope, so a warm
@@ -175,9 +175,25 @@ export const keyVerificationCache = /* @__PURE__ */ once(
       failureLimit: config().keyFailureLimit,
       failureWindowMs: config().keyFailureWindowSeconds * 1000,
       concurrency: config().keyVerifyConcurrency,
+      touchedEntries: config().keyCacheSize,
     }),
 );
-/** Create and verify: the only getter that brings argon2 (hash-wasm) into a bundle. */
+/**
+ * Verification only (the service plane's verify, the tenant plane's admission): the key reads
+ * and bookkeeping writes, no audited writer. With `apiKeys`, the only getters that bring argon2
+ * (hash-wasm) into a bundle; both share the container's verification state.
+ */
+export const apiKeyVerifier = /* @__PURE__ */ once(
+  () =>
+    new ApiKeyVerifier(
+      new DynamoApiKeyReader(dynamodb(), config().tableName),
+      tenantReader(),
+      new KeyHasher(),
+      clock,
+      keyVerificationCache(),
+    ),
+);
+/** Create, roll and verify. */
 export const apiKeys = /* @__PURE__ */ once(
   () =>
     new ApiKeyService(
@@ -187,7 +203,6 @@ export const apiKeys = /* @__PURE__ */ once(
       clock,
       { prefix: config().keyPrefix, maxLifetimeDays: config().keyMaxLifetimeDays },
       keyVerificationCache(),
-      config().keyCacheSize,
     ),
 );
 /** List and revoke. */
@@ -200,7 +215,7 @@ export const aliasReconciler = /* @__PURE__ */ once(
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
+  () => new TenantAccess(apiKeyVerifier(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
 
@@ -221,13 +236,16 @@ export const deliveryQueue = /* @__PURE__ */ once(() => {
   queue.consume((message) => webhookSender().handle(message));
   return queue;
 });
+/** Endpoints and their deliveries, without the delivery queue (so without SQS). */
 export const webhooks = /* @__PURE__ */ once(
   () =>
-    new WebhookService(webhookStore(), tenantStore(), deliveryQueue(), clock, {
+    new WebhookService(webhookStore(), tenantReader(), clock, {
       allowLocal: config().webhookAllowLocal,
       maxEndpoints: config().webhookMaxEndpoints,
     }),
 );
+/** A test event and a retry: the API's only sends onto the delivery queue. */
+export const webhookSends = /* @__PURE__ */ once(() => new WebhookSends(webhookStore(), deliveryQueue(), clock));
 /** The webhook EventSink: the stream consumer hands it every batch (`webhookSink`). */
 export const webhookDispatcher = /* @__PURE__ */ once(
   () => new WebhookDispatcher(webhookStore(), deliveryQueue(), clock),
