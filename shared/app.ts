@@ -18,6 +18,7 @@ import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-r
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
+import type { DeliveryQueue } from './ports/delivery-queue';
 import { AdminTokens } from './services/admin-tokens';
 import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
@@ -226,16 +227,25 @@ export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoWebhookStore(dynamodb(), config().tableName, clock),
 );
 /**
- * SQS when the stack names a queue; otherwise the in-process queue, consumed by this process's
- * sender (local mode, tests).
+ * SQS when the stack names a queue; otherwise, in local mode and tests (which start with
+ * `resetApp`), the in-process queue consumed by this process's sender. The in-process queue is
+ * reached from `resetApp` only, so no function's bundle carries it and the sender; a function
+ * without the queue URL that reaches the queue fails instead of queueing in memory.
  */
-export const deliveryQueue = /* @__PURE__ */ once(() => {
+export const deliveryQueue = /* @__PURE__ */ once((): DeliveryQueue => {
   const url = config().webhookQueueUrl;
   if (url) return new SqsDeliveryQueue(sqs(), url);
+  if (!localDeliveryQueue) {
+    throw new Error('TENANT_REGISTRY_WEBHOOK_QUEUE_URL is not set: the webhook delivery queue is unknown');
+  }
+  return localDeliveryQueue();
+});
+let localDeliveryQueue: (() => DeliveryQueue) | undefined;
+function inProcessDeliveryQueue(): InProcessDeliveryQueue {
   const queue = new InProcessDeliveryQueue();
   queue.consume((message) => webhookSender().handle(message));
   return queue;
-});
+}
 /** Endpoints and their deliveries, without the delivery queue (so without SQS). */
 export const webhooks = /* @__PURE__ */ once(
   () =>
@@ -245,7 +255,9 @@ export const webhooks = /* @__PURE__ */ once(
     }),
 );
 /** A test event and a retry: the API's only sends onto the delivery queue. */
-export const webhookSends = /* @__PURE__ */ once(() => new WebhookSends(webhookStore(), deliveryQueue(), clock));
+export const webhookSends = /* @__PURE__ */ once(
+  () => new WebhookSends(webhookStore(), deliveryQueue(), clock),
+);
 /** The webhook EventSink: the stream consumer hands it every batch (`webhookSink`). */
 export const webhookDispatcher = /* @__PURE__ */ once(
   () => new WebhookDispatcher(webhookStore(), deliveryQueue(), clock),
@@ -266,5 +278,6 @@ export const webhookSink = (): WebhookDispatcher => webhookDispatcher();
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {
   currentClock = options.clock ?? systemClock;
+  localDeliveryQueue = inProcessDeliveryQueue;
   for (const reset of resets) reset();
 }

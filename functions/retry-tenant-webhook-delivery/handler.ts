@@ -1,7 +1,7 @@
 import { webhookSends } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
-import { DeliveryParams } from '../../shared/http/webhook-schemas';
+import { DeliveryParams } from '../../shared/http/webhook-params';
 
 export const handler = tenantEndpoint(
   {
