@@ -81,13 +81,18 @@ export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm
  * Slug -> tenant id, cached per container on the app's clock: over the published SSM map when
  * given the registry (the operator plane's `by-slug`), else straight on the table's slug claims.
  */
-const cachedResolver = (registry?: SsmAliasRegistry) =>
-  new AliasResolver(
+const cachedResolver = (registry?: SsmAliasRegistry) => {
+  const resolver = new AliasResolver(
     registry,
     tenantReader(),
     { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
     () => clock.now().getTime(),
   );
+  builtResolvers().push(resolver);
+  return resolver;
+};
+/** The slug caches this container has built (the local server: both), for `aliases` to evict. */
+const builtResolvers = /* @__PURE__ */ once((): AliasResolver[] => []);
 export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
 /** `by-slug`: the SSM-backed resolver, then the table; no writer. */
 export const aliasLookup = /* @__PURE__ */ once(() => new AliasLookup(aliasResolver(), tenantReader()));
@@ -118,12 +123,12 @@ export const aliases = /* @__PURE__ */ once(
     new AliasService(
       tenantWriter(),
       aliasRegistry(),
-      aliasResolver(),
+      // Every resolver this container has built forgets a slug it changed (one never built
+      // holds nothing), so the alias writers bundle no resolver; other containers within the
+      // alias cache TTL.
+      { forget: (slug) => builtResolvers().forEach((resolver) => resolver.forget(slug)) },
       clock,
       config().aliasQuarantineDays,
-      // Both resolvers of this container forget a slug it changed (the local server and any
-      // bundle that holds both); other containers within the alias cache TTL.
-      [tableAliasResolver()],
     ),
 );
 /** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */

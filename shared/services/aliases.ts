@@ -57,7 +57,8 @@ export class AliasService {
   constructor(
     private readonly store: TenantWriter,
     private readonly registry: AliasRegistry,
-    private readonly resolver: AliasResolver,
+    /** The slug caches of this container: a change evicts its slugs at once here. */
+    private readonly resolver: Pick<AliasResolver, 'forget'>,
     private readonly clock: Clock,
     private readonly quarantineDays: number,
     /**
