@@ -120,7 +120,8 @@ function sharedParts(roots: Record<string, unknown>): {
     }
     const entries = Object.entries(value);
     if (entries.length === 0) return '{}';
-    for (const [key] of entries) if (key === '__proto__') throw new Error('openapi.yaml: a key named __proto__');
+    for (const [key] of entries)
+      if (key === '__proto__') throw new Error('openapi.yaml: a key named __proto__');
     return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${render(v, depth + 1)}`).join(',\n')}\n${end}}`;
   };
   return {
