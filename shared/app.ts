@@ -23,7 +23,7 @@ import { AdminTokens } from './services/admin-tokens';
 import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
-import { AliasService } from './services/aliases';
+import { AliasAddition, AliasRemoval, TenantCreation, TenantRetirement } from './services/aliases';
 import { ApiKeyAdmin, ApiKeyService, ApiKeyVerifier, KeyVerificationCache } from './services/api-keys';
 import { AuditService } from './services/audit';
 import { AuditMonitor } from './services/audit-monitor';
@@ -118,19 +118,24 @@ export const adminTokens = /* @__PURE__ */ once(
 );
 
 export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(), clock));
-export const aliases = /* @__PURE__ */ once(
-  () =>
-    new AliasService(
-      tenantWriter(),
-      aliasRegistry(),
-      // Every resolver this container has built forgets a slug it changed (one never built
-      // holds nothing), so the alias writers bundle no resolver; other containers within the
-      // alias cache TTL.
-      { forget: (slug) => builtResolvers().forEach((resolver) => resolver.forget(slug)) },
-      clock,
-      config().aliasQuarantineDays,
-    ),
-);
+/**
+ * The changes of who holds a slug, one getter each (so each function bundles its own): the
+ * table, the published map in SSM, and every resolver this container has built, which forgets
+ * a slug it changed (one never built holds nothing, so the alias writers bundle no resolver);
+ * other containers within the alias cache TTL.
+ */
+const aliasChange = <T>(Change: new (...args: ConstructorParameters<typeof TenantCreation>) => T): T =>
+  new Change(
+    tenantWriter(),
+    aliasRegistry(),
+    { forget: (slug) => builtResolvers().forEach((resolver) => resolver.forget(slug)) },
+    clock,
+    config().aliasQuarantineDays,
+  );
+export const tenantCreation = /* @__PURE__ */ once(() => aliasChange(TenantCreation));
+export const tenantRetirement = /* @__PURE__ */ once(() => aliasChange(TenantRetirement));
+export const aliasAddition = /* @__PURE__ */ once(() => aliasChange(AliasAddition));
+export const aliasRemoval = /* @__PURE__ */ once(() => aliasChange(AliasRemoval));
 /** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */
 export const organizations = /* @__PURE__ */ once(() => {
   const kc = keycloakConfig();
