@@ -128,7 +128,11 @@ const aliasChange = <T>(Change: new (...args: ConstructorParameters<typeof Tenan
   new Change(
     tenantWriter(),
     aliasRegistry(),
-    { forget: (slug) => builtResolvers().forEach((resolver) => resolver.forget(slug)) },
+    {
+      forget: (slug) => {
+        for (const resolver of builtResolvers()) resolver.forget(slug);
+      },
+    },
     clock,
     config().aliasQuarantineDays,
   );
