@@ -91,7 +91,7 @@ const cachedResolver = (registry?: SsmAliasRegistry) => {
   builtResolvers().push(resolver);
   return resolver;
 };
-/** The slug caches this container has built (the local server: both), for `aliases` to evict. */
+/** The slug caches this container has built (the local server: both), for the alias changes to evict. */
 const builtResolvers = /* @__PURE__ */ once((): AliasResolver[] => []);
 export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
 /** `by-slug`: the SSM-backed resolver, then the table; no writer. */
