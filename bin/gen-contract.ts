@@ -61,14 +61,73 @@ export function renderTenantOpenApi(): string {
         Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))),
       ]),
   );
+  const shared = sharedParts({ paths, sorted });
+  const pathsSource = shared.render(paths, 0);
+  const componentsSource = shared.render(sorted, 0);
   return `// Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
 // The tenant plane's paths (\`/{tenant}/...\`) and the components they use: the template of every
-// per-tenant OpenAPI document (shared/services/tenant-swagger.ts).
+// per-tenant OpenAPI document (shared/services/tenant-swagger.ts). A part that occurs more than
+// once (a response, a security requirement, a schema) is written once as a constant and used
+// where it occurs: the document is the same, the bundle holds each such part once.
 
-export const TENANT_PATHS: Readonly<Record<string, unknown>> = ${JSON.stringify(paths, null, 2)};
+${shared.constants()}
+export const TENANT_PATHS: Readonly<Record<string, unknown>> = ${pathsSource};
 
-export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = ${JSON.stringify(sorted, null, 2)};
+export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = ${componentsSource};
 `;
+}
+
+/**
+ * Every object or array that occurs more than once in `roots` (counted once inside a part that
+ * itself repeats) and whose JSON is longer than a reference to it, as constants `_0`, `_1`, ...
+ * in dependency order, and a renderer that writes a value with those parts by name. The
+ * template is never mutated (tenantDocument copies what it changes), so sharing is safe.
+ */
+function sharedParts(roots: Record<string, unknown>): {
+  constants: () => string;
+  render: (value: unknown, depth: number) => string;
+} {
+  const MIN_JSON = 24;
+  const counts = new Map<string, number>();
+  const count = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    const json = JSON.stringify(value);
+    const seen = counts.get(json) ?? 0;
+    counts.set(json, seen + 1);
+    if (seen === 0) for (const v of Object.values(value)) count(v);
+  };
+  for (const root of Object.values(roots)) for (const v of Object.values(root as object)) count(v);
+  const names = new Map<string, string>();
+  const lines: string[] = [];
+  const render = (value: unknown, depth: number, own?: string): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    const json = JSON.stringify(value);
+    if (json !== own && (counts.get(json) ?? 0) > 1 && json.length >= MIN_JSON) {
+      let name = names.get(json);
+      if (!name) {
+        const body = render(value, 0, json);
+        name = `_${names.size}`;
+        names.set(json, name);
+        lines.push(`const ${name}: unknown = ${body};`);
+      }
+      return name;
+    }
+    const pad = '  '.repeat(depth + 1);
+    const end = '  '.repeat(depth);
+    if (Array.isArray(value)) {
+      if (value.length === 0) return '[]';
+      return `[\n${value.map((v) => pad + render(v, depth + 1)).join(',\n')}\n${end}]`;
+    }
+    const entries = Object.entries(value);
+    if (entries.length === 0) return '{}';
+    for (const [key] of entries)
+      if (key === '__proto__') throw new Error('openapi.yaml: a key named __proto__');
+    return `{\n${entries.map(([k, v]) => `${pad}${JSON.stringify(k)}: ${render(v, depth + 1)}`).join(',\n')}\n${end}}`;
+  };
+  return {
+    constants: () => (lines.length > 0 ? `${lines.join('\n')}\n` : ''),
+    render: (value, depth) => render(value, depth),
+  };
 }
 
 /** The order methods are listed in an \`Allow\` header. */

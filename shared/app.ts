@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
+import { DynamoApiKeyReader, DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
 import { DynamoCatalogReader, DynamoCatalogStore } from './adapters/dynamodb/catalog-store';
@@ -18,12 +18,13 @@ import { SsmAliasRegistry, SsmListedAliasRegistry } from './adapters/ssm/alias-r
 import { config, keycloakConfig, tenantSelectionConfig } from './config/env';
 import { KeyHasher } from './domain/key-hash';
 import { type Clock, systemClock } from './ports/clock';
+import type { DeliveryQueue } from './ports/delivery-queue';
 import { AdminTokens } from './services/admin-tokens';
 import { AliasLookup } from './services/alias-lookup';
 import { AliasReconciler } from './services/alias-reconciler';
 import { AliasResolver } from './services/alias-resolver';
-import { AliasService } from './services/aliases';
-import { ApiKeyAdmin, ApiKeyService, KeyVerificationCache } from './services/api-keys';
+import { AliasAddition, AliasRemoval, TenantCreation, TenantRetirement } from './services/aliases';
+import { ApiKeyAdmin, ApiKeyService, ApiKeyVerifier, KeyVerificationCache } from './services/api-keys';
 import { AuditService } from './services/audit';
 import { AuditMonitor } from './services/audit-monitor';
 import { CatalogService } from './services/catalog';
@@ -33,7 +34,7 @@ import { TenantAccess } from './services/tenant-access';
 import { TenantSwagger } from './services/tenant-swagger';
 import { TenantService } from './services/tenants';
 import { WebhookDispatcher, WebhookSender } from './services/webhook-delivery';
-import { WebhookService } from './services/webhooks';
+import { WebhookSends, WebhookService } from './services/webhooks';
 
 /**
  * The wiring: adapters and services built on first use and kept at module scope, so a warm
@@ -80,13 +81,18 @@ export const aliasRegistry = /* @__PURE__ */ once(() => new SsmAliasRegistry(ssm
  * Slug -> tenant id, cached per container on the app's clock: over the published SSM map when
  * given the registry (the operator plane's `by-slug`), else straight on the table's slug claims.
  */
-const cachedResolver = (registry?: SsmAliasRegistry) =>
-  new AliasResolver(
+const cachedResolver = (registry?: SsmAliasRegistry) => {
+  const resolver = new AliasResolver(
     registry,
     tenantReader(),
     { ttlMs: config().aliasCacheTtlSeconds * 1000, maxEntries: config().aliasCacheSize },
     () => clock.now().getTime(),
   );
+  builtResolvers().push(resolver);
+  return resolver;
+};
+/** The slug caches this container has built (the local server: both), for the alias changes to evict. */
+const builtResolvers = /* @__PURE__ */ once((): AliasResolver[] => []);
 export const aliasResolver = /* @__PURE__ */ once(() => cachedResolver(aliasRegistry()));
 /** `by-slug`: the SSM-backed resolver, then the table; no writer. */
 export const aliasLookup = /* @__PURE__ */ once(() => new AliasLookup(aliasResolver(), tenantReader()));
@@ -112,19 +118,28 @@ export const adminTokens = /* @__PURE__ */ once(
 );
 
 export const tenants = /* @__PURE__ */ once(() => new TenantService(tenantStore(), clock));
-export const aliases = /* @__PURE__ */ once(
-  () =>
-    new AliasService(
-      tenantWriter(),
-      aliasRegistry(),
-      aliasResolver(),
-      clock,
-      config().aliasQuarantineDays,
-      // Both resolvers of this container forget a slug it changed (the local server and any
-      // bundle that holds both); other containers within the alias cache TTL.
-      [tableAliasResolver()],
-    ),
-);
+/**
+ * The changes of who holds a slug, one getter each (so each function bundles its own): the
+ * table, the published map in SSM, and every resolver this container has built, which forgets
+ * a slug it changed (one never built holds nothing, so the alias writers bundle no resolver);
+ * other containers within the alias cache TTL.
+ */
+const aliasChange = <T>(Change: new (...args: ConstructorParameters<typeof TenantCreation>) => T): T =>
+  new Change(
+    tenantWriter(),
+    aliasRegistry(),
+    {
+      forget: (slug) => {
+        for (const resolver of builtResolvers()) resolver.forget(slug);
+      },
+    },
+    clock,
+    config().aliasQuarantineDays,
+  );
+export const tenantCreation = /* @__PURE__ */ once(() => aliasChange(TenantCreation));
+export const tenantRetirement = /* @__PURE__ */ once(() => aliasChange(TenantRetirement));
+export const aliasAddition = /* @__PURE__ */ once(() => aliasChange(AliasAddition));
+export const aliasRemoval = /* @__PURE__ */ once(() => aliasChange(AliasRemoval));
 /** Keycloak organization provisioning on create; undefined when no Keycloak URL is configured. */
 export const organizations = /* @__PURE__ */ once(() => {
   const kc = keycloakConfig();
@@ -175,9 +190,25 @@ export const keyVerificationCache = /* @__PURE__ */ once(
       failureLimit: config().keyFailureLimit,
       failureWindowMs: config().keyFailureWindowSeconds * 1000,
       concurrency: config().keyVerifyConcurrency,
+      touchedEntries: config().keyCacheSize,
     }),
 );
-/** Create and verify: the only getter that brings argon2 (hash-wasm) into a bundle. */
+/**
+ * Verification only (the service plane's verify, the tenant plane's admission): the key reads
+ * and bookkeeping writes, no audited writer. With `apiKeys`, the only getters that bring argon2
+ * (hash-wasm) into a bundle; both share the container's verification state.
+ */
+export const apiKeyVerifier = /* @__PURE__ */ once(
+  () =>
+    new ApiKeyVerifier(
+      new DynamoApiKeyReader(dynamodb(), config().tableName),
+      tenantReader(),
+      new KeyHasher(),
+      clock,
+      keyVerificationCache(),
+    ),
+);
+/** Create, roll and verify. */
 export const apiKeys = /* @__PURE__ */ once(
   () =>
     new ApiKeyService(
@@ -187,7 +218,6 @@ export const apiKeys = /* @__PURE__ */ once(
       clock,
       { prefix: config().keyPrefix, maxLifetimeDays: config().keyMaxLifetimeDays },
       keyVerificationCache(),
-      config().keyCacheSize,
     ),
 );
 /** List and revoke. */
@@ -200,7 +230,7 @@ export const aliasReconciler = /* @__PURE__ */ once(
 
 /** The tenant plane's admission: API key, named tenant, scope (shared/services/tenant-access.ts). */
 export const tenantAccess = /* @__PURE__ */ once(
-  () => new TenantAccess(apiKeys(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
+  () => new TenantAccess(apiKeyVerifier(), tableAliasResolver(), tenantReader(), tenantSelectionConfig()),
 );
 export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalogReader(), clock));
 
@@ -211,22 +241,36 @@ export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoWebhookStore(dynamodb(), config().tableName, clock),
 );
 /**
- * SQS when the stack names a queue; otherwise the in-process queue, consumed by this process's
- * sender (local mode, tests).
+ * SQS when the stack names a queue; otherwise, in local mode and tests (which start with
+ * `resetApp`), the in-process queue consumed by this process's sender. The in-process queue is
+ * reached from `resetApp` only, so no function's bundle carries it and the sender; a function
+ * without the queue URL that reaches the queue fails instead of queueing in memory.
  */
-export const deliveryQueue = /* @__PURE__ */ once(() => {
+export const deliveryQueue = /* @__PURE__ */ once((): DeliveryQueue => {
   const url = config().webhookQueueUrl;
   if (url) return new SqsDeliveryQueue(sqs(), url);
+  if (!localDeliveryQueue) {
+    throw new Error('TENANT_REGISTRY_WEBHOOK_QUEUE_URL is not set: the webhook delivery queue is unknown');
+  }
+  return localDeliveryQueue();
+});
+let localDeliveryQueue: (() => DeliveryQueue) | undefined;
+function inProcessDeliveryQueue(): InProcessDeliveryQueue {
   const queue = new InProcessDeliveryQueue();
   queue.consume((message) => webhookSender().handle(message));
   return queue;
-});
+}
+/** Endpoints and their deliveries, without the delivery queue (so without SQS). */
 export const webhooks = /* @__PURE__ */ once(
   () =>
-    new WebhookService(webhookStore(), tenantStore(), deliveryQueue(), clock, {
+    new WebhookService(webhookStore(), tenantReader(), clock, {
       allowLocal: config().webhookAllowLocal,
       maxEndpoints: config().webhookMaxEndpoints,
     }),
+);
+/** A test event and a retry: the API's only sends onto the delivery queue. */
+export const webhookSends = /* @__PURE__ */ once(
+  () => new WebhookSends(webhookStore(), deliveryQueue(), clock),
 );
 /** The webhook EventSink: the stream consumer hands it every batch (`webhookSink`). */
 export const webhookDispatcher = /* @__PURE__ */ once(
@@ -248,5 +292,6 @@ export const webhookSink = (): WebhookDispatcher => webhookDispatcher();
 /** Tests and the local server: rebuild everything from the current environment. */
 export function resetApp(options: { clock?: Clock } = {}): void {
   currentClock = options.clock ?? systemClock;
+  localDeliveryQueue = inProcessDeliveryQueue;
   for (const reset of resets) reset();
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { aliases } from '../../shared/app';
+import { aliasAddition } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { endpoint } from '../../shared/http/endpoint';
 import { pathOf, reply } from '../../shared/http/responses';
@@ -14,7 +14,7 @@ export const handler = endpoint(
     status: 201,
   },
   async ({ params, body, actor }) => {
-    const alias = await aliases().add(params.id, body.slug, actor);
+    const alias = await aliasAddition().add(params.id, body.slug, actor);
     return reply(alias, { location: pathOf(contract.removeAlias, { id: params.id, slug: alias.slug }) });
   },
 );

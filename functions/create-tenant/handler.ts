@@ -1,4 +1,4 @@
-import { aliases, organizations } from '../../shared/app';
+import { organizations, tenantCreation } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantView } from '../../shared/domain/tenant';
 import { idempotentEndpoint } from '../../shared/http/idempotent-endpoint';
@@ -13,7 +13,7 @@ export const handler = idempotentEndpoint(
     status: 201,
   },
   async ({ body, actor, idempotency }) => {
-    const created = await aliases().createTenant(body, actor, {
+    const created = await tenantCreation().createTenant(body, actor, {
       ...(idempotency ? { idempotency } : {}),
       organizations: organizations(),
       // Headers included: a replay answers them again.

@@ -1,7 +1,7 @@
-import { webhooks } from '../../shared/app';
+import { webhookSends } from '../../shared/app';
 import * as contract from '../../shared/contract/routes';
 import { tenantEndpoint } from '../../shared/http/tenant-endpoint';
-import { DeliveryParams } from '../../shared/http/webhook-schemas';
+import { DeliveryParams } from '../../shared/http/webhook-params';
 
 export const handler = tenantEndpoint(
   {
@@ -11,5 +11,5 @@ export const handler = tenantEndpoint(
     status: 202,
   },
   async ({ params, caller }) =>
-    webhooks().retry(params.id, params.delivery_id, { tenant_id: caller.tenant.id }),
+    webhookSends().retry(params.id, params.delivery_id, { tenant_id: caller.tenant.id }),
 );

@@ -1,6 +1,341 @@
 // Generated from openapi.yaml by bin/gen-contract.ts (npm run gen). Do not edit.
 // The tenant plane's paths (`/{tenant}/...`) and the components they use: the template of every
-// per-tenant OpenAPI document (shared/services/tenant-swagger.ts).
+// per-tenant OpenAPI document (shared/services/tenant-swagger.ts). A part that occurs more than
+// once (a response, a security requirement, a schema) is written once as a constant and used
+// where it occurs: the document is the same, the bundle holds each such part once.
+
+const _0: unknown = {
+  "$ref": "#/components/responses/TenantBadRequest"
+};
+const _1: unknown = {
+  "$ref": "#/components/responses/TenantUnauthorized"
+};
+const _2: unknown = {
+  "$ref": "#/components/responses/Forbidden"
+};
+const _3: unknown = {
+  "$ref": "#/components/responses/NotFound"
+};
+const _4: unknown = {
+  "$ref": "#/components/responses/InternalError"
+};
+const _5: unknown = {
+  "$ref": "#/components/responses/ServiceUnavailable"
+};
+const _6: unknown = {
+  "$ref": "#/components/schemas/TenantProduct"
+};
+const _7: unknown = [
+  {
+    "tenantBearer": [
+      "catalog:request"
+    ]
+  },
+  {
+    "tenantApiKey": [
+      "catalog:request"
+    ]
+  }
+];
+const _8: unknown = {
+  "$ref": "#/components/schemas/Identifier"
+};
+const _9: unknown = {
+  "in": "query",
+  "name": "product",
+  "schema": _8
+};
+const _10: unknown = [
+  _9
+];
+const _11: unknown = {
+  "required": false,
+  "content": {
+    "application/json": {
+      "schema": {
+        "$ref": "#/components/schemas/TenantCatalogRequest"
+      }
+    }
+  }
+};
+const _12: unknown = {
+  "$ref": "#/components/responses/ForbiddenWrite"
+};
+const _13: unknown = {
+  "$ref": "#/components/responses/InactiveTenantConflict"
+};
+const _14: unknown = {
+  "$ref": "#/components/responses/PayloadTooLarge"
+};
+const _15: unknown = {
+  "$ref": "#/components/responses/UnsupportedMediaType"
+};
+const _16: unknown = [
+  {
+    "tenantBearer": [
+      "audit:read"
+    ]
+  },
+  {
+    "tenantApiKey": [
+      "audit:read"
+    ]
+  }
+];
+const _17: unknown = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 255
+};
+const _18: unknown = {
+  "in": "query",
+  "name": "actor_id",
+  "schema": _17
+};
+const _19: unknown = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 128
+};
+const _20: unknown = {
+  "in": "query",
+  "name": "action",
+  "schema": _19
+};
+const _21: unknown = {
+  "$ref": "#/components/schemas/AuditOrigin"
+};
+const _22: unknown = {
+  "in": "query",
+  "name": "origin",
+  "schema": _21
+};
+const _23: unknown = {
+  "type": "string",
+  "format": "uuid"
+};
+const _24: unknown = {
+  "in": "query",
+  "name": "key_id",
+  "description": "One of the tenant's keys; another tenant's key matches nothing.",
+  "schema": _23
+};
+const _25: unknown = {
+  "type": "string",
+  "format": "date-time"
+};
+const _26: unknown = {
+  "in": "query",
+  "name": "since",
+  "schema": _25
+};
+const _27: unknown = {
+  "in": "query",
+  "name": "until",
+  "schema": _25
+};
+const _28: unknown = {
+  "type": "integer",
+  "minimum": 1,
+  "maximum": 9007199254740991
+};
+const _29: unknown = {
+  "$ref": "#/components/schemas/TenantAuditEvent"
+};
+const _30: unknown = {
+  "type": "array",
+  "items": _29
+};
+const _31: unknown = [
+  {
+    "tenantBearer": [
+      "audit:write"
+    ]
+  },
+  {
+    "tenantApiKey": [
+      "audit:write"
+    ]
+  }
+];
+const _32: unknown = {
+  "$ref": "#/components/schemas/TenantAuditAppend"
+};
+const _33: unknown = [
+  {
+    "$ref": "#/components/schemas/Error"
+  }
+];
+const _34: unknown = {
+  "application/json": {
+    "schema": {
+      "allOf": _33,
+      "properties": {
+        "error": {
+          "enum": [
+            "invalid_input",
+            "tenant_required",
+            "tenant_conflict",
+            "reserved_action",
+            "reserved_actor_type"
+          ]
+        }
+      }
+    }
+  }
+};
+const _35: unknown = {
+  "schema": {
+    "type": "string"
+  }
+};
+const _36: unknown = [
+  {
+    "tenantBearer": [
+      "keys:manage"
+    ]
+  },
+  {
+    "tenantApiKey": [
+      "keys:manage"
+    ]
+  }
+];
+const _37: unknown = {
+  "in": "query",
+  "name": "cursor",
+  "schema": {
+    "type": "string",
+    "maxLength": 512
+  }
+};
+const _38: unknown = {
+  "$ref": "#/components/schemas/APIKey"
+};
+const _39: unknown = {
+  "Location": {
+    "$ref": "#/components/headers/Location"
+  }
+};
+const _40: unknown = {
+  "$ref": "#/components/responses/ForbiddenGrant"
+};
+const _41: unknown = {
+  "in": "path",
+  "name": "id",
+  "required": true,
+  "schema": _23
+};
+const _42: unknown = [
+  _41
+];
+const _43: unknown = {
+  "$ref": "#/components/responses/Conflict"
+};
+const _44: unknown = [
+  {
+    "tenantBearer": [
+      "webhooks:manage"
+    ]
+  },
+  {
+    "tenantApiKey": [
+      "webhooks:manage"
+    ]
+  }
+];
+const _45: unknown = {
+  "$ref": "#/components/parameters/WebhookLimit"
+};
+const _46: unknown = {
+  "$ref": "#/components/responses/WebhookConflict"
+};
+const _47: unknown = {
+  "$ref": "#/components/parameters/WebhookId"
+};
+const _48: unknown = [
+  _47
+];
+const _49: unknown = {
+  "$ref": "#/components/schemas/Webhook"
+};
+const _50: unknown = {
+  "application/json": {
+    "schema": _49
+  }
+};
+const _51: unknown = {
+  "$ref": "#/components/schemas/WebhookDelivery"
+};
+const _52: unknown = {
+  "application/json": {
+    "schema": _51
+  }
+};
+const _53: unknown = {
+  "type": "string",
+  "pattern": "^[0-9]{1,16}$"
+};
+const _54: unknown = {
+  "$ref": "#/components/schemas/Scope"
+};
+const _55: unknown = {
+  "type": [
+    "string",
+    "null"
+  ],
+  "format": "date-time"
+};
+const _56: unknown = {
+  "$ref": "#/components/schemas/SettingsKey"
+};
+const _57: unknown = {
+  "$ref": "#/components/schemas/SettingsValue"
+};
+const _58: unknown = {
+  "type": "string",
+  "maxLength": 255
+};
+const _59: unknown = {
+  "type": "string",
+  "maxLength": 64
+};
+const _60: unknown = {
+  "type": "object",
+  "additionalProperties": true
+};
+const _61: unknown = {
+  "type": [
+    "string",
+    "null"
+  ],
+  "format": "date"
+};
+const _62: unknown = {
+  "type": "array",
+  "items": {
+    "type": "string"
+  }
+};
+const _63: unknown = {
+  "type": "string",
+  "minLength": 1,
+  "maxLength": 2048
+};
+const _64: unknown = {
+  "$ref": "#/components/schemas/WebhookEventTypes"
+};
+const _65: unknown = {
+  "type": "string",
+  "enum": [
+    "enabled",
+    "disabled"
+  ]
+};
+const _66: unknown = {
+  "type": "integer",
+  "minimum": 0
+};
 
 export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
   "/{tenant}/profile": {
@@ -38,24 +373,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -92,33 +415,19 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                 "properties": {
                   "items": {
                     "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/TenantProduct"
-                    }
+                    "items": _6
                   }
                 }
               }
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -128,39 +437,11 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "catalog:request"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "catalog:request"
-          ]
-        }
-      ],
+      "security": _7,
       "summary": "Ask for a product for the calling tenant; an audit event tells sales to follow up. Scope catalog:request.",
       "description": "`product` may come from the query string, the JSON body or both; the body wins on conflict.\n",
-      "parameters": [
-        {
-          "in": "query",
-          "name": "product",
-          "schema": {
-            "$ref": "#/components/schemas/Identifier"
-          }
-        }
-      ],
-      "requestBody": {
-        "required": false,
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/TenantCatalogRequest"
-            }
-          }
-        }
-      },
+      "parameters": _10,
+      "requestBody": _11,
       "responses": {
         "202": {
           "description": "Accepted; the audit event's id.",
@@ -186,33 +467,15 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/InactiveTenantConflict"
-        },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _13,
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -222,77 +485,31 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "catalog:request"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "catalog:request"
-          ]
-        }
-      ],
+      "security": _7,
       "summary": "Start a 14-day trial of a product for the calling tenant. Scope catalog:request.",
       "description": "One trial per product per tenant, ever. 409 codes: `tenant_inactive`, `trial_unavailable`,\n`plan_not_eligible` (the tenant's plan is not among the product's `plans_required`),\n`trial_used`, `already_entitled`. `product` may come from the query string, the JSON body\nor both; the body wins on conflict.\n",
-      "parameters": [
-        {
-          "in": "query",
-          "name": "product",
-          "schema": {
-            "$ref": "#/components/schemas/Identifier"
-          }
-        }
-      ],
-      "requestBody": {
-        "required": false,
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/TenantCatalogRequest"
-            }
-          }
-        }
-      },
+      "parameters": _10,
+      "requestBody": _11,
       "responses": {
         "201": {
           "description": "Trial entitlement created. No `Location`, the tenant plane has no URL for one entitlement (the tenant's entitlements list shows them all).",
           "content": {
             "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/TenantProduct"
-              }
+              "schema": _6
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
         "409": {
           "$ref": "#/components/responses/TrialConflict"
         },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -302,78 +519,17 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "audit:read"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "audit:read"
-          ]
-        }
-      ],
+      "security": _16,
       "summary": "The calling tenant's audit events, newest first, filtered; cursor pagination. Scope audit:read.",
       "description": "Each event as the tenant may see it (the tenant projection, `TenantAuditEvent`): never\nthe profile fields the tenant's profile leaves out (`sales_owner`, `erp_customer_id`,\n`stripe_cust_id`, `cancel_reason`), nor the request context (`source_ip`, `user_agent`,\n`metadata.request_id`) of events the tenant did not cause. Filters combine; `origin`\nor `key_id` with `product`, `actor_id` or `action` read the partition of the rest and\nfilter it, at most 1,000 events per page: such a page may hold fewer than `limit`\nevents, even none, and still carry a `next_cursor`. Page on until `next_cursor` is\nabsent.\n",
       "parameters": [
-        {
-          "in": "query",
-          "name": "product",
-          "schema": {
-            "$ref": "#/components/schemas/Identifier"
-          }
-        },
-        {
-          "in": "query",
-          "name": "actor_id",
-          "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
-          }
-        },
-        {
-          "in": "query",
-          "name": "action",
-          "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 128
-          }
-        },
-        {
-          "in": "query",
-          "name": "origin",
-          "schema": {
-            "$ref": "#/components/schemas/AuditOrigin"
-          }
-        },
-        {
-          "in": "query",
-          "name": "key_id",
-          "description": "One of the tenant's keys; another tenant's key matches nothing.",
-          "schema": {
-            "type": "string",
-            "format": "uuid"
-          }
-        },
-        {
-          "in": "query",
-          "name": "since",
-          "schema": {
-            "type": "string",
-            "format": "date-time"
-          }
-        },
-        {
-          "in": "query",
-          "name": "until",
-          "schema": {
-            "type": "string",
-            "format": "date-time"
-          }
-        },
+        _9,
+        _18,
+        _20,
+        _22,
+        _24,
+        _26,
+        _27,
         {
           "in": "query",
           "name": "limit",
@@ -389,11 +545,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           "in": "query",
           "name": "cursor",
           "description": "The `next_cursor` of the previous page, as for `listAuditEvents`.",
-          "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 9007199254740991
-          }
+          "schema": _28
         }
       ],
       "responses": {
@@ -408,40 +560,19 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                   "items"
                 ],
                 "properties": {
-                  "items": {
-                    "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/TenantAuditEvent"
-                    }
-                  },
-                  "next_cursor": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 9007199254740991
-                  }
+                  "items": _30,
+                  "next_cursor": _28
                 }
               }
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     },
     "post": {
@@ -449,27 +580,14 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "audit:write"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "audit:write"
-          ]
-        }
-      ],
+      "security": _31,
       "summary": "Append an event to the calling tenant's hash chain. Scope audit:write.",
       "description": "The event always belongs to the calling tenant. Without `actor_id` the key is the actor\n(`actor_id` its id, `actor_type` `api_key` unless given). The server sets `origin: tenant`\nand `key_id` (the writing key) inside the hash. Refused with 400: an action in one of the\nregistry's own namespaces (`tenant.`, `alias.`, `api_key.`, `entitlement.`, `catalog.`,\n`trial.`, `keycloak.`, `webhook.`, `audit.`, in any case: `reserved_action`), and an `actor_type`\nthe registry uses for itself (`operator`, `service`, `api_key`, `system`, `public`, in any\ncase: `reserved_actor_type`). Fields may come from the query string, the JSON body or\nboth; the body wins on conflict.\nA lost race for the chain's head (a busy tenant) is retried inside the request, with\njittered exponential backoff, for up to `TENANT_REGISTRY_WRITE_BUDGET_MS` (5 s): never a\n409. Only past that budget is it 503 `service_unavailable` with `Retry-After`, and then\nnothing was stored.\n",
       "requestBody": {
         "required": false,
         "content": {
           "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/TenantAuditAppend"
-            }
+            "schema": _32
           }
         }
       },
@@ -478,58 +596,21 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
           "description": "Created. No `Location`, no URL names one event; list them with `listTenantAuditEvents`.",
           "content": {
             "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/TenantAuditEvent"
-              }
+              "schema": _29
             }
           }
         },
         "400": {
           "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation; the message names the field, parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path, the tenant header and `tenant_id` disagree (some name the key's tenant, some do not).\n- `reserved_action`: the action is in one of the registry's own namespaces.\n- `reserved_actor_type`: the actor type is one the registry sets itself.\n",
-          "content": {
-            "application/json": {
-              "schema": {
-                "allOf": [
-                  {
-                    "$ref": "#/components/schemas/Error"
-                  }
-                ],
-                "properties": {
-                  "error": {
-                    "enum": [
-                      "invalid_input",
-                      "tenant_required",
-                      "tenant_conflict",
-                      "reserved_action",
-                      "reserved_actor_type"
-                    ]
-                  }
-                }
-              }
-            }
-          }
+          "content": _34
         },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -539,18 +620,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "audit:write"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "audit:write"
-          ]
-        }
-      ],
+      "security": _31,
       "summary": "Append up to 99 events to the calling tenant's hash chain, atomically. Scope audit:write.",
       "description": "Up to 99 events, each shaped like a single append and checked like one, stored in one\nDynamoDB transaction (TransactWriteItems holds at most 100 items: each event is one, its\nchain's head one more), in the order sent, each with its own `id`, `prev_hash` and\n`hash`: all are stored or none. The events of one chain take consecutive ids of one\nmillisecond. One refused event refuses the batch, and the message names its index\n(`events[5].action ...`). An empty list or more than 99 events is 400 `invalid_input`,\nas are events that take more than 262,144 bytes as JSON. With `Idempotency-Key` (its\nrecord is one more transaction item, so at most 98 events), a replay within 24 hours\nreturns the first response (`Idempotent-Replayed: true`); the same key with another\nbody is 422; a duplicate sent while the first is being committed is 409\n`idempotency_in_progress`. A lost race for a chain's head is retried within\n`TENANT_REGISTRY_WRITE_BUDGET_MS`, then 503 with `Retry-After` (nothing stored).\n\nEvery event belongs to the calling tenant and is checked as `appendTenantAuditEvent`\nchecks one (`reserved_action`, `reserved_actor_type`); the server sets `origin: tenant`\nand `key_id` on each. The `Idempotency-Key` is the calling tenant's: another tenant's\nuse of the same key is a different request.\n",
       "parameters": [
@@ -585,12 +655,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                   "events"
                 ],
                 "properties": {
-                  "events": {
-                    "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/TenantAuditEvent"
-                    }
-                  }
+                  "events": _30
                 }
               }
             }
@@ -598,48 +663,17 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
         },
         "400": {
           "description": "The request is refused:\n- `invalid_input`: the request is malformed or fails validation (an empty list, more than 99 events); the message names the field (`body.events[5].action`), parameter or header.\n- `tenant_required`: no tenant is named (send the path segment, the tenant header or `tenant_id`).\n- `tenant_conflict`: the path and the tenant header or `tenant_id` name different tenants.\n- `reserved_action`: an event's action is in one of the registry's own namespaces (`events[5].action: ...`).\n- `reserved_actor_type`: an event's actor type is one the registry sets itself (`events[5].actor_type: ...`).\n",
-          "content": {
-            "application/json": {
-              "schema": {
-                "allOf": [
-                  {
-                    "$ref": "#/components/schemas/Error"
-                  }
-                ],
-                "properties": {
-                  "error": {
-                    "enum": [
-                      "invalid_input",
-                      "tenant_required",
-                      "tenant_conflict",
-                      "reserved_action",
-                      "reserved_actor_type"
-                    ]
-                  }
-                }
-              }
-            }
-          }
+          "content": _34
         },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
+        "401": _1,
+        "403": _12,
+        "404": _3,
         "409": {
           "description": "A request with this `Idempotency-Key` is still being committed (`idempotency_in_progress`); retry to get its response.",
           "content": {
             "application/json": {
               "schema": {
-                "allOf": [
-                  {
-                    "$ref": "#/components/schemas/Error"
-                  }
-                ],
+                "allOf": _33,
                 "properties": {
                   "error": {
                     "enum": [
@@ -651,21 +685,13 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
+        "413": _14,
+        "415": _15,
         "422": {
           "$ref": "#/components/responses/Unprocessable"
         },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -675,78 +701,17 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "audit:read"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "audit:read"
-          ]
-        }
-      ],
+      "security": _16,
       "summary": "The calling tenant's matching audit events, oldest first, streamed as NDJSON or CSV. Scope audit:read.",
       "description": "As `exportAuditEvents`, on the caller's chain only (never another tenant's or a global\nevent), each event as `listTenantAuditEvents` shows it (the tenant projection). An\nevent marked `redacted: true` withholds something its hash covers: its hash cannot be\nrecomputed from the file, though its links still can, and the offline verifier says so\ninstead of reporting a break.\n",
       "parameters": [
-        {
-          "in": "query",
-          "name": "product",
-          "schema": {
-            "$ref": "#/components/schemas/Identifier"
-          }
-        },
-        {
-          "in": "query",
-          "name": "actor_id",
-          "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255
-          }
-        },
-        {
-          "in": "query",
-          "name": "action",
-          "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 128
-          }
-        },
-        {
-          "in": "query",
-          "name": "origin",
-          "schema": {
-            "$ref": "#/components/schemas/AuditOrigin"
-          }
-        },
-        {
-          "in": "query",
-          "name": "key_id",
-          "description": "One of the tenant's keys; another tenant's key matches nothing.",
-          "schema": {
-            "type": "string",
-            "format": "uuid"
-          }
-        },
-        {
-          "in": "query",
-          "name": "since",
-          "schema": {
-            "type": "string",
-            "format": "date-time"
-          }
-        },
-        {
-          "in": "query",
-          "name": "until",
-          "schema": {
-            "type": "string",
-            "format": "date-time"
-          }
-        },
+        _9,
+        _18,
+        _20,
+        _22,
+        _24,
+        _26,
+        _27,
         {
           "$ref": "#/components/parameters/ExportFormat"
         }
@@ -760,36 +725,16 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           },
           "content": {
-            "application/x-ndjson": {
-              "schema": {
-                "type": "string"
-              }
-            },
-            "text/csv": {
-              "schema": {
-                "type": "string"
-              }
-            }
+            "application/x-ndjson": _35,
+            "text/csv": _35
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -799,18 +744,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "keys:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "keys:manage"
-          ]
-        }
-      ],
+      "security": _36,
       "summary": "The calling tenant's API keys, newest first. Never a secret or a hash. Scope keys:manage.",
       "parameters": [
         {
@@ -824,14 +758,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             "default": 100
           }
         },
-        {
-          "in": "query",
-          "name": "cursor",
-          "schema": {
-            "type": "string",
-            "maxLength": 512
-          }
-        }
+        _37
       ],
       "responses": {
         "200": {
@@ -847,9 +774,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
                 "properties": {
                   "items": {
                     "type": "array",
-                    "items": {
-                      "$ref": "#/components/schemas/APIKey"
-                    }
+                    "items": _38
                   },
                   "next_cursor": {
                     "type": "string"
@@ -859,24 +784,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     },
     "post": {
@@ -884,18 +797,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "keys:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "keys:manage"
-          ]
-        }
-      ],
+      "security": _36,
       "summary": "Create a key for the calling tenant; the plaintext is in this response only. Scope keys:manage.",
       "description": "A new key's scopes are always a subset of the calling key's: a scope it does not hold is\na 403 `scope_not_held`; without `scopes` the new key gets the default read scopes\n(`profile:read`, `entitlements:read`, `audit:read`, `swagger:read`) that the caller\nholds, and a 400 `invalid_input` naming `scopes` when it holds none of them; `scopes: []`\nis a 400 `invalid_input` naming `scopes`. Every key made here expires: without\n`expires_at` after the maximum key lifetime (`TENANT_REGISTRY_KEY_MAX_LIFETIME_DAYS`,\ndefault 365 days); an `expires_at` in the past or further ahead is a 400 `invalid_input`\nnaming `expires_at` and the limit. Fields may come from the query string (`scopes`\ncomma-separated), the JSON body or both; the body wins on conflict. Not idempotent.\n",
       "requestBody": {
@@ -911,11 +813,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "responses": {
         "201": {
           "description": "Created. `Location` is the key's URL, where it is revoked and (with `/roll`) rolled; keys are listed, never read one by one.",
-          "headers": {
-            "Location": {
-              "$ref": "#/components/headers/Location"
-            }
-          },
+          "headers": _39,
           "content": {
             "application/json": {
               "schema": {
@@ -924,123 +822,49 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenGrant"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/InactiveTenantConflict"
-        },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _40,
+        "404": _3,
+        "409": _13,
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/api-keys/{id}": {
-    "parameters": [
-      {
-        "in": "path",
-        "name": "id",
-        "required": true,
-        "schema": {
-          "type": "string",
-          "format": "uuid"
-        }
-      }
-    ],
+    "parameters": _42,
     "delete": {
       "operationId": "revokeTenantApiKey",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "keys:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "keys:manage"
-          ]
-        }
-      ],
+      "security": _36,
       "summary": "Revoke one of the calling tenant's keys; another tenant's key id is 404. Scope keys:manage.",
       "responses": {
         "204": {
           "description": "Revoked."
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/Conflict"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _43,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/api-keys/{id}/roll": {
-    "parameters": [
-      {
-        "in": "path",
-        "name": "id",
-        "required": true,
-        "schema": {
-          "type": "string",
-          "format": "uuid"
-        }
-      }
-    ],
+    "parameters": _42,
     "post": {
       "operationId": "rollTenantApiKey",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "keys:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "keys:manage"
-          ]
-        }
-      ],
+      "security": _36,
       "summary": "Roll one of the calling tenant's keys; the new plaintext is in this response only. Scope keys:manage.",
       "description": "As `rollApiKey` on the operator plane, for the calling tenant's own keys: another\ntenant's key id is 404 exactly like an unknown id, and nothing changes. The caller gets\nthe new plaintext, so it may roll only a key whose scopes it holds all of (else 403\n`scope_not_held`); a key may roll itself. The new key's `created_by` is the calling\nkey, and it always expires (`expires_at` as in `createTenantApiKey`). 409\n`api_key_unusable` for a revoked or expired key, `conflict` when it was revoked or\nrolled meanwhile. Fields may come from the query string, the JSON body or both; the body\nwins on conflict. Not idempotent.\n",
       "requestBody": {
@@ -1056,11 +880,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "responses": {
         "201": {
           "description": "Rolled. `Location` is the new key's URL (as on create).",
-          "headers": {
-            "Location": {
-              "$ref": "#/components/headers/Location"
-            }
-          },
+          "headers": _39,
           "content": {
             "application/json": {
               "schema": {
@@ -1069,33 +889,17 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenGrant"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
+        "400": _0,
+        "401": _1,
+        "403": _40,
+        "404": _3,
         "409": {
           "$ref": "#/components/responses/KeyRollConflict"
         },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -1105,32 +909,16 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "The calling tenant's webhook endpoints, newest first. Never a secret. Scope webhooks:manage.",
       "parameters": [
         {
           "in": "query",
           "name": "tenant_id",
           "description": "Only this tenant's endpoints. Without it, every endpoint (global and tenants').",
-          "schema": {
-            "type": "string",
-            "format": "uuid"
-          }
+          "schema": _23
         },
-        {
-          "$ref": "#/components/parameters/WebhookLimit"
-        },
+        _45,
         {
           "$ref": "#/components/parameters/WebhookCursor"
         }
@@ -1146,24 +934,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     },
     "post": {
@@ -1171,18 +947,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "Create a webhook endpoint of the calling tenant; its signing secret is in this response only. Scope webhooks:manage.",
       "description": "`url` must be `https` (http to 127.0.0.1, [::1] or localhost only while\n`TENANT_REGISTRY_WEBHOOK_ALLOW_LOCAL` is on, as it is in local mode), without credentials\nor fragment; at each delivery its host must resolve to public addresses only\n(docs/webhooks.md#ssrf). `events`: registry event types, products' own action names, or\n`[\"*\"]` (every registry type; a product's type only when named), at most 50, no repeats.\nThe endpoint is the calling tenant's: it gets only that tenant's events (never another\ntenant's, never a global one), in the tenant's view. Fields may come from the query\nstring (`events` comma-separated), the JSON body or both; the body wins. At most `TENANT_REGISTRY_WEBHOOK_MAX_ENDPOINTS` (20) per\ntenant (409 `webhook_limit`). Records\n`webhook.created`. Not idempotent: the secret is shown once.\n",
       "requestBody": {
@@ -1198,11 +963,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "responses": {
         "201": {
           "description": "Created. `Location` is the endpoint's URL.",
-          "headers": {
-            "Location": {
-              "$ref": "#/components/headers/Location"
-            }
-          },
+          "headers": _39,
           "content": {
             "application/json": {
               "schema": {
@@ -1211,89 +972,38 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/WebhookConflict"
-        },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _46,
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/webhooks/{id}": {
-    "parameters": [
-      {
-        "$ref": "#/components/parameters/WebhookId"
-      }
-    ],
+    "parameters": _48,
     "get": {
       "operationId": "getTenantWebhook",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "One webhook endpoint. Never its secret.",
       "responses": {
         "200": {
           "description": "The endpoint.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/Webhook"
-              }
-            }
-          }
+          "content": _50
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     },
     "patch": {
@@ -1301,18 +1011,7 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "Change an endpoint's url, events, description (null removes it) or status.",
       "description": "The rules of `createWebhook` for `url` and `events`. `status: enabled` re-enables an\nendpoint the registry disabled (410 or 5 days of failures) and starts a fresh failure\nstreak. Records `webhook.updated` (the fields changed). 409 `conflict` when it changed\nmeanwhile.\n",
       "requestBody": {
@@ -1328,41 +1027,17 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "responses": {
         "200": {
           "description": "The endpoint as changed.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/Webhook"
-              }
-            }
-          }
+          "content": _50
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/Conflict"
-        },
-        "413": {
-          "$ref": "#/components/responses/PayloadTooLarge"
-        },
-        "415": {
-          "$ref": "#/components/responses/UnsupportedMediaType"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _43,
+        "413": _14,
+        "415": _15,
+        "500": _4,
+        "503": _5
       }
     },
     "delete": {
@@ -1370,70 +1045,30 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "Delete an endpoint and its secrets; pending deliveries to it fail. Records `webhook.deleted`.",
       "responses": {
         "204": {
           "description": "Deleted."
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/Conflict"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _43,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/webhooks/{id}/rotate-secret": {
-    "parameters": [
-      {
-        "$ref": "#/components/parameters/WebhookId"
-      }
-    ],
+    "parameters": _48,
     "post": {
       "operationId": "rotateTenantWebhookSecret",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "A new signing secret, in this response only; the old one keeps signing beside it for 24 hours.",
       "description": "Until `previous_expires_at` every delivery carries two signatures in `webhook-signature`\n(`v1,<new> v1,<old>`), so a receiver verifying with either secret accepts it. Records\n`webhook.secret_rotated` (never a secret). Not idempotent: a second rotation ends the\nfirst's overlap.\n",
       "responses": {
@@ -1447,118 +1082,52 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/Conflict"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _43,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/webhooks/{id}/test": {
-    "parameters": [
-      {
-        "$ref": "#/components/parameters/WebhookId"
-      }
-    ],
+    "parameters": _48,
     "post": {
       "operationId": "testTenantWebhook",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "Send a `webhook.test` event to this endpoint only; answers with its delivery.",
       "description": "The event is recorded (`webhook.test`) and delivered, signed, to this endpoint alone,\nnever by subscription; its `sequence` is 0. 409 `webhook_disabled` for a disabled endpoint.\n",
       "responses": {
         "202": {
           "description": "Queued; follow it in the endpoint's deliveries.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/WebhookDelivery"
-              }
-            }
-          }
+          "content": _52
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/WebhookConflict"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _46,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/webhooks/{id}/deliveries": {
-    "parameters": [
-      {
-        "$ref": "#/components/parameters/WebhookId"
-      }
-    ],
+    "parameters": _48,
     "get": {
       "operationId": "listTenantWebhookDeliveries",
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "An endpoint's deliveries, newest first; status, attempts, last status code, latency, first 1 KiB of the answer.",
       "parameters": [
-        {
-          "$ref": "#/components/parameters/WebhookLimit"
-        },
+        _45,
         {
           "$ref": "#/components/parameters/DeliveryCursor"
         }
@@ -1574,32 +1143,18 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     }
   },
   "/{tenant}/webhooks/{id}/deliveries/{delivery_id}/retry": {
     "parameters": [
-      {
-        "$ref": "#/components/parameters/WebhookId"
-      },
+      _47,
       {
         "$ref": "#/components/parameters/DeliveryId"
       }
@@ -1609,52 +1164,21 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
       "tags": [
         "tenant-plane"
       ],
-      "security": [
-        {
-          "tenantBearer": [
-            "webhooks:manage"
-          ]
-        },
-        {
-          "tenantApiKey": [
-            "webhooks:manage"
-          ]
-        }
-      ],
+      "security": _44,
       "summary": "Send a delivery again now (succeeded or failed; a pending one is already on its way).",
       "description": "One attempt at once; if it fails, the retry schedule continues from the attempts the\ndelivery has had (a delivery that had all eight fails again). 409 `webhook_disabled` for\na disabled endpoint.\n",
       "responses": {
         "202": {
           "description": "Queued.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/WebhookDelivery"
-              }
-            }
-          }
+          "content": _52
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/ForbiddenWrite"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "409": {
-          "$ref": "#/components/responses/WebhookConflict"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _12,
+        "404": _3,
+        "409": _46,
+        "500": _4,
+        "503": _5
       }
     }
   },
@@ -1716,24 +1240,12 @@ export const TENANT_PATHS: Readonly<Record<string, unknown>> = {
             }
           }
         },
-        "400": {
-          "$ref": "#/components/responses/TenantBadRequest"
-        },
-        "401": {
-          "$ref": "#/components/responses/TenantUnauthorized"
-        },
-        "403": {
-          "$ref": "#/components/responses/Forbidden"
-        },
-        "404": {
-          "$ref": "#/components/responses/NotFound"
-        },
-        "500": {
-          "$ref": "#/components/responses/InternalError"
-        },
-        "503": {
-          "$ref": "#/components/responses/ServiceUnavailable"
-        }
+        "400": _0,
+        "401": _1,
+        "403": _2,
+        "404": _3,
+        "500": _4,
+        "503": _5
       }
     }
   }
@@ -1785,20 +1297,14 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "in": "query",
       "name": "cursor",
       "description": "The `next_cursor` of the previous page (the last delivery's id).",
-      "schema": {
-        "type": "string",
-        "pattern": "^[0-9]{1,16}$"
-      }
+      "schema": _53
     },
     "DeliveryId": {
       "in": "path",
       "name": "delivery_id",
       "required": true,
       "description": "A delivery is named by its event's id (one delivery per event and endpoint).",
-      "schema": {
-        "type": "string",
-        "pattern": "^[0-9]{1,16}$"
-      }
+      "schema": _53
     },
     "ExportFormat": {
       "in": "query",
@@ -1819,29 +1325,10 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "name": "Idempotency-Key",
       "required": false,
       "description": "1-255 printable ASCII characters, unique per intended create; sent more than once, 400.",
-      "schema": {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 255
-      }
+      "schema": _17
     },
-    "WebhookCursor": {
-      "in": "query",
-      "name": "cursor",
-      "schema": {
-        "type": "string",
-        "maxLength": 512
-      }
-    },
-    "WebhookId": {
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-        "type": "string",
-        "format": "uuid"
-      }
-    },
+    "WebhookCursor": _37,
+    "WebhookId": _41,
     "WebhookLimit": {
       "in": "query",
       "name": "limit",
@@ -1859,11 +1346,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1880,11 +1363,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1901,11 +1380,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1924,11 +1399,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1949,11 +1420,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1973,11 +1440,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -1995,11 +1458,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2016,11 +1475,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2039,11 +1494,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2060,11 +1511,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2090,11 +1537,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2111,11 +1554,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2139,11 +1578,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2160,11 +1595,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2186,11 +1617,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2207,11 +1634,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2228,11 +1651,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "content": {
         "application/json": {
           "schema": {
-            "allOf": [
-              {
-                "$ref": "#/components/schemas/Error"
-              }
-            ],
+            "allOf": _33,
             "properties": {
               "error": {
                 "enum": [
@@ -2263,14 +1682,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "expires_at"
       ],
       "properties": {
-        "id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "tenant_id": {
-          "type": "string",
-          "format": "uuid"
-        },
+        "id": _23,
+        "tenant_id": _23,
         "product": {
           "type": "string"
         },
@@ -2279,9 +1692,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         },
         "scopes": {
           "type": "array",
-          "items": {
-            "$ref": "#/components/schemas/Scope"
-          }
+          "items": _54
         },
         "prefix": {
           "type": "string",
@@ -2303,24 +1714,9 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "format": "date-time",
           "description": "Updated at most once a minute."
         },
-        "revoked_at": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date-time"
-        },
-        "expires_at": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date-time"
-        },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        }
+        "revoked_at": _55,
+        "expires_at": _55,
+        "created_at": _25
       }
     },
     "APIKeyCreated": {
@@ -2332,9 +1728,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "warning"
       ],
       "properties": {
-        "api_key": {
-          "$ref": "#/components/schemas/APIKey"
-        },
+        "api_key": _38,
         "plaintext": {
           "type": "string"
         },
@@ -2353,9 +1747,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "previous"
       ],
       "properties": {
-        "api_key": {
-          "$ref": "#/components/schemas/APIKey"
-        },
+        "api_key": _38,
         "plaintext": {
           "type": "string"
         },
@@ -2371,14 +1763,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           ],
           "description": "The rolled key and when it stops verifying.",
           "properties": {
-            "id": {
-              "type": "string",
-              "format": "uuid"
-            },
-            "expires_at": {
-              "type": "string",
-              "format": "date-time"
-            }
+            "id": _23,
+            "expires_at": _25
           }
         }
       }
@@ -2435,12 +1821,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
     "Settings": {
       "type": "object",
       "maxProperties": 100,
-      "propertyNames": {
-        "$ref": "#/components/schemas/SettingsKey"
-      },
-      "additionalProperties": {
-        "$ref": "#/components/schemas/SettingsValue"
-      },
+      "propertyNames": _56,
+      "additionalProperties": _57,
       "description": "Free-form JSON (tenant `settings`, an entitlement's `config`, an audit event's\n`metadata`), stored and returned exactly as sent; `settings` is replaced whole by a PATCH.\nThe same limits at every level: at most 100 keys in any one object, keys of 1-64\ncharacters and never `__proto__`, `constructor` or `prototype`. Beyond what a schema can\nsay: no value deeper than 8 keys or indexes (`{\"a\":{\"b\":[1]}}` holds 1 at depth 3), at\nmost 1,000 keys in all its objects together, at most 16,384 bytes as JSON (UTF-8), finite\nnumbers. A 400 names where inside the value a limit is crossed\n(`body.settings.a.b must have at most 100 keys (has 101)`).\n"
     },
     "SettingsKey": {
@@ -2466,15 +1848,9 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "null"
       ],
       "maxProperties": 100,
-      "propertyNames": {
-        "$ref": "#/components/schemas/SettingsKey"
-      },
-      "additionalProperties": {
-        "$ref": "#/components/schemas/SettingsValue"
-      },
-      "items": {
-        "$ref": "#/components/schemas/SettingsValue"
-      }
+      "propertyNames": _56,
+      "additionalProperties": _57,
+      "items": _57
     },
     "TenantAPIKeyCreate": {
       "type": "object",
@@ -2486,17 +1862,13 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "minLength": 1,
           "maxLength": 100
         },
-        "product": {
-          "$ref": "#/components/schemas/Identifier"
-        },
+        "product": _8,
         "scopes": {
           "type": "array",
           "minItems": 1,
           "maxItems": 7,
           "uniqueItems": true,
-          "items": {
-            "$ref": "#/components/schemas/Scope"
-          },
+          "items": _54,
           "description": "Only scopes the calling key holds; without scopes, the default read scopes it holds."
         },
         "expires_at": {
@@ -2529,43 +1901,15 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "additionalProperties": false,
       "description": "`action` is required, from this body or the query string.",
       "properties": {
-        "project_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "actor_id": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 255
-        },
-        "actor_name": {
-          "type": "string",
-          "maxLength": 255
-        },
-        "actor_type": {
-          "type": "string",
-          "maxLength": 64
-        },
-        "action": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128
-        },
-        "target_id": {
-          "type": "string",
-          "maxLength": 255
-        },
-        "target_type": {
-          "type": "string",
-          "maxLength": 64
-        },
-        "target_name": {
-          "type": "string",
-          "maxLength": 255
-        },
-        "product": {
-          "$ref": "#/components/schemas/Identifier"
-        },
+        "project_id": _23,
+        "actor_id": _17,
+        "actor_name": _58,
+        "actor_type": _59,
+        "action": _19,
+        "target_id": _58,
+        "target_type": _59,
+        "target_name": _58,
+        "product": _8,
         "metadata": {
           "$ref": "#/components/schemas/Settings"
         }
@@ -2582,9 +1926,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "type": "array",
           "minItems": 1,
           "maxItems": 99,
-          "items": {
-            "$ref": "#/components/schemas/TenantAuditAppend"
-          }
+          "items": _32
         }
       }
     },
@@ -2603,14 +1945,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "id": {
           "type": "integer"
         },
-        "tenant_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "project_id": {
-          "type": "string",
-          "format": "uuid"
-        },
+        "tenant_id": _23,
+        "project_id": _23,
         "actor_id": {
           "type": "string"
         },
@@ -2635,27 +1971,16 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "product": {
           "type": "string"
         },
-        "metadata": {
-          "type": "object",
-          "additionalProperties": true
-        },
+        "metadata": _60,
         "source_ip": {
           "type": "string"
         },
         "user_agent": {
           "type": "string"
         },
-        "origin": {
-          "$ref": "#/components/schemas/AuditOrigin"
-        },
-        "key_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
+        "origin": _21,
+        "key_id": _23,
+        "created_at": _25,
         "prev_hash": {
           "type": "string"
         },
@@ -2674,9 +1999,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "type": "object",
       "additionalProperties": false,
       "properties": {
-        "product": {
-          "$ref": "#/components/schemas/Identifier"
-        }
+        "product": _8
       },
       "description": "`product` is required, from this body or the query string."
     },
@@ -2694,10 +2017,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "expires_at"
       ],
       "properties": {
-        "tenant_id": {
-          "type": "string",
-          "format": "uuid"
-        },
+        "tenant_id": _23,
         "product": {
           "type": "string"
         },
@@ -2705,28 +2025,13 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "type": "boolean",
           "description": "False once revoked or expired."
         },
-        "config": {
-          "type": "object",
-          "additionalProperties": true
-        },
+        "config": _60,
         "trial": {
           "type": "boolean"
         },
-        "expires_at": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date-time"
-        },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "updated_at": {
-          "type": "string",
-          "format": "date-time"
-        }
+        "expires_at": _55,
+        "created_at": _25,
+        "updated_at": _25
       }
     },
     "TenantProfile": {
@@ -2752,10 +2057,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "updated_at"
       ],
       "properties": {
-        "id": {
-          "type": "string",
-          "format": "uuid"
-        },
+        "id": _23,
         "slug": {
           "type": "string",
           "description": "The primary slug."
@@ -2776,52 +2078,16 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "plan": {
           "type": "string"
         },
-        "trial_ends_at": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date-time"
-        },
-        "contract_start": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date"
-        },
-        "contract_end": {
-          "type": [
-            "string",
-            "null"
-          ],
-          "format": "date"
-        },
+        "trial_ends_at": _55,
+        "contract_start": _61,
+        "contract_end": _61,
         "cancel_at_period_end": {
           "type": "boolean"
         },
-        "active_components": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        },
-        "active_record_types": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        },
-        "settings": {
-          "type": "object",
-          "additionalProperties": true
-        },
-        "aliases": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        },
+        "active_components": _62,
+        "active_record_types": _62,
+        "settings": _60,
+        "aliases": _62,
         "audit_retention_days": {
           "type": "integer",
           "description": "Days its audit events are kept; absent",
@@ -2831,14 +2097,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "type": "integer",
           "minimum": 1
         },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "updated_at": {
-          "type": "string",
-          "format": "date-time"
-        }
+        "created_at": _25,
+        "updated_at": _25
       }
     },
     "TenantStatus": {
@@ -2859,16 +2119,10 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "events"
       ],
       "properties": {
-        "url": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048
-        },
+        "url": _63,
         "events": {
           "oneOf": [
-            {
-              "$ref": "#/components/schemas/WebhookEventTypes"
-            },
+            _64,
             {
               "type": "string",
               "maxLength": 4096,
@@ -2895,17 +2149,12 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "updated_at"
       ],
       "properties": {
-        "id": {
-          "type": "string",
-          "format": "uuid"
-        },
+        "id": _23,
         "url": {
           "type": "string",
           "maxLength": 2048
         },
-        "events": {
-          "$ref": "#/components/schemas/WebhookEventTypes"
-        },
+        "events": _64,
         "tenant_id": {
           "type": "string",
           "format": "uuid",
@@ -2915,13 +2164,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "type": "string",
           "maxLength": 500
         },
-        "status": {
-          "type": "string",
-          "enum": [
-            "enabled",
-            "disabled"
-          ]
-        },
+        "status": _65,
         "disabled_reason": {
           "type": "string",
           "enum": [
@@ -2935,14 +2178,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "format": "date-time",
           "description": "The first failed attempt since the last success."
         },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "updated_at": {
-          "type": "string",
-          "format": "date-time"
-        }
+        "created_at": _25,
+        "updated_at": _25
       }
     },
     "WebhookCreated": {
@@ -2954,9 +2191,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
         "warning"
       ],
       "properties": {
-        "webhook": {
-          "$ref": "#/components/schemas/Webhook"
-        },
+        "webhook": _49,
         "secret": {
           "type": "string",
           "pattern": "^whsec_[A-Za-z0-9+/]{43}=$",
@@ -2986,14 +2221,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "pattern": "^[0-9]{1,16}$",
           "description": "The event's id: one delivery per event and endpoint."
         },
-        "endpoint_id": {
-          "type": "string",
-          "format": "uuid"
-        },
-        "event_id": {
-          "type": "string",
-          "pattern": "^[0-9]{1,16}$"
-        },
+        "endpoint_id": _23,
+        "event_id": _53,
         "type": {
           "type": "string"
         },
@@ -3005,10 +2234,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
             "failed"
           ]
         },
-        "attempts": {
-          "type": "integer",
-          "minimum": 0
-        },
+        "attempts": _66,
         "last_status_code": {
           "type": "integer"
         },
@@ -3016,26 +2242,14 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "type": "string",
           "description": "Why the last attempt got no status: timeout, address_refused, a DNS or socket error, endpoint_disabled, endpoint_deleted."
         },
-        "latency_ms": {
-          "type": "integer",
-          "minimum": 0
-        },
+        "latency_ms": _66,
         "response_body": {
           "type": "string",
           "description": "The first 1 KiB of the last answer."
         },
-        "next_attempt_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "created_at": {
-          "type": "string",
-          "format": "date-time"
-        },
-        "updated_at": {
-          "type": "string",
-          "format": "date-time"
-        }
+        "next_attempt_at": _25,
+        "created_at": _25,
+        "updated_at": _25
       }
     },
     "WebhookDeliveryList": {
@@ -3047,9 +2261,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "properties": {
         "items": {
           "type": "array",
-          "items": {
-            "$ref": "#/components/schemas/WebhookDelivery"
-          }
+          "items": _51
         },
         "next_cursor": {
           "type": "string"
@@ -3062,11 +2274,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "minItems": 1,
       "maxItems": 50,
       "uniqueItems": true,
-      "items": {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 128
-      }
+      "items": _19
     },
     "WebhookList": {
       "type": "object",
@@ -3077,9 +2285,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "properties": {
         "items": {
           "type": "array",
-          "items": {
-            "$ref": "#/components/schemas/Webhook"
-          }
+          "items": _49
         },
         "next_cursor": {
           "type": "string"
@@ -3114,14 +2320,8 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
       "additionalProperties": false,
       "minProperties": 1,
       "properties": {
-        "url": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 2048
-        },
-        "events": {
-          "$ref": "#/components/schemas/WebhookEventTypes"
-        },
+        "url": _63,
+        "events": _64,
         "description": {
           "type": [
             "string",
@@ -3130,13 +2330,7 @@ export const TENANT_COMPONENTS: Readonly<Record<string, unknown>> = {
           "minLength": 1,
           "maxLength": 500
         },
-        "status": {
-          "type": "string",
-          "enum": [
-            "enabled",
-            "disabled"
-          ]
-        }
+        "status": _65
       }
     }
   },

@@ -57,8 +57,4 @@ export const DeliveriesQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.regex(/^\d{1,16}$/, 'must be the next_cursor of a previous page'))),
 });
 
-export const WebhookParams = z.strictObject({ id: uuid });
-export const DeliveryParams = z.strictObject({
-  id: uuid,
-  delivery_id: z.string().check(z.regex(/^\d{1,16}$/, 'must be a delivery id (digits)')),
-});
+export { DeliveryParams, WebhookParams } from './webhook-params';

@@ -34,3 +34,6 @@ export interface ApiKeyStore {
   /** Replaces the hash made with old parameters, if it is still `previous`. */
   rehashKey(id: string, previous: string, next: string): Promise<void>;
 }
+
+/** What verification needs: the record and the bookkeeping writes, no audited change. */
+export type ApiKeyVerificationStore = Pick<ApiKeyStore, 'getKey' | 'touchKey' | 'rehashKey'>;

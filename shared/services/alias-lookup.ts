@@ -5,7 +5,7 @@ import type { AliasResolver } from './alias-resolver';
 
 /**
  * Slug -> tenant for the operator plane's `by-slug`: reads only, apart from the alias writers
- * (AliasService), so the read function's bundle holds no writer.
+ * (AliasChange and its kinds), so the read function's bundle holds no writer.
  */
 export class AliasLookup {
   constructor(

@@ -48,25 +48,82 @@ export interface CreateOptions {
 export type CreateTenantInput = NewTenant & { readonly admin_email?: string; readonly admin_name?: string };
 
 /**
- * Everything that changes who holds a slug: creating a tenant (its primary slug), retiring it
- * (its aliases go into quarantine), adding and removing aliases (resolving one: AliasLookup). The
- * table commits first; the published alias map in SSM follows, and the reconciler repairs
- * whatever a failure in between leaves behind.
+ * What every change of who holds a slug shares: creating a tenant (its primary slug), retiring
+ * it (its aliases go into quarantine), adding and removing aliases (resolving one: AliasLookup).
+ * The table commits first; the published alias map in SSM follows, and the reconciler repairs
+ * whatever a failure in between leaves behind. One class per change, so each function bundles
+ * only its own.
  */
-export class AliasService {
+export abstract class AliasChange {
   constructor(
-    private readonly store: TenantWriter,
-    private readonly registry: AliasRegistry,
-    private readonly resolver: AliasResolver,
-    private readonly clock: Clock,
-    private readonly quarantineDays: number,
-    /**
-     * Every other slug cache of this container (the tenant plane's resolver on the table): a
-     * change made here evicts its slugs from all of them, so it holds in this container at once.
-     */
-    private readonly otherCaches: readonly Pick<AliasResolver, 'forget'>[] = [],
+    protected readonly store: TenantWriter,
+    protected readonly registry: AliasRegistry,
+    /** The slug caches of this container: a change evicts its slugs here at once. */
+    protected readonly resolver: Pick<AliasResolver, 'forget'>,
+    protected readonly clock: Clock,
+    protected readonly quarantineDays: number,
   ) {}
 
+  /**
+   * Runs a change, then brings SSM in line with what the table says, whether the change
+   * committed or was refused because an earlier attempt had already committed it. A client
+   * that retries after a failure between commit and SSM thereby repairs the drift itself; the
+   * reconciler catches whatever nobody retries.
+   */
+  protected async repairing<T>(id: string, work: (repair: AliasEffects) => Promise<T>): Promise<T> {
+    const effects: AliasEffects = { publish: [], unpublish: [], tenantId: id };
+    try {
+      return await work(effects);
+    } finally {
+      for (const { slug, tenantId } of effects.publish) await this.publish(slug, tenantId);
+      for (const slug of new Set(effects.unpublish)) await this.unpublish(slug, effects.tenantId);
+    }
+  }
+
+  /** Other containers keep a changed slug until their cache entry expires (the alias cache TTL). */
+  protected evict(slug: string): void {
+    this.resolver.forget(slug);
+  }
+
+  protected quarantineEnd(): Date {
+    return new Date(this.clock.now().getTime() + this.quarantineDays * 86_400_000);
+  }
+
+  /** After the commit: a failure here leaves drift that the reconciler repairs, never lost data. */
+  protected async publish(slug: string, tenantId: string): Promise<void> {
+    this.evict(slug);
+    try {
+      await this.registry.publish(slug, tenantId);
+    } catch (error) {
+      logger.warn('alias publish failed; the reconciler will repair it', {
+        event: 'alias.publish_failed',
+        slug,
+        error: errorName(error),
+      });
+    }
+  }
+
+  /**
+   * Withdraws `slug` if SSM still names `tenantId` for it. Once a quarantine is over someone
+   * else may hold the slug, and a late or repeated withdrawal must not unpublish them.
+   */
+  protected async unpublish(slug: string, tenantId: string): Promise<void> {
+    this.evict(slug);
+    try {
+      if ((await this.registry.lookup(slug)) !== tenantId) return;
+      await this.registry.unpublish(slug);
+    } catch (error) {
+      logger.warn('alias unpublish failed; the reconciler will repair it', {
+        event: 'alias.unpublish_failed',
+        slug,
+        error: errorName(error),
+      });
+    }
+  }
+}
+
+/** A new tenant with its primary slug, published. */
+export class TenantCreation extends AliasChange {
   async createTenant(input: CreateTenantInput, actor: Actor, options: CreateOptions): Promise<FirstResponse> {
     assertSlug(input.slug);
     const now = this.clock.now();
@@ -95,7 +152,9 @@ export class AliasService {
     );
     return inviteUrl === undefined ? response : options.respond(tenant, inviteUrl);
   }
+}
 
+export class TenantRetirement extends AliasChange {
   /**
    * Archived is terminal: the record and its history stay, its aliases go into quarantine.
    * Retiring an archived tenant again is a 409, after unpublishing its aliases once more in
@@ -116,7 +175,9 @@ export class AliasService {
       return retired;
     });
   }
+}
 
+export class AliasAddition extends AliasChange {
   /** A slug this tenant already holds is a 409, after publishing it once more (a retry's repair). */
   async add(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     assertSlug(slug);
@@ -137,7 +198,9 @@ export class AliasService {
       return aliasOf(tenant, slug);
     });
   }
+}
 
+export class AliasRemoval extends AliasChange {
   /** An alias this tenant already removed is a 404, after unpublishing it once more. */
   async remove(id: string, slug: string, actor: Actor, pre: Precondition = {}): Promise<AliasRecord> {
     const until = this.quarantineEnd().toISOString();
@@ -156,64 +219,6 @@ export class AliasService {
       repair.unpublish.push(slug);
       return aliasOf(tenant, slug);
     });
-  }
-
-  /**
-   * Runs a change, then brings SSM in line with what the table says, whether the change
-   * committed or was refused because an earlier attempt had already committed it. A client
-   * that retries after a failure between commit and SSM thereby repairs the drift itself; the
-   * reconciler catches whatever nobody retries.
-   */
-  private async repairing<T>(id: string, work: (repair: AliasEffects) => Promise<T>): Promise<T> {
-    const effects: AliasEffects = { publish: [], unpublish: [], tenantId: id };
-    try {
-      return await work(effects);
-    } finally {
-      for (const { slug, tenantId } of effects.publish) await this.publish(slug, tenantId);
-      for (const slug of new Set(effects.unpublish)) await this.unpublish(slug, effects.tenantId);
-    }
-  }
-
-  /** Other containers keep a changed slug until their cache entry expires (the alias cache TTL). */
-  private evict(slug: string): void {
-    this.resolver.forget(slug);
-    for (const cache of this.otherCaches) cache.forget(slug);
-  }
-
-  private quarantineEnd(): Date {
-    return new Date(this.clock.now().getTime() + this.quarantineDays * 86_400_000);
-  }
-
-  /** After the commit: a failure here leaves drift that the reconciler repairs, never lost data. */
-  private async publish(slug: string, tenantId: string): Promise<void> {
-    this.evict(slug);
-    try {
-      await this.registry.publish(slug, tenantId);
-    } catch (error) {
-      logger.warn('alias publish failed; the reconciler will repair it', {
-        event: 'alias.publish_failed',
-        slug,
-        error: errorName(error),
-      });
-    }
-  }
-
-  /**
-   * Withdraws `slug` if SSM still names `tenantId` for it. Once a quarantine is over someone
-   * else may hold the slug, and a late or repeated withdrawal must not unpublish them.
-   */
-  private async unpublish(slug: string, tenantId: string): Promise<void> {
-    this.evict(slug);
-    try {
-      if ((await this.registry.lookup(slug)) !== tenantId) return;
-      await this.registry.unpublish(slug);
-    } catch (error) {
-      logger.warn('alias unpublish failed; the reconciler will repair it', {
-        event: 'alias.unpublish_failed',
-        slug,
-        error: errorName(error),
-      });
-    }
   }
 }
 

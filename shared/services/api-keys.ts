@@ -21,7 +21,7 @@ import type { KeyHasher } from '../domain/key-hash';
 import { TtlCache } from '../domain/lru';
 import type { Tenant, TenantStatus } from '../domain/tenant';
 import { logger } from '../observability/logger';
-import type { ApiKeyStore } from '../ports/api-key-store';
+import type { ApiKeyStore, ApiKeyVerificationStore } from '../ports/api-key-store';
 import type { Clock } from '../ports/clock';
 import type { TenantStore } from '../ports/tenant-store';
 import { type Actor, registryEvent } from './actor';
@@ -121,6 +121,10 @@ export class KeyVerificationCache {
   readonly invalid: TtlCache<string, true>;
   readonly budget: Argon2Budget;
   readonly gate: VerificationGate;
+  /** When this container last wrote `last_used_at` per key. */
+  readonly touched: TtlCache<string, number>;
+  /** Background key writes (touch, rehash) under way. */
+  readonly pending = new Set<Promise<void>>();
 
   constructor(
     clock: Clock,
@@ -130,9 +134,12 @@ export class KeyVerificationCache {
       readonly failureLimit: number;
       readonly failureWindowMs: number;
       readonly concurrency: number;
+      /** Keys whose last touch is remembered. @default 10_000 */
+      readonly touchedEntries?: number;
     },
   ) {
     const now = () => clock.now().getTime();
+    this.touched = new TtlCache(options.touchedEntries ?? 10_000, TOUCH_INTERVAL_MS, now);
     this.valid = new TtlCache(options.maxEntries, options.ttlMs, now);
     this.invalid = new TtlCache(options.maxEntries, Math.min(options.ttlMs, NEGATIVE_TTL_CAP_MS), now);
     this.budget = new Argon2Budget(clock, {
@@ -186,8 +193,8 @@ export class ApiKeyAdmin {
 }
 
 /**
- * Tenant API keys: creation (the plaintext exists only in the answer) and verification on
- * the service plane's hot path.
+ * Verification of tenant API keys, on the service plane's hot path and in the tenant plane's
+ * admission. No creation here, so the tenant plane's bundles carry no audited writer.
  *
  * Verification: a malformed or mistyped key (checksum) is invalid before any read. Otherwise
  * one GetItem by the key's id; an id that matches nothing, or a revoked or expired key, is
@@ -203,29 +210,148 @@ export class ApiKeyAdmin {
  * for at most 5 s, so repeating one bad key costs at most one read (and one argon2, within the
  * budget) per 5 s. Both caches are bounded LRUs.
  */
-export class ApiKeyService {
-  private readonly valid: TtlCache<string, CachedKey>;
-  private readonly invalid: TtlCache<string, true>;
-  private readonly budget: Argon2Budget;
-  private readonly gate: VerificationGate;
-  /** When this container last wrote `last_used_at` per key. */
-  private readonly touched: TtlCache<string, number>;
-  private readonly pending = new Set<Promise<void>>();
+export class ApiKeyVerifier {
+  protected readonly cache: KeyVerificationCache;
 
   constructor(
-    private readonly store: ApiKeyStore,
-    private readonly tenants: Pick<TenantStore, 'getTenant'>,
-    private readonly hasher: KeyHasher,
-    private readonly clock: Clock,
-    private readonly options: ApiKeyOptions,
-    private readonly cache: KeyVerificationCache,
-    touchedEntries = 10_000,
+    protected readonly store: ApiKeyVerificationStore,
+    protected readonly tenants: Pick<TenantStore, 'getTenant'>,
+    protected readonly hasher: KeyHasher,
+    protected readonly clock: Clock,
+    cache: KeyVerificationCache,
   ) {
-    this.valid = cache.valid;
-    this.invalid = cache.invalid;
-    this.budget = cache.budget;
-    this.gate = cache.gate;
-    this.touched = new TtlCache(touchedEntries, TOUCH_INTERVAL_MS, () => clock.now().getTime());
+    this.cache = cache;
+  }
+
+  /**
+   * The service plane's answer. Always an answer, never an error for what the caller sent; never
+   * says why a key fails. A frozen tenant's keys are invalid here (products must not serve it).
+   */
+  async verify(presented: unknown): Promise<Verification> {
+    const found = await this.lookup(presented);
+    return found && found.tenantStatus !== 'frozen' ? verification(found.key) : INVALID;
+  }
+
+  /**
+   * The tenant plane's check: the key, if it is valid and its tenant is not archived. A frozen
+   * tenant's key passes (frozen tenants may read); the caller reads the tenant for the rest.
+   */
+  async authenticate(presented: unknown): Promise<ApiKey | undefined> {
+    return (await this.lookup(presented))?.key;
+  }
+
+  private async lookup(presented: unknown): Promise<CachedKey | undefined> {
+    const parsed = parseKey(presented);
+    if (!parsed || typeof presented !== 'string') return undefined;
+    const digest = digestOf(presented);
+    const cached = this.cached(parsed.id, digest);
+    if (cached !== MISS) return cached;
+    return this.cache.gate.run(async () => {
+      // Requests for the same key that waited here find the first one's answer.
+      const settled = this.cached(parsed.id, digest);
+      if (settled !== MISS) return settled;
+      const result = await this.verifyUncached(parsed.id, parsed.secret, digest, this.clock.now());
+      // A refusal by the budget lasts exactly as long as the window: never cached.
+      if (result === THROTTLED) return undefined;
+      if (!result) this.cache.invalid.set(digest.toString('base64url'), true);
+      return result;
+    });
+  }
+
+  /** What the caches say of this exact key (digest), or MISS. */
+  private cached(id: string, digest: Buffer): CachedKey | undefined | typeof MISS {
+    const now = this.clock.now();
+    const cached = this.cache.valid.get(id)?.value;
+    // A frozen tenant may be reactivated at any moment: its entries count for 5 s only.
+    if (
+      cached &&
+      timingSafeEqual(cached.digest, digest) &&
+      (cached.tenantStatus !== 'frozen' || now.getTime() - cached.checkedAt < NEGATIVE_TTL_CAP_MS)
+    ) {
+      if (keyUnusable(cached.key, now)) return undefined;
+      this.touch(id, now);
+      return cached;
+    }
+    return this.cache.invalid.get(digest.toString('base64url')) ? undefined : MISS;
+  }
+
+  private async verifyUncached(
+    id: string,
+    secret: string,
+    digest: Buffer,
+    now: Date,
+  ): Promise<CachedKey | typeof THROTTLED | undefined> {
+    const record = await this.store.getKey(id);
+    // Unknown id, revoked or expired: one read, no argon2.
+    if (!record || keyUnusable(record, now)) return undefined;
+    const proven = this.cache.budget.isProven(id, digest);
+    if (!proven) {
+      const grant = this.cache.budget.take(id);
+      if (grant === 'refused-first') {
+        // No key or tenant identifier: the caller is not the key's owner (the isolation rule for
+        // log lines); the request id ties it to the request's auth.rejected line and source ip.
+        logger.warn('wrong-secret budget of an API key id spent: its unverified keys fail without argon2', {
+          event: 'api_key.verify_throttled',
+          limit: this.cache.budget.options.perWindow,
+          window_seconds: this.cache.budget.options.windowMs / 1000,
+        });
+      }
+      if (grant !== 'run') return THROTTLED;
+    }
+    if (!(await this.hasher.verify(secret, record.secret_hash))) {
+      // The stored hash no longer matches the proven key (it was replaced): exempt no more.
+      if (proven) this.cache.budget.forget(id);
+      return undefined;
+    }
+    this.cache.budget.succeeded(id, digest, !proven);
+    const tenant = await this.tenants.getTenant(record.tenant_id);
+    if (!tenant || tenant.status === 'archived') return undefined;
+
+    const { secret_hash, ...key } = record;
+    const entry: CachedKey = { digest, key, tenantStatus: tenant.status, checkedAt: now.getTime() };
+    this.cache.valid.set(id, entry);
+    this.touch(id, now);
+    if (this.hasher.needsRehash(secret_hash)) {
+      this.background('api_key.rehash_failed', id, async () => {
+        await this.store.rehashKey(id, secret_hash, await this.hasher.hash(secret));
+      });
+    }
+    return entry;
+  }
+
+  /** `last_used_at`, at most once a minute per key, off the answer's critical path. */
+  private touch(id: string, now: Date): void {
+    const last = this.cache.touched.get(id)?.value;
+    if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return;
+    this.cache.touched.set(id, now.getTime());
+    const notAfter = new Date(now.getTime() - TOUCH_INTERVAL_MS).toISOString();
+    this.background('api_key.touch_failed', id, () => this.store.touchKey(id, now.toISOString(), notAfter));
+  }
+
+  private background(event: string, id: string, work: () => Promise<void>): void {
+    const task = work()
+      .catch((error: unknown) => logger.error('background key write failed', { event, key_id: id, error }))
+      .finally(() => this.cache.pending.delete(task));
+    this.cache.pending.add(task);
+  }
+
+  /** Resolves when every background write started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.cache.pending.size > 0) await Promise.all([...this.cache.pending]);
+  }
+}
+
+/** Tenant API keys: creation and rolls (the plaintext exists only in the answer), and verification. */
+export class ApiKeyService extends ApiKeyVerifier {
+  constructor(
+    protected override readonly store: ApiKeyStore,
+    tenants: Pick<TenantStore, 'getTenant'>,
+    hasher: KeyHasher,
+    clock: Clock,
+    private readonly options: ApiKeyOptions,
+    cache: KeyVerificationCache,
+  ) {
+    super(store, tenants, hasher, clock, cache);
   }
 
   /**
@@ -329,123 +455,6 @@ export class ApiKeyService {
       secret_hash: await this.hasher.hash(parsed.secret),
     };
     return { record, plaintext };
-  }
-
-  /**
-   * The service plane's answer. Always an answer, never an error for what the caller sent; never
-   * says why a key fails. A frozen tenant's keys are invalid here (products must not serve it).
-   */
-  async verify(presented: unknown): Promise<Verification> {
-    const found = await this.lookup(presented);
-    return found && found.tenantStatus !== 'frozen' ? verification(found.key) : INVALID;
-  }
-
-  /**
-   * The tenant plane's check: the key, if it is valid and its tenant is not archived. A frozen
-   * tenant's key passes (frozen tenants may read); the caller reads the tenant for the rest.
-   */
-  async authenticate(presented: unknown): Promise<ApiKey | undefined> {
-    return (await this.lookup(presented))?.key;
-  }
-
-  private async lookup(presented: unknown): Promise<CachedKey | undefined> {
-    const parsed = parseKey(presented);
-    if (!parsed || typeof presented !== 'string') return undefined;
-    const digest = digestOf(presented);
-    const cached = this.cached(parsed.id, digest);
-    if (cached !== MISS) return cached;
-    return this.gate.run(async () => {
-      // Requests for the same key that waited here find the first one's answer.
-      const settled = this.cached(parsed.id, digest);
-      if (settled !== MISS) return settled;
-      const result = await this.verifyUncached(parsed.id, parsed.secret, digest, this.clock.now());
-      // A refusal by the budget lasts exactly as long as the window: never cached.
-      if (result === THROTTLED) return undefined;
-      if (!result) this.invalid.set(digest.toString('base64url'), true);
-      return result;
-    });
-  }
-
-  /** What the caches say of this exact key (digest), or MISS. */
-  private cached(id: string, digest: Buffer): CachedKey | undefined | typeof MISS {
-    const now = this.clock.now();
-    const cached = this.valid.get(id)?.value;
-    // A frozen tenant may be reactivated at any moment: its entries count for 5 s only.
-    if (
-      cached &&
-      timingSafeEqual(cached.digest, digest) &&
-      (cached.tenantStatus !== 'frozen' || now.getTime() - cached.checkedAt < NEGATIVE_TTL_CAP_MS)
-    ) {
-      if (keyUnusable(cached.key, now)) return undefined;
-      this.touch(id, now);
-      return cached;
-    }
-    return this.invalid.get(digest.toString('base64url')) ? undefined : MISS;
-  }
-
-  private async verifyUncached(
-    id: string,
-    secret: string,
-    digest: Buffer,
-    now: Date,
-  ): Promise<CachedKey | typeof THROTTLED | undefined> {
-    const record = await this.store.getKey(id);
-    // Unknown id, revoked or expired: one read, no argon2.
-    if (!record || keyUnusable(record, now)) return undefined;
-    const proven = this.budget.isProven(id, digest);
-    if (!proven) {
-      const grant = this.budget.take(id);
-      if (grant === 'refused-first') {
-        // No key or tenant identifier: the caller is not the key's owner (the isolation rule for
-        // log lines); the request id ties it to the request's auth.rejected line and source ip.
-        logger.warn('wrong-secret budget of an API key id spent: its unverified keys fail without argon2', {
-          event: 'api_key.verify_throttled',
-          limit: this.budget.options.perWindow,
-          window_seconds: this.budget.options.windowMs / 1000,
-        });
-      }
-      if (grant !== 'run') return THROTTLED;
-    }
-    if (!(await this.hasher.verify(secret, record.secret_hash))) {
-      // The stored hash no longer matches the proven key (it was replaced): exempt no more.
-      if (proven) this.budget.forget(id);
-      return undefined;
-    }
-    this.budget.succeeded(id, digest, !proven);
-    const tenant = await this.tenants.getTenant(record.tenant_id);
-    if (!tenant || tenant.status === 'archived') return undefined;
-
-    const { secret_hash, ...key } = record;
-    const entry: CachedKey = { digest, key, tenantStatus: tenant.status, checkedAt: now.getTime() };
-    this.valid.set(id, entry);
-    this.touch(id, now);
-    if (this.hasher.needsRehash(secret_hash)) {
-      this.background('api_key.rehash_failed', id, async () => {
-        await this.store.rehashKey(id, secret_hash, await this.hasher.hash(secret));
-      });
-    }
-    return entry;
-  }
-
-  /** `last_used_at`, at most once a minute per key, off the answer's critical path. */
-  private touch(id: string, now: Date): void {
-    const last = this.touched.get(id)?.value;
-    if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return;
-    this.touched.set(id, now.getTime());
-    const notAfter = new Date(now.getTime() - TOUCH_INTERVAL_MS).toISOString();
-    this.background('api_key.touch_failed', id, () => this.store.touchKey(id, now.toISOString(), notAfter));
-  }
-
-  private background(event: string, id: string, work: () => Promise<void>): void {
-    const task = work()
-      .catch((error: unknown) => logger.error('background key write failed', { event, key_id: id, error }))
-      .finally(() => this.pending.delete(task));
-    this.pending.add(task);
-  }
-
-  /** Resolves when every background write started so far has finished (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   private async liveTenant(id: string): Promise<Tenant> {

@@ -5,7 +5,7 @@ import { activeAliases, type Tenant } from '../domain/tenant';
 import { isTenantUuid, type SelectionInput, selectTenant } from '../domain/tenant-selection';
 import type { TenantStore } from '../ports/tenant-store';
 import type { AliasResolver } from './alias-resolver';
-import type { ApiKeyService } from './api-keys';
+import type { ApiKeyVerifier } from './api-keys';
 
 /** Who is calling the tenant plane, about which tenant, as the request named it. */
 export interface TenantCaller {
@@ -73,7 +73,7 @@ export interface AccessRequest extends SelectionInput {
  */
 export class TenantAccess {
   constructor(
-    private readonly keys: Pick<ApiKeyService, 'authenticate'>,
+    private readonly keys: Pick<ApiKeyVerifier, 'authenticate'>,
     private readonly resolver: Pick<AliasResolver, 'resolve' | 'forget'>,
     private readonly tenants: Pick<TenantStore, 'getTenant'>,
     private readonly settings: TenantSelectionConfig,

@@ -37,7 +37,7 @@ const backoffMs = (attempt: number) => Math.random() * Math.min(400, 5 * 2 ** at
 
 /**
  * Tenants: reads, capabilities and the lifecycle. Every change commits with its audit event in
- * one transaction. Changes of slug ownership (create, retire, aliases) are AliasService's,
+ * one transaction. Changes of slug ownership (create, retire, aliases) are AliasChange's (shared/services/aliases.ts),
  * because they also publish the alias map; keeping them apart keeps the SSM client out of
  * every function that does not need it.
  */

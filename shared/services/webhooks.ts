@@ -47,16 +47,32 @@ export interface WebhookOptions {
 export type WebhookScope = { readonly tenant_id?: string };
 
 /**
+ * The endpoint if the caller may see it. On the tenant plane (`scope.tenant_id`) another
+ * tenant's endpoint answers exactly like one that does not exist.
+ */
+async function visibleEndpoint(
+  store: Pick<WebhookStore, 'getEndpoint'>,
+  id: string,
+  scope: WebhookScope,
+): Promise<WebhookEndpoint> {
+  const webhook = await store.getEndpoint(id);
+  if (!webhook || (scope.tenant_id !== undefined && webhook.tenant_id !== scope.tenant_id)) {
+    throw new WebhookNotFoundError();
+  }
+  return webhook;
+}
+
+/**
  * Webhook endpoints: create (the signing secret is in that answer only), read, change, delete,
- * rotate the secret, send a test, read and retry deliveries. Every change commits with its
- * `webhook.*` audit event, on the endpoint's tenant's chain (or the global one). On the tenant
- * plane (`scope.tenant_id`) another tenant's endpoint answers exactly like one that does not exist.
+ * rotate the secret, read deliveries. Every change commits with its `webhook.*` audit event, on
+ * the endpoint's tenant's chain (or the global one). On the tenant plane (`scope.tenant_id`)
+ * another tenant's endpoint answers exactly like one that does not exist. What goes onto the
+ * delivery queue (a test, a retry) is `WebhookSends`'s, so only those functions bundle the queue.
  */
 export class WebhookService {
   constructor(
     private readonly store: WebhookStore,
     private readonly tenants: Pick<TenantStore, 'getTenant'>,
-    private readonly queue: DeliveryQueue,
     private readonly clock: Clock,
     private readonly options: WebhookOptions,
   ) {}
@@ -98,12 +114,8 @@ export class WebhookService {
     return this.store.listEndpoints(scope.tenant_id, page);
   }
 
-  async get(id: string, scope: WebhookScope): Promise<WebhookEndpoint> {
-    const webhook = await this.store.getEndpoint(id);
-    if (!webhook || (scope.tenant_id !== undefined && webhook.tenant_id !== scope.tenant_id)) {
-      throw new WebhookNotFoundError();
-    }
-    return webhook;
+  get(id: string, scope: WebhookScope): Promise<WebhookEndpoint> {
+    return visibleEndpoint(this.store, id, scope);
   }
 
   async update(
@@ -176,12 +188,33 @@ export class WebhookService {
     return { secret, previous_expires_at };
   }
 
+  async deliveries(
+    id: string,
+    scope: WebhookScope,
+    page: { limit: number; cursor?: string },
+  ): Promise<WebhookPage<WebhookDelivery>> {
+    await this.get(id, scope);
+    return this.store.listDeliveries(id, page);
+  }
+}
+
+/**
+ * What puts a delivery on the queue from the API: a test event to one endpoint, and a delivery
+ * sent again. Apart from `WebhookService`, so that only these functions bundle the queue's client.
+ */
+export class WebhookSends {
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly queue: DeliveryQueue,
+    private readonly clock: Clock,
+  ) {}
+
   /**
    * A `webhook.test` event, recorded like every change, delivered to this endpoint only (never by
    * subscription). Its `sequence` is 0: a test is no step of the tenant's sequence a consumer tracks.
    */
   async test(id: string, actor: Actor, scope: WebhookScope): Promise<WebhookDelivery> {
-    const webhook = await this.get(id, scope);
+    const webhook = await visibleEndpoint(this.store, id, scope);
     if (webhook.status !== 'enabled') throw new WebhookDisabledError();
     const recorded: AuditEvent = await this.store.recordTest(
       webhookEvent(actor, 'webhook.test', webhook, {}),
@@ -203,21 +236,12 @@ export class WebhookService {
     return delivery;
   }
 
-  async deliveries(
-    id: string,
-    scope: WebhookScope,
-    page: { limit: number; cursor?: string },
-  ): Promise<WebhookPage<WebhookDelivery>> {
-    await this.get(id, scope);
-    return this.store.listDeliveries(id, page);
-  }
-
   /**
    * Sends a delivery again now (any status but pending; a pending one is already on its way): one
    * attempt, then the schedule continues from the attempts it has had.
    */
   async retry(id: string, deliveryId: string, scope: WebhookScope): Promise<WebhookDelivery> {
-    const webhook = await this.get(id, scope);
+    const webhook = await visibleEndpoint(this.store, id, scope);
     if (webhook.status !== 'enabled') throw new WebhookDisabledError();
     const stored = await this.store.getDelivery(id, deliveryId);
     if (!stored) throw new DeliveryNotFoundError();

@@ -1,7 +1,7 @@
 import * as app from '../../shared/app';
 import { SCOPES } from '../../shared/domain/api-key';
 import { UNKNOWN_ROUTE_BODY } from '../../shared/http/responses';
-import { AliasService } from '../../shared/services/aliases';
+import { AliasRemoval } from '../../shared/services/aliases';
 import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -363,7 +363,7 @@ describe('a removed alias and a retired tenant stop resolving at once in this co
     ).toBe(201);
     expect((await stack.request('GET', '/acme-elsewhere/profile', as(acme.key))).status).toBe(200);
     // The removeAlias function of another container: its own resolver, none of this one's caches.
-    const elsewhere = new AliasService(
+    const elsewhere = new AliasRemoval(
       app.tenantStore(),
       app.aliasRegistry(),
       app.aliasResolver(),

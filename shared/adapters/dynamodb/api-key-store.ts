@@ -2,7 +2,7 @@ import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb
 import type { ApiKeyRecord } from '../../domain/api-key';
 import type { AuditInput } from '../../domain/audit';
 import { DomainError } from '../../domain/errors';
-import type { ApiKeyPage, ApiKeyStore } from '../../ports/api-key-store';
+import type { ApiKeyPage, ApiKeyStore, ApiKeyVerificationStore } from '../../ports/api-key-store';
 import type { Clock } from '../../ports/clock';
 import { AuditedWriter, type GuardedWrite, type WriterOptions } from './audited-writer';
 import { TableReader, toItem } from './items';
@@ -28,18 +28,61 @@ export class ApiKeyChangedError extends DomainError {
  * expiry is stored as `valid_until`, not `expires_at`: that name is the table's TTL attribute,
  * and a key record stays after it expires (the list shows it).
  */
-export class DynamoApiKeyStore implements ApiKeyStore {
-  private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+export class DynamoApiKeyReader implements ApiKeyVerificationStore {
+  protected readonly reader: TableReader;
 
-  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
+  constructor(db: DynamoDBClient, tableName: string) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {
     const item = await this.reader.get(keys.apiKey(id));
     return item ? keyFromItem(item) : undefined;
+  }
+
+  async touchKey(id: string, usedAt: string, notAfter: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: toItem({ ...keys.apiKey(id) }),
+      UpdateExpression: 'SET last_used_at = :at',
+      // At most once a minute across every container: a fresher stamp wins, quietly.
+      ConditionExpression:
+        'attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :notAfter)',
+      ExpressionAttributeValues: toItem({ ':at': usedAt, ':notAfter': notAfter }),
+    });
+  }
+
+  async rehashKey(id: string, previous: string, next: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: toItem({ ...keys.apiKey(id) }),
+      UpdateExpression: 'SET secret_hash = :next',
+      ConditionExpression: 'secret_hash = :previous',
+      ExpressionAttributeValues: toItem({ ':next': next, ':previous': previous }),
+    });
+  }
+
+  /** An UpdateItem whose failed condition means "someone got there first": not an error. */
+  private async conditionalUpdate(
+    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
+  ): Promise<void> {
+    try {
+      await this.reader.db.send(new UpdateItemCommand({ ...input, TableName: this.reader.tableName }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The whole store: the reader's verification path, plus the list and the audited writes. The
+ * tenant plane's admission uses `DynamoApiKeyReader` alone, so its bundles carry no audited writer.
+ */
+export class DynamoApiKeyStore extends DynamoApiKeyReader implements ApiKeyStore {
+  private readonly writer: AuditedWriter;
+
+  constructor(db: DynamoDBClient, tableName: string, clock: Clock, writer: WriterOptions = {}) {
+    super(db, tableName);
+    this.writer = new AuditedWriter(this.reader, clock, writer);
   }
 
   listKeys(tenantId: string, query: { limit: number; cursor?: string }): Promise<ApiKeyPage> {
@@ -111,38 +154,6 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       return true;
     } catch (error) {
       if (error instanceof AlreadyRevoked) return false;
-      throw error;
-    }
-  }
-
-  async touchKey(id: string, usedAt: string, notAfter: string): Promise<void> {
-    await this.conditionalUpdate({
-      Key: toItem({ ...keys.apiKey(id) }),
-      UpdateExpression: 'SET last_used_at = :at',
-      // At most once a minute across every container: a fresher stamp wins, quietly.
-      ConditionExpression:
-        'attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :notAfter)',
-      ExpressionAttributeValues: toItem({ ':at': usedAt, ':notAfter': notAfter }),
-    });
-  }
-
-  async rehashKey(id: string, previous: string, next: string): Promise<void> {
-    await this.conditionalUpdate({
-      Key: toItem({ ...keys.apiKey(id) }),
-      UpdateExpression: 'SET secret_hash = :next',
-      ConditionExpression: 'secret_hash = :previous',
-      ExpressionAttributeValues: toItem({ ':next': next, ':previous': previous }),
-    });
-  }
-
-  /** An UpdateItem whose failed condition means "someone got there first": not an error. */
-  private async conditionalUpdate(
-    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
-  ): Promise<void> {
-    try {
-      await this.reader.db.send(new UpdateItemCommand({ ...input, TableName: this.reader.tableName }));
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
       throw error;
     }
   }

@@ -12,7 +12,7 @@ import type {
   StoredChain,
 } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
-import { AuditedWriter, eventFromItem, type WriterOptions } from './audited-writer';
+import { AuditAppender, eventFromItem, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { type AuditListKey, auditListPlan, keys } from './keys';
 import { idempotencyWrite } from './tenant-store';
@@ -32,7 +32,7 @@ export const VERIFY_FIRST_PAGE = 100;
 /** The audit log over the table (keys and access patterns: docs/storage.md). */
 export class DynamoAuditLog implements AuditLog {
   private readonly reader: TableReader;
-  private readonly writer: AuditedWriter;
+  private readonly writer: AuditAppender;
   private readonly readBudget: number;
 
   constructor(
@@ -42,7 +42,7 @@ export class DynamoAuditLog implements AuditLog {
     options: { readonly readBudget?: number; readonly writer?: WriterOptions } = {},
   ) {
     this.reader = new TableReader(db, tableName);
-    this.writer = new AuditedWriter(this.reader, clock, options.writer);
+    this.writer = new AuditAppender(this.reader, clock, options.writer);
     this.readBudget = options.readBudget ?? RESIDUAL_READ_BUDGET;
   }
 

@@ -79,13 +79,11 @@ export interface WriterHead extends ChainHead {
  * before them still verifies, and no audit response shows them.
  */
 export class AuditedWriter {
-  private readonly budgetMs: number;
-  /** Appends waiting, per chain, for the transaction under way on it (see `append`). */
-  private readonly waiting = new Map<string, Waiter[]>();
+  protected readonly budgetMs: number;
 
   constructor(
-    private readonly reader: TableReader,
-    private readonly clock: Clock,
+    protected readonly reader: TableReader,
+    protected readonly clock: Clock,
     options: WriterOptions = {},
   ) {
     this.budgetMs = options.budgetMs ?? DEFAULT_WRITE_BUDGET_MS;
@@ -133,6 +131,94 @@ export class AuditedWriter {
       }
     }
   }
+
+  protected async transact(guarded: readonly GuardedWrite[]): Promise<void> {
+    await this.reader.db.send(
+      new TransactWriteItemsCommand({
+        TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
+      }),
+    );
+  }
+
+  /**
+   * Why a transaction failed: a domain error for the caller (thrown), or a race a fresh attempt
+   * can win (returns). The lowest `rank` among the failed writes that speak decides.
+   */
+  protected settle(error: unknown, guarded: readonly GuardedWrite[]): void {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+    const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
+    if (speaking?.conflict) {
+      const item = reasons[guarded.indexOf(speaking)]?.Item;
+      throw speaking.conflict(item && fromItem(item));
+    }
+    const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
+    if (!retryable) throw error;
+  }
+
+  /**
+   * Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
+   * Within the budget (wall time, whatever the clock port says) it waits; past it, ChainBusyError.
+   */
+  protected backoff(started = performance.now()): { wait(attempt: number): Promise<void> } {
+    const budget = this.budgetMs;
+    return {
+      wait: async (attempt: number) => {
+        const left = budget - (performance.now() - started);
+        if (left <= 0) throw new ChainBusyError(budget);
+        const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        await sleep(Math.min(delay, left));
+      },
+    };
+  }
+
+  async readHead(chain: string): Promise<WriterHead | undefined> {
+    const item = await this.reader.get(keys.auditHead(chain));
+    return item
+      ? { last_id: Number(item.last_id), hash: String(item.hash), sequence: Number(item.sequence ?? 0) }
+      : undefined;
+  }
+
+  /**
+   * The event (with its list index attributes), its chain head and its id claim; a moved head or
+   * an id taken by any chain is a retryable race.
+   */
+  private eventWrites(
+    chain: string,
+    head: WriterHead | undefined,
+    event: AuditEvent,
+    outbox: Outbox | undefined,
+  ): GuardedWrite[] {
+    return [
+      headWrite(chain, head, event, outbox?.sequence ?? head?.sequence ?? 0),
+      {
+        write: {
+          Put: { Item: eventItem(chain, event, outbox), ConditionExpression: 'attribute_not_exists(PK)' },
+        },
+      },
+      // Ids are unique per chain by the head; this makes them unique log-wide, so an id is a
+      // cursor that can neither skip nor repeat an event of another chain.
+      {
+        write: {
+          Put: {
+            Item: { ...keys.auditId(event.id), entity: 'audit_id', chain },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+      },
+    ];
+  }
+}
+
+/**
+ * The audited writer of the audit log, which also appends events that change no other state,
+ * alone or as a batch. Apart from `AuditedWriter`, so that the stores of state changes (tenants,
+ * keys, catalog, webhooks) bundle none of it.
+ */
+export class AuditAppender extends AuditedWriter {
+  /** Appends waiting, per chain, for the transaction under way on it (see `append`). */
+  private readonly waiting = new Map<string, Waiter[]>();
 
   /**
    * An event that changes no other state (a product's append). Appends to one chain that arrive
@@ -185,14 +271,6 @@ export class AuditedWriter {
       }
     }
     this.waiting.delete(chain);
-  }
-
-  private async transact(guarded: readonly GuardedWrite[]): Promise<void> {
-    await this.reader.db.send(
-      new TransactWriteItemsCommand({
-        TransactItems: guarded.map((g) => toTransactItem(g.write, this.reader.tableName)),
-      }),
-    );
   }
 
   /**
@@ -294,76 +372,6 @@ export class AuditedWriter {
         if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') throw error;
       }
     }
-  }
-
-  /**
-   * Why a transaction failed: a domain error for the caller (thrown), or a race a fresh attempt
-   * can win (returns). The lowest `rank` among the failed writes that speak decides.
-   */
-  private settle(error: unknown, guarded: readonly GuardedWrite[]): void {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-    const speaking = failed.filter((g) => g.conflict).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-    if (speaking?.conflict) {
-      const item = reasons[guarded.indexOf(speaking)]?.Item;
-      throw speaking.conflict(item && fromItem(item));
-    }
-    const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
-    if (!retryable) throw error;
-  }
-
-  /**
-   * Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
-   * Within the budget (wall time, whatever the clock port says) it waits; past it, ChainBusyError.
-   */
-  private backoff(started = performance.now()): { wait(attempt: number): Promise<void> } {
-    const budget = this.budgetMs;
-    return {
-      wait: async (attempt: number) => {
-        const left = budget - (performance.now() - started);
-        if (left <= 0) throw new ChainBusyError(budget);
-        const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-        await sleep(Math.min(delay, left));
-      },
-    };
-  }
-
-  async readHead(chain: string): Promise<WriterHead | undefined> {
-    const item = await this.reader.get(keys.auditHead(chain));
-    return item
-      ? { last_id: Number(item.last_id), hash: String(item.hash), sequence: Number(item.sequence ?? 0) }
-      : undefined;
-  }
-
-  /**
-   * The event (with its list index attributes), its chain head and its id claim; a moved head or
-   * an id taken by any chain is a retryable race.
-   */
-  private eventWrites(
-    chain: string,
-    head: WriterHead | undefined,
-    event: AuditEvent,
-    outbox: Outbox | undefined,
-  ): GuardedWrite[] {
-    return [
-      headWrite(chain, head, event, outbox?.sequence ?? head?.sequence ?? 0),
-      {
-        write: {
-          Put: { Item: eventItem(chain, event, outbox), ConditionExpression: 'attribute_not_exists(PK)' },
-        },
-      },
-      // Ids are unique per chain by the head; this makes them unique log-wide, so an id is a
-      // cursor that can neither skip nor repeat an event of another chain.
-      {
-        write: {
-          Put: {
-            Item: { ...keys.auditId(event.id), entity: 'audit_id', chain },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
-        },
-      },
-    ];
   }
 }
 
