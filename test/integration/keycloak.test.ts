@@ -216,9 +216,9 @@ describe('failures leave the tenant created, without invite_url, with one keyclo
     kc.faults[at] = fault;
     stack.logs.clear();
     const key = `kc-${randomBytes(6).toString('hex')}`;
-    const started = Date.now();
+    // A hung step answers only when the stub closes: that this create answers at all is the
+    // timeout at work (no wall-clock bound: tests never fail on timing).
     const { res, tenant } = await create(ADMIN, { 'idempotency-key': key });
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(res.body).not.toHaveProperty('invite_url');
 
     const stored = await stack.request('GET', `/v1/tenants/${tenant.id}`);
