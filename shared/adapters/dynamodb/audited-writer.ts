@@ -49,6 +49,9 @@ export const DEFAULT_WRITE_BUDGET_MS = 5000;
 /** Backoff before attempt n + 1: uniformly random below min(CAP, BASE * 2^n) ms ("full jitter"). */
 const BACKOFF_BASE_MS = 10;
 const BACKOFF_CAP_MS = 1000;
+
+/** How an attempt lost (see `settle`). */
+type Race = 'moved' | 'conflict';
 /**
  * Appends committed together take at most this many bytes as JSON (and at most 99 events), so
  * their transaction stays far below DynamoDB's 4 MB whatever each append's size.
@@ -113,7 +116,7 @@ export class AuditedWriter {
     const chain = chainOf(audit);
     const input = sealable(audit);
     const backoff = this.backoff(options.since);
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
       const event = sealEvent(input, head, now);
@@ -126,8 +129,7 @@ export class AuditedWriter {
         await this.transact(guarded);
         return event;
       } catch (error) {
-        this.settle(error, guarded);
-        await backoff.wait(attempt);
+        await backoff.wait(this.settle(error, guarded));
       }
     }
   }
@@ -142,9 +144,12 @@ export class AuditedWriter {
 
   /**
    * Why a transaction failed: a domain error for the caller (thrown), or a race a fresh attempt
-   * can win (returns). The lowest `rank` among the failed writes that speak decides.
+   * can win (returned). The lowest `rank` among the failed writes that speak decides. A race is
+   * `moved` when a condition failed (the head, a version: another writer committed, so the next
+   * attempt starts from its result) and `conflict` when DynamoDB cancelled the transaction for
+   * another one in flight on the same items (nobody may have committed yet).
    */
-  protected settle(error: unknown, guarded: readonly GuardedWrite[]): void {
+  protected settle(error: unknown, guarded: readonly GuardedWrite[]): Race {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     const failed = guarded.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
@@ -153,22 +158,27 @@ export class AuditedWriter {
       const item = reasons[guarded.indexOf(speaking)]?.Item;
       throw speaking.conflict(item && fromItem(item));
     }
-    const retryable = failed.length > 0 || reasons.some((r) => r.Code === 'TransactionConflict');
-    if (!retryable) throw error;
+    if (failed.length > 0) return 'moved';
+    if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
+    throw error;
   }
 
   /**
-   * Full jitter, exponential: writers of one busy chain spread out instead of colliding again.
    * Within the budget (wall time, whatever the clock port says) it waits; past it, ChainBusyError.
+   * After a `moved` race someone committed, so the chain made progress: a short jitter (up to
+   * `BACKOFF_BASE_MS`) and try again from the new head. After a `conflict` nobody may have:
+   * full jitter, exponential in the conflicts so far, so colliding writers spread out.
    */
-  protected backoff(started = performance.now()): { wait(attempt: number): Promise<void> } {
+  protected backoff(started = performance.now()): { wait(race: Race): Promise<void> } {
     const budget = this.budgetMs;
+    let conflicts = 0;
     return {
-      wait: async (attempt: number) => {
+      wait: async (race: Race) => {
         const left = budget - (performance.now() - started);
         if (left <= 0) throw new ChainBusyError(budget);
-        const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-        await sleep(Math.min(delay, left));
+        const ceiling =
+          race === 'moved' ? BACKOFF_BASE_MS : Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** ++conflicts);
+        await sleep(Math.min(Math.random() * ceiling, left));
       },
     };
   }
@@ -297,7 +307,7 @@ export class AuditAppender extends AuditedWriter {
     const sealed = inputs.map((input) => sealable(input));
     const blocks = new Map<string, number>();
     const backoff = this.backoff(since);
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       const chains = [...groups.keys()];
       const heads = await Promise.all(chains.map((chain) => this.readHead(chain)));
       const now = this.clock.now();
@@ -331,8 +341,7 @@ export class AuditAppender extends AuditedWriter {
         await this.transact(guarded);
         return events;
       } catch (error) {
-        this.settle(error, guarded);
-        await backoff.wait(attempt);
+        await backoff.wait(this.settle(error, guarded));
       }
     }
   }
