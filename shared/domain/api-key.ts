@@ -124,7 +124,6 @@ export function rolledExpiry(key: Pick<ApiKey, 'expires_at'>, now: Date, overlap
 }
 
 export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}$/;
-export const DEFAULT_KEY_PREFIX = 'trk';
 
 const ID_CHARS = 22;
 const SECRET_BYTES = 32;

@@ -443,7 +443,27 @@ describe('batch blocks', () => {
   it('refuses a block that is not above the head, and more than 99 events', () => {
     expect(() => sealBatch([{ action: 'a.x' }], head(START * 1000 + 950), START)).toThrow('not above');
     const many = Array.from({ length: 100 }, () => ({ action: 'a.x' }));
-    expect(() => sealBatch(many, undefined, START)).toThrow('99');
+    expect(() => sealBatch(many, undefined, START)).toThrow('a batch block holds 99 events');
+  });
+
+  it('takes exactly 99 events, the whole block 900..998', () => {
+    const full = sealBatch(
+      Array.from({ length: 99 }, (_, n) => ({ action: 'a.x', metadata: { n } })),
+      undefined,
+      START,
+    );
+    expect(full).toHaveLength(99);
+    expect(full[0]?.id).toBe(START * 1000 + 900);
+    expect(full[98]?.id).toBe(START * 1000 + 998);
+  });
+
+  it('the block must start above the head: a head at its first id is refused, one just below is not', () => {
+    expect(() => sealBatch([{ action: 'a.x' }], head(START * 1000 + 900), START)).toThrow(
+      'the batch block is not above the chain head',
+    );
+    const [event] = sealBatch([{ action: 'a.x' }], head(START * 1000 + 899), START);
+    expect(event?.id).toBe(START * 1000 + 900);
+    expect(event?.prev_hash).toBe('a'.repeat(64));
   });
 });
 

@@ -237,6 +237,20 @@ describe('applyPatch', () => {
     });
   });
 
+  it('audit_retention_days: a number is kept, null goes back to the default (the field is left out), absent leaves it', () => {
+    const set = applyPatch(frozenCopy(tenantIn('active')), { audit_retention_days: 90 }, T1);
+    expect(set.audit_retention_days).toBe(90);
+    expect(set.version).toBe(2);
+    expect(set.updated_at).toBe(T1.toISOString());
+    const kept = applyPatch(frozenCopy(set), { name: 'Acme GmbH' }, T1);
+    expect(kept).toMatchObject({ name: 'Acme GmbH', audit_retention_days: 90, version: 3 });
+    const reset = applyPatch(frozenCopy(set), { audit_retention_days: null }, T1);
+    expect('audit_retention_days' in reset).toBe(false);
+    expect(reset.version).toBe(3);
+    expect(reset.updated_at).toBe(T1.toISOString());
+    expect(applyPatch(frozenCopy(set), { audit_retention_days: 3650 }, T1).audit_retention_days).toBe(3650);
+  });
+
   it('is allowed in every status but archived', () => {
     for (const status of TENANT_STATUSES.filter((s) => s !== 'archived')) {
       expect(applyPatch(tenantIn(status), { sales_owner: 'kim' }, T1).sales_owner).toBe('kim');
