@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ensureTable, localDynamoDb } from '../../bin/local/dynamodb';
@@ -201,6 +201,9 @@ export async function startStack(
       }
       logs.stop();
       await Promise.all([ssmStandIn.close(), secretsStandIn.close()]);
+      // The run shares one DynamoDB Local: a file's table goes with its stack, so the store
+      // holds only the tables of the files running now, not of every file that ran before.
+      await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
       dynamodb.destroy();
       ssm.destroy();
       secrets.destroy();
