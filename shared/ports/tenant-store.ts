@@ -31,6 +31,11 @@ export interface UnitOfWork {
   readonly idempotency?: IdempotencyRecord;
   /** Replaces the stored response of an earlier idempotent create (same key and body). */
   readonly idempotentResponse?: IdempotencyClaim & { readonly body: unknown };
+  /**
+   * `performance.now()` when the change began: the write budget runs from there across every
+   * re-read and retry of the change, so a busy tenant never holds a request past it.
+   */
+  readonly since?: number;
 }
 
 export interface TenantPage {

@@ -114,6 +114,7 @@ export async function changeTenant(
   pre: Precondition,
   decide: (tenant: Tenant, now: Date) => Decision,
 ): Promise<Tenant> {
+  const since = performance.now();
   for (let attempt = 1; ; attempt++) {
     const current = await store.getTenant(id);
     if (!current) throw new TenantNotFoundError();
@@ -121,7 +122,7 @@ export async function changeTenant(
       throw new StaleVersionError();
     const { tenant, ...rest } = decide(current, clock.now());
     try {
-      await store.commit({ ...rest, tenant: { next: tenant, expectedVersion: current.version } });
+      await store.commit({ ...rest, tenant: { next: tenant, expectedVersion: current.version }, since });
       return tenant;
     } catch (error) {
       // With If-Match the caller decides what a lost race means (412); without, we retry.

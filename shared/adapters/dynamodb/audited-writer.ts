@@ -116,6 +116,8 @@ export class AuditedWriter {
     const chain = chainOf(audit);
     const input = sealable(audit);
     const backoff = this.backoff(options.since);
+    // A change retried from above (re-read and re-decided) shares one budget across its commits.
+    if (options.since !== undefined) backoff.check();
     for (;;) {
       const head = options.freshChain ? undefined : await this.readHead(chain);
       const now = this.clock.now();
@@ -169,16 +171,21 @@ export class AuditedWriter {
    * `BACKOFF_BASE_MS`) and try again from the new head. After a `conflict` nobody may have:
    * full jitter, exponential in the conflicts so far, so colliding writers spread out.
    */
-  protected backoff(started = performance.now()): { wait(race: Race): Promise<void> } {
+  protected backoff(started = performance.now()): { check(): void; wait(race: Race): Promise<void> } {
     const budget = this.budgetMs;
     let conflicts = 0;
+    const left = () => {
+      const ms = budget - (performance.now() - started);
+      if (ms <= 0) throw new ChainBusyError(budget);
+      return ms;
+    };
     return {
+      check: () => void left(),
       wait: async (race: Race) => {
-        const left = budget - (performance.now() - started);
-        if (left <= 0) throw new ChainBusyError(budget);
+        const remaining = left();
         const ceiling =
           race === 'moved' ? BACKOFF_BASE_MS : Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** ++conflicts);
-        await sleep(Math.min(Math.random() * ceiling, left));
+        await sleep(Math.min(Math.random() * ceiling, remaining));
       },
     };
   }

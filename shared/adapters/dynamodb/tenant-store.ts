@@ -94,6 +94,7 @@ export class DynamoTenantWriter extends DynamoTenantReader implements TenantWrit
     return this.writer.commit(unit.audit, (now) => this.writes(unit, now), {
       freshChain,
       ...(unit.tenant ? { resource: { kind: 'tenant', tenant: unit.tenant.next } } : {}),
+      ...(unit.since === undefined ? {} : { since: unit.since }),
     });
   }
 
