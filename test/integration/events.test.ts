@@ -300,14 +300,15 @@ test('200 changes over 20 tenants at once: every event published once, each tena
   // Bounded: every change committed within its attempts.
   expect(results.filter((r) => r.status !== 201).map((r) => [r.status, r.body])).toEqual([]);
   // The fault fired once, on one transaction: one chain's group of appends (1 to 10 of them).
+  // On a loaded machine a request may also outlast its invocation (the timeout answers 503 with
+  // the same body, its write committed or not): more keys may be here, each failed at least once.
   expect(fault.hits).toBe(1);
-  const faulted = [...failedAfterCommit.keys()].map((k) => k.split('/')[0]);
-  expect(new Set(faulted).size).toBe(1);
-  expect([...failedAfterCommit.values()]).toEqual(faulted.map(() => 1));
+  expect(failedAfterCommit.size).toBeGreaterThanOrEqual(1);
   clock.advance(1000);
 
-  // Accounted for: a chain holds its creation and each change once, plus one more for each
-  // answer that failed after its commit; a busy 503 added nothing.
+  // Accounted for: a chain holds its creation and each change at least once, and at most once
+  // more for each of its answers that failed after (or while) committing; a busy 503 added
+  // nothing. Nothing lost, nothing stored that no request sent.
   const stored = new Map<string, string[]>();
   for (const t of tenants) {
     const events = await inspect(stack).auditEvents(t.id);
@@ -316,20 +317,18 @@ test('200 changes over 20 tenants at once: every event published once, each tena
       events.map((e) => String(e.id)),
     );
     const paid = events.filter((e) => e.action === 'invoice.paid').map((e) => e.metadata?.n as number);
-    const expected = Array.from({ length: 10 }, (_, n) => [
-      n,
-      1 + (failedAfterCommit.get(`${t.id}/${n}`) ?? 0),
-    ]);
-    const counted = Array.from({ length: 10 }, (_, n) => [n, paid.filter((x) => x === n).length]);
-    expect([t.id, events[0]?.action, events.length, counted]).toEqual([
-      t.id,
-      'tenant.created',
-      11 + faulted.filter((id) => id === t.id).length,
-      expected,
-    ]);
+    expect([t.id, events[0]?.action]).toEqual([t.id, 'tenant.created']);
+    for (let n = 0; n < 10; n++) {
+      const copies = paid.filter((x) => x === n).length;
+      const most = 1 + (failedAfterCommit.get(`${t.id}/${n}`) ?? 0);
+      expect([t.id, n, copies >= 1 && copies <= most]).toEqual([t.id, n, true]);
+    }
+    expect(events).toHaveLength(1 + paid.length);
   }
   const total = [...stored.values()].reduce((n, ids) => n + ids.length, 0);
-  expect(total).toBe(220 + failedAfterCommit.size);
+  const extra = [...failedAfterCommit.values()].reduce((n, k) => n + k, 0);
+  expect(total).toBeGreaterThanOrEqual(220);
+  expect(total).toBeLessThanOrEqual(220 + extra);
   for (const r of results) expect(stored.get(r.body.tenant_id)).toContain(String(r.body.id));
 
   const published = () => sink.received.filter((e) => e.tenant_id !== undefined && chainOf.has(e.tenant_id));
