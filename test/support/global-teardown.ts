@@ -1,5 +1,5 @@
 import type { DynamoDbLocal } from '../../bin/local/dynamodb';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __DDB__?: DynamoDbLocal }).__DDB__?.stop();
+  await Promise.all(((globalThis as { __DDB__?: DynamoDbLocal[] }).__DDB__ ?? []).map((d) => d.stop()));
 }
