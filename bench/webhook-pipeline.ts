@@ -5,7 +5,7 @@ import { EventBridgeStandIn } from '../bin/local/eventbridge-stand-in';
 import { FileCheckpoints } from '../bin/local/events';
 import { StreamPoller } from '../shared/adapters/dynamodb/stream-poller';
 import type { InProcessDeliveryQueue } from '../shared/adapters/memory/delivery-queue';
-import { deliveryQueue } from '../shared/app';
+import { deliveryQueue, resetApp } from '../shared/app';
 import { eventsConfig } from '../shared/config/env';
 import { eventSinks } from '../shared/event-sinks';
 import { EventStreamConsumer } from '../shared/services/event-stream';
@@ -42,6 +42,8 @@ const poller = new StreamPoller(
   new FileCheckpoints(join(dataDir, 'stream-checkpoints.json')),
   { intervalMs: config.streamPollMs },
 );
+// As the local server does: the in-process delivery queue is reached through resetApp only.
+resetApp();
 const queue = deliveryQueue() as InProcessDeliveryQueue;
 
 let running = true;
