@@ -1,14 +1,9 @@
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeStandIn } from '../bin/local/eventbridge-stand-in';
-import { FileCheckpoints } from '../bin/local/events';
-import { StreamPoller } from '../shared/adapters/dynamodb/stream-poller';
+import { localStreamPoller } from '../bin/local/events';
 import type { InProcessDeliveryQueue } from '../shared/adapters/memory/delivery-queue';
 import { deliveryQueue, resetApp } from '../shared/app';
 import { eventsConfig } from '../shared/config/env';
-import { eventSinks } from '../shared/event-sinks';
-import { EventStreamConsumer } from '../shared/services/event-stream';
 import { WebhookReceiver } from '../test/support/webhook-receiver';
 
 /**
@@ -32,16 +27,7 @@ const receiver = await new WebhookReceiver().start();
 const bus = await EventBridgeStandIn.start({ file: join(dataDir, 'eventbridge-pipeline.json') });
 process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
 const config = eventsConfig();
-const db = new DynamoDBClient({});
-const streams = new DynamoDBStreamsClient({});
-const poller = new StreamPoller(
-  db,
-  streams,
-  tableName,
-  new EventStreamConsumer(eventSinks(config)),
-  new FileCheckpoints(join(dataDir, 'stream-checkpoints.json')),
-  { intervalMs: config.streamPollMs },
-);
+const { db, streams, poller } = localStreamPoller(tableName, dataDir, config.streamPollMs);
 // As the local server does: the in-process delivery queue is reached through resetApp only.
 resetApp();
 const queue = deliveryQueue() as InProcessDeliveryQueue;

@@ -27,6 +27,29 @@ export class FileCheckpoints implements StreamCheckpoints {
 }
 
 /**
+ * The table's stream polled every `intervalMs` into the event sinks (EventBridge, webhooks), its
+ * position kept in `<dataDir>/stream-checkpoints.json`; clients from the environment. Not started.
+ */
+export function localStreamPoller(
+  tableName: string,
+  dataDir: string,
+  intervalMs: number,
+  onError?: (error: unknown) => void,
+) {
+  const db = new DynamoDBClient({});
+  const streams = new DynamoDBStreamsClient({});
+  const poller = new StreamPoller(
+    db,
+    streams,
+    tableName,
+    new EventStreamConsumer(eventSinks(eventsConfig())),
+    new FileCheckpoints(join(dataDir, 'stream-checkpoints.json')),
+    { intervalMs, ...(onError ? { onError } : {}) },
+  );
+  return { db, streams, poller };
+}
+
+/**
  * Local mode's half of the event pipeline (docs/events.md): EventBridge at
  * `AWS_ENDPOINT_URL_EVENTBRIDGE` when set, else the embedded stand-in (`<data>/eventbridge.json`);
  * the table's stream polled in process every `TENANT_REGISTRY_STREAM_POLL_MS` (250 ms) through
@@ -52,22 +75,11 @@ export async function startEventPublishing(
   env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ||= env.AWS_ENDPOINT_URL_DYNAMODB;
   const config = eventsConfig();
   resetEventSinks();
-  const db = new DynamoDBClient({});
-  const streams = new DynamoDBStreamsClient({});
-  const poller = new StreamPoller(
-    db,
-    streams,
-    tableName,
-    new EventStreamConsumer(eventSinks(config)),
-    new FileCheckpoints(join(dataDir, 'stream-checkpoints.json')),
-    {
-      intervalMs: config.streamPollMs,
-      onError: (error) =>
-        logger.warn('stream poll failed', {
-          event: 'events.poll_failed',
-          error: error instanceof Error ? error.name : 'unknown',
-        }),
-    },
+  const { db, streams, poller } = localStreamPoller(tableName, dataDir, config.streamPollMs, (error) =>
+    logger.warn('stream poll failed', {
+      event: 'events.poll_failed',
+      error: error instanceof Error ? error.name : 'unknown',
+    }),
   );
   poller.start();
   return {
