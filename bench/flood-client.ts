@@ -1,23 +1,40 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { localDynamoDb } from '../bin/local/dynamodb';
+import { keys } from '../shared/adapters/dynamodb/keys';
 import { formatKey } from '../shared/domain/api-key';
 
 /**
  * The attackers of bench/flood.ts, in a process of their own (their CPU is not the server's):
- * `clients` closed loops, each on its own keep-alive connection, each sending
- * `GET <path>` with a fresh random well-formed key (random id, valid checksum) while running.
+ * `clients` closed loops, each on its own keep-alive connection, each sending, while running,
+ * by `mode`:
+ *   keys    `GET <path>` with a fresh random well-formed key (random id, valid checksum): F1.
+ *   store   no request to the server: the GetItem a random key's rejection makes (the key item
+ *           of a random id), straight to DynamoDB Local at `endpoint`, table `table`. What the
+ *           store alone costs the machine per rejection: F1's floor here.
+ *   health  `GET /healthz`: the cheapest answer the server gives, no credential, no store.
  *
  * Messages from the parent: `start`, `stop` (answered `stopped` with the counts once every
  * request in flight has been answered), `exit`. `started` is sent once every client has had
  * an answer, so the parent measures only under a flood already under way.
  */
 
-const [portArg, path, clientsArg] = process.argv.slice(2);
+export type FloodMode = 'keys' | 'store' | 'health';
+
+const [portArg, path, clientsArg, mode = 'keys', endpoint, table] = process.argv.slice(2);
 const port = Number(portArg);
 const clients = Number(clientsArg);
-if (!Number.isInteger(port) || !path || !Number.isInteger(clients)) {
-  throw new Error('usage: flood-client <port> <path> <clients>');
+if (
+  !Number.isInteger(port) ||
+  !path ||
+  !Number.isInteger(clients) ||
+  !['keys', 'store', 'health'].includes(mode) ||
+  (mode === 'store' && !(endpoint && table))
+) {
+  throw new Error('usage: flood-client <port> <path> <clients> [keys | health | store <endpoint> <table>]');
 }
+const store = mode === 'store' && endpoint ? localDynamoDb(endpoint) : undefined;
 
 const send = (message: unknown) => process.send?.(message);
 const statuses: Record<string, number> = {};
@@ -26,16 +43,22 @@ let loops: Promise<void>[] = [];
 let requests = 0;
 let activeMs = 0;
 
-function once(agent: Agent): Promise<number> {
-  const key = formatKey('trk', randomUUID(), randomBytes(32));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method: 'GET', path, agent, headers: { authorization: `Bearer ${key}` } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
+async function once(agent: Agent): Promise<number> {
+  if (store) {
+    const { PK, SK } = keys.apiKey(randomUUID());
+    const { Item } = await store.send(
+      new GetItemCommand({ TableName: table, Key: { PK: { S: PK }, SK: { S: SK } }, ConsistentRead: true }),
     );
+    return Item ? 200 : 404;
+  }
+  const target = mode === 'health' ? '/healthz' : path;
+  const headers: Record<string, string> =
+    mode === 'keys' ? { authorization: `Bearer ${formatKey('trk', randomUUID(), randomBytes(32))}` } : {};
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'GET', path: target, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
     req.on('error', reject);
     req.end();
   });
@@ -78,6 +101,7 @@ process.on('message', async (message) => {
     send({ stopped: true, requests, statuses, activeMs });
   } else if (message === 'exit') {
     for (const agent of agents) agent.destroy();
+    store?.destroy();
     process.exit(0);
   }
 });

@@ -8,6 +8,7 @@ import { apiKeys } from '../shared/app';
 import { formatKey, parseKey } from '../shared/domain/api-key';
 import { KeyHasher } from '../shared/domain/key-hash';
 import { uniqueSlug } from '../test/fixtures/tenants';
+import type { FloodMode } from './flood-client';
 import { call } from './latency';
 import { fmt, percentile, startBenchStack } from './stack';
 
@@ -18,6 +19,11 @@ import { fmt, percentile, startBenchStack } from './stack';
  *       keys (random ids, valid checksums) / the same p50 without them, in alternating blocks
  *       on the same server (goal <= 1.5). The clients run in another process (their CPU still
  *       competes with the server's on this machine, as it would not from other machines).
+ *       Its floor on this machine, in blocks of the same rounds: the same p50 while the same 4
+ *       clients send what a rejection costs the store alone (its GetItem, straight to DynamoDB
+ *       Local, no server), and while they send `GET /healthz` (the server's cheapest answer).
+ *       A rejection cannot cost the machine less than its read, so F1 cannot go below the
+ *       first whatever the server does; the second is what any flood of 4 closed loops costs.
  *   F2  server process CPU (process.cpuUsage, user + system) per random-key rejection / per
  *       wrong-secret rejection that runs argon2 (a known id, its budget raised so every one
  *       runs it), the same route and answer (401), alternating batches (goal <= 0.05). The
@@ -36,6 +42,12 @@ export interface FloodFigures {
     readonly flood: number;
     readonly quiet: number;
     readonly ratio: number;
+    /** p50 (and / quiet) while the clients send the rejection's GetItem straight to the store. */
+    readonly store: number;
+    readonly storeRatio: number;
+    /** p50 (and / quiet) while the clients send `GET /healthz`. */
+    readonly health: number;
+    readonly healthRatio: number;
     readonly rounds: number;
     readonly block: number;
     readonly floodRequests: number;
@@ -80,8 +92,15 @@ class Flood {
     this.child = child;
   }
 
-  static async start(port: number, path: string, clients: number): Promise<Flood> {
-    const child = fork(new URL('./flood-client.ts', import.meta.url), [String(port), path, String(clients)], {
+  static async start(
+    port: number,
+    path: string,
+    clients: number,
+    mode: FloodMode,
+    store: { endpoint: string; table: string },
+  ): Promise<Flood> {
+    const args = [String(port), path, String(clients), mode, store.endpoint, store.table];
+    const child = fork(new URL('./flood-client.ts', import.meta.url), args, {
       execArgv: ['--import', 'tsx'],
     });
     const flood = new Flood(child);
@@ -132,7 +151,7 @@ export async function floodFigures(
   const server = await serve(stack.router, { port: 0 });
   const port = (server.address() as AddressInfo).port;
   const argon2 = countArgon2();
-  let flood: Flood | undefined;
+  const floods = new Map<FloodMode, Flood>();
   try {
     const created = await stack.request('POST', '/v1/tenants', {
       body: { slug: uniqueSlug('f1'), name: 'bench' },
@@ -152,20 +171,30 @@ export async function floodFigures(
 
     // F1. Warm-up: verifies the key (argon2 once) and caches it and the alias.
     for (let i = 0; i < 30; i++) await profile();
-    flood = await Flood.start(port, path, FLOOD_CLIENTS);
-    const samples = { flood: [] as number[], quiet: [] as number[] };
+    const store = { endpoint: stack.ddb.endpoint, table: stack.tableName };
+    for (const mode of ['keys', 'store', 'health'] as const) {
+      floods.set(mode, await Flood.start(port, path, FLOOD_CLIENTS, mode, store));
+    }
+    const arms = ['quiet', 'keys', 'store', 'health'] as const;
+    const samples = Object.fromEntries(arms.map((arm) => [arm, [] as number[]])) as Record<
+      (typeof arms)[number],
+      number[]
+    >;
     const argon2Before = argon2.count();
     let stats = { requests: 0, statuses: {} as Record<string, number>, activeMs: 0 };
-    for (let b = 0; b < (2 * rounds) / block; b++) {
-      const flooding = b % 2 === 1;
-      if (flooding) await flood.on();
-      for (let i = 0; i < block; i++) (flooding ? samples.flood : samples.quiet).push(await profile());
-      if (flooding) stats = await flood.off();
+    // Blocks cycle through the arms (quiet, random keys, the store's share, /healthz).
+    for (let b = 0; b < (arms.length * rounds) / block; b++) {
+      const arm = arms[b % arms.length] ?? 'quiet';
+      const flood = arm === 'quiet' ? undefined : floods.get(arm);
+      await flood?.on();
+      for (let i = 0; i < block; i++) samples[arm].push(await profile());
+      const done = await flood?.off();
+      if (arm === 'keys' && done) stats = done;
     }
     const floodArgon2 = argon2.count() - argon2Before;
     const load = loadavg()[0] ?? Number.NaN;
-    await flood.close();
-    flood = undefined;
+    for (const flood of floods.values()) await flood.close();
+    floods.clear();
 
     // F2: the same route and answer, with and without argon2, in alternating batches.
     stack.configure({ TENANT_REGISTRY_KEY_FAILURE_LIMIT: '1000' });
@@ -209,9 +238,13 @@ export async function floodFigures(
     const p50 = (xs: number[]) => percentile(xs, 50);
     return {
       f1: {
-        flood: p50(samples.flood),
+        flood: p50(samples.keys),
         quiet: p50(samples.quiet),
-        ratio: p50(samples.flood) / p50(samples.quiet),
+        ratio: p50(samples.keys) / p50(samples.quiet),
+        store: p50(samples.store),
+        storeRatio: p50(samples.store) / p50(samples.quiet),
+        health: p50(samples.health),
+        healthRatio: p50(samples.health) / p50(samples.quiet),
         rounds,
         block,
         floodRequests: stats.requests,
@@ -237,7 +270,7 @@ export async function floodFigures(
     };
   } finally {
     argon2.restore();
-    await flood?.close();
+    for (const flood of floods.values()) await flood.close();
     await apiKeys().settled();
     server.close();
     await stack.close();
@@ -257,7 +290,12 @@ export function printFlood(f: FloodFigures): void {
       `(goal <= ${F1_GOAL}) ${verdict(f1.ratio <= F1_GOAL)}`,
   );
   console.log(
-    `F1  (${f1.rounds} + ${f1.rounds} requests in alternating blocks of ${f1.block}; flood: ${f1.floodRequests} ` +
+    `F1  floor here: the same p50 while the 4 clients send each rejection's GetItem straight to DynamoDB Local ` +
+      `(no server): ${fmt(f1.store)} ms = ${fmt(f1.storeRatio)}; while they send GET /healthz: ` +
+      `${fmt(f1.health)} ms = ${fmt(f1.healthRatio)}`,
+  );
+  console.log(
+    `F1  (${f1.rounds} requests per arm in blocks of ${f1.block} cycling quiet, keys, store, healthz; random-key flood: ${f1.floodRequests} ` +
       `requests at ${fmt(f1.floodRate, 0)}/s, ${statuses}; argon2 runs during the flood: ${f1.argon2Runs}; ` +
       `load average ${fmt(f1.load, 1)} on ${f1.cores} cores)`,
   );
