@@ -68,6 +68,12 @@ export const BATCH_SLOT = 900;
 export const MAX_BATCH_EVENTS = 99;
 const BATCH_LAST_SLOT = BATCH_SLOT + MAX_BATCH_EVENTS - 1;
 
+/** Whether `id` is one of a batch block's (sub-millisecond part 900..998). */
+function inBatchBlock(id: number): boolean {
+  const sub = id % 1000;
+  return sub >= BATCH_SLOT && sub <= BATCH_LAST_SLOT;
+}
+
 /**
  * The next id of a chain: the clock's millisecond with a random sub-millisecond part below the
  * batch slots, and always above the chain's last id (skipping a batch block), so ids stay
@@ -80,9 +86,8 @@ export function nextAuditId(
 ): number {
   const fromClock = now.getTime() * 1000 + Math.floor(random() * BATCH_SLOT);
   const afterHead = (head?.last_id ?? 0) + 1;
-  const sub = afterHead % 1000;
-  const free =
-    sub >= BATCH_SLOT && sub <= BATCH_LAST_SLOT ? afterHead - sub + BATCH_LAST_SLOT + 1 : afterHead;
+  // In a batch block: its millisecond's 999, the first id past the block.
+  const free = inBatchBlock(afterHead) ? afterHead - (afterHead % 1000) + BATCH_LAST_SLOT + 1 : afterHead;
   return Math.max(fromClock, free);
 }
 
@@ -101,8 +106,7 @@ export const batchBlockStart = (ms: number): number => ms * 1000 + BATCH_SLOT;
 
 /** The id under which `id`'s claim is stored: its own, or its batch block's first. */
 export function idClaimOf(id: number): number {
-  const sub = id % 1000;
-  return sub >= BATCH_SLOT && sub <= BATCH_LAST_SLOT ? batchBlockStart(Math.floor(id / 1000)) : id;
+  return inBatchBlock(id) ? batchBlockStart(Math.floor(id / 1000)) : id;
 }
 
 /** Seals `inputs` (at most `MAX_BATCH_EVENTS`) in order onto `head`, in the block of `ms`. */

@@ -349,6 +349,8 @@ describe('nextAuditId', () => {
     expect(nextAuditId(now, at(898), () => 0)).toBe(START * 1000 + 5_000_899);
     expect(nextAuditId(now, at(899), () => 0)).toBe(START * 1000 + 5_000_999);
     expect(nextAuditId(now, at(950), () => 0)).toBe(START * 1000 + 5_000_999);
+    // A head after a batch of 98 events: 998, the block's last id, is a batch's too.
+    expect(nextAuditId(now, at(997), () => 0)).toBe(START * 1000 + 5_000_999);
     expect(nextAuditId(now, at(998), () => 0)).toBe(START * 1000 + 5_000_999);
     expect(nextAuditId(now, at(999), () => 0)).toBe(START * 1000 + 5_001_000);
   });
