@@ -1,14 +1,15 @@
 /**
- * Jest runs the TypeScript sources as native ESM (ts-jest, transpile only: `npm run typecheck`
- * does the type checking). One DynamoDB Local process per worker serves the files of that
- * worker; each file creates its own table, so files run in parallel without sharing state.
+ * Jest runs the TypeScript sources as native ESM, transpiled file by file by esbuild
+ * (test/support/esbuild-transform.js; `npm run typecheck` does the type checking). One DynamoDB
+ * Local process per worker serves the files of that worker; each file creates its own table, so
+ * files run in parallel without sharing state.
  * @type {import('jest').Config}
  */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js',
   },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
