@@ -16,6 +16,8 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/worker-endpoint.ts'],
+  // Longest files first, also on a clean clone, where Jest has no durations of its own.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   // A hang guard, not a speed check (tests never fail on timing): generous, since a loaded
   // 2-core machine slows DynamoDB Local several times over.
   testTimeout: 120000,
