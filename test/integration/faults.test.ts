@@ -8,6 +8,7 @@ import {
   type FaultTarget,
   type InjectedFault,
   injectFault,
+  withoutRetryWaits,
 } from '../support/faults';
 import { type Inspector, inspect } from '../support/inspect';
 import { type RequestOptions, startStack, type TestResponse, type TestStack } from '../support/stack';
@@ -254,12 +255,16 @@ afterAll(async () => {
   );
 });
 
-/** Fresh app clients (and retry quotas) per scenario, so one scenario's faults never leak. */
+/**
+ * Fresh app clients (and retry quotas) per scenario, so one scenario's faults never leak; the
+ * SDK retries as configured, without waiting between attempts (`withoutRetryWaits`).
+ */
 function freshApp(): void {
   app.dynamodb().destroy();
   app.ssm().destroy();
   app.secretsManager().destroy();
   stack.configure({});
+  withoutRetryWaits({ dynamodb: app.dynamodb(), ssm: app.ssm() });
 }
 
 async function send(subject: Subject, spec: OperationSpec): Promise<TestResponse<any>> {

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type {
   FinalizeRequestMiddleware,
   HandlerExecutionContext,
@@ -64,6 +65,20 @@ export interface InjectedFault {
 }
 
 type AnyStack = MiddlewareStack<any, any>;
+
+/**
+ * The SDK's own retries on `clients` without the waits between attempts: the SDK's standard
+ * strategy with each client's own attempt count (DynamoDB 4, SSM 3) and retry quota, and a
+ * backoff of 0 ms. The fault scenarios check what the caller sees once the SDK gives up, not
+ * how long it waited: the backoff (random, up to 1, 2 and 4 s for a throttled call) was only
+ * waited out, a minute and more of the fault file.
+ */
+export function withoutRetryWaits(clients: AppClients): void {
+  for (const client of [clients.dynamodb, clients.ssm]) {
+    const strategy = new ConfiguredRetryStrategy(client.config.maxAttempts, 0);
+    client.config.retryStrategy = async () => strategy;
+  }
+}
 
 let installed = 0;
 
