@@ -90,7 +90,8 @@ export interface AuditExport {
  * Events per store page an export reads: one page is all it holds at a time. The Query's response
  * arrives as one string of about 1 KB an item; at 500 items it was a large object to V8, kept
  * until a full collection (figure X1: 2.1 MB of peak RSS growth over 100,000 events with 16 KiB
- * chunks, none at 100), at the cost of more Queries (the same read units).
+ * chunks, under load). Fewer items a page means more Queries (the same read units), each leaving
+ * short-lived SDK objects V8 promotes: 25 items gave 35.3 MB, 100 gave 10.1 (docs/testing.md, X1).
  */
 export const EXPORT_PAGE = 100;
 
