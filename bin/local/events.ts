@@ -10,7 +10,7 @@ import { EventStreamConsumer } from '../../shared/services/event-stream';
 import { EventBridgeStandIn } from './eventbridge-stand-in';
 
 /** Checkpoints in `<data>/stream-checkpoints.json`: a restarted server resumes where it stopped. */
-export class FileCheckpoints implements StreamCheckpoints {
+class FileCheckpoints implements StreamCheckpoints {
   private readonly positions: Record<string, string>;
   constructor(private readonly file: string) {
     this.positions = existsSync(file)

@@ -412,6 +412,16 @@ test('at least 200 tampering cases, each detected at its first broken link, for 
  * Changes the stored items, asks for the verdict at `url`, then puts back exactly what it touched
  * (from `originals`), so each case starts from the intact chain.
  */
+/** A new tenant whose audit events expire after 30 days (behind a checkpoint). */
+async function tenantKeeping30Days(slug: string): Promise<string> {
+  const created = await stack.request('POST', '/v1/tenants', {
+    body: tenantBody(uniqueSlug(slug), { settings: {} }),
+  });
+  const tenant = created.body.tenant.id as string;
+  await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: 30 } });
+  return tenant;
+}
+
 async function verdictAfter(url: string, change: { put?: Item[]; remove?: Item[] }, originals: Item[]) {
   const key = (i: Item) => `${i.PK}|${i.SK}`;
   const was = new Map(originals.map((i) => [key(i), i]));
@@ -536,13 +546,9 @@ describe('with a checkpoint (retention)', () => {
 
   beforeAll(async () => {
     stack.configure({}, { clock });
-    const created = await stack.request('POST', '/v1/tenants', {
-      body: tenantBody(uniqueSlug('tamper-cp'), { settings: {} }),
-    });
-    const tenant = created.body.tenant.id as string;
+    const tenant = await tenantKeeping30Days('tamper-cp');
     url = `/v1/audit/verify?tenant_id=${tenant}`;
     pk = `AUDIT#${tenant}`;
-    await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: 30 } });
     for (let i = 0; i < 3; i++)
       await stack.request('POST', '/v1/audit', { body: { tenant_id: tenant, action: `old.${i}` } });
     clock.advance(31 * DAY);
@@ -676,12 +682,8 @@ describe('with a checkpoint after batches (retention)', () => {
 
   beforeAll(async () => {
     stack.configure({}, { clock });
-    const created = await stack.request('POST', '/v1/tenants', {
-      body: tenantBody(uniqueSlug('tamper-cpb'), { settings: {} }),
-    });
-    const tenant = created.body.tenant.id as string;
+    const tenant = await tenantKeeping30Days('tamper-cpb');
     url = `/v1/audit/verify?tenant_id=${tenant}`;
-    await stack.request('PATCH', `/v1/tenants/${tenant}`, { body: { audit_retention_days: 30 } });
     const batch = (prefix: string) =>
       stack.request('POST', '/v1/audit/batch', {
         body: { events: [0, 1, 2].map((i) => ({ tenant_id: tenant, action: `${prefix}.${i}` })) },

@@ -53,15 +53,16 @@ describe('CSV fields (RFC 4180)', () => {
 });
 
 describe('NDJSON', () => {
+  const header = {
+    version: 1 as const,
+    view: 'operator' as const,
+    exported_at: '2025-01-01T00:00:00.000Z',
+    filters: {},
+    contiguous: true,
+    from_checkpoint: null,
+  };
+
   test('the header line first (its own chunk), then one chunk per non-empty page, one line per event', async () => {
-    const header = {
-      version: 1 as const,
-      view: 'operator' as const,
-      exported_at: '2025-01-01T00:00:00.000Z',
-      filters: {},
-      contiguous: true,
-      from_checkpoint: null,
-    };
     const lines = await collect(
       ndjsonLines(
         header,
@@ -92,14 +93,6 @@ describe('NDJSON', () => {
       metadata: { note: 'x'.repeat(100) },
     });
     const page = Array.from({ length: 500 }, (_, i) => event(i + 1));
-    const header = {
-      version: 1 as const,
-      view: 'operator' as const,
-      exported_at: '2025-01-01T00:00:00.000Z',
-      filters: {},
-      contiguous: true,
-      from_checkpoint: null,
-    };
     const [, ...chunks] = await collect(ndjsonLines(header, from([page, [event(501)]])));
     const line = `${JSON.stringify(event(1))}\n`.length;
     expect(EXPORT_CHUNK_CHARS).toBe(16_384);
