@@ -4,6 +4,7 @@ import { serve } from '../bin/local/server';
 import { apiKeys, dynamodb } from '../shared/app';
 import { config } from '../shared/config/env';
 import { uniqueSlug } from '../test/fixtures/tenants';
+import { liveMiddlewareStack } from '../test/support/sdk-middleware';
 import { call } from './latency';
 import { fmt, percentile, startBenchStack } from './stack';
 
@@ -33,7 +34,7 @@ const sum = (stats: Record<string, number>) => Object.values(stats).reduce((a, b
 /** Counts the app's GetItems of slug claims (`PK = SLUG#...`) from now on: the resolver's table lookups. */
 function countSlugClaimReads(): { readonly count: () => number } {
   let count = 0;
-  dynamodb().middlewareStack.add(
+  liveMiddlewareStack(dynamodb()).add(
     (next, context) => async (args) => {
       const key = (args.input as { Key?: { PK?: { S?: string } } }).Key;
       if (context.commandName === 'GetItemCommand' && key?.PK?.S?.startsWith('SLUG#')) count++;

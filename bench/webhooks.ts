@@ -9,6 +9,7 @@ import type { InProcessDeliveryQueue } from '../shared/adapters/memory/delivery-
 import { deliveryQueue, dynamodb } from '../shared/app';
 import type { RegistryEvent } from '../shared/domain/events';
 import { uniqueSlug } from '../test/fixtures/tenants';
+import { liveMiddlewareStack } from '../test/support/sdk-middleware';
 import { WebhookReceiver } from '../test/support/webhook-receiver';
 import { call } from './latency';
 import { fmt, percentile, startBenchStack } from './stack';
@@ -135,7 +136,7 @@ export async function webhookFigures(
     // What the request path asks of the table, counted in this process: the same with or
     // without subscriptions, or something in it reads them.
     let counting: Record<string, number> | undefined;
-    dynamodb().middlewareStack.add(
+    liveMiddlewareStack(dynamodb()).add(
       (next, context) => (args) => {
         if (counting && context.commandName) {
           counting[context.commandName] = (counting[context.commandName] ?? 0) + 1;

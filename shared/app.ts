@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { awsClient } from './adapters/aws-clients';
 import { DynamoApiKeyReader, DynamoApiKeyStore } from './adapters/dynamodb/api-key-store';
 import { DynamoAuditLog } from './adapters/dynamodb/audit-log';
 import { DynamoAuditRetentionStore } from './adapters/dynamodb/audit-retention-store';
@@ -58,9 +59,9 @@ function once<T>(make: () => T): () => T {
 let currentClock: Clock = systemClock;
 export const clock: Clock = { now: () => currentClock.now() };
 
-export const dynamodb = /* @__PURE__ */ once(() => new DynamoDBClient({}));
-export const ssm = /* @__PURE__ */ once(() => new SSMClient({}));
-export const secretsManager = /* @__PURE__ */ once(() => new SecretsManagerClient({}));
+export const dynamodb = /* @__PURE__ */ once(() => awsClient(DynamoDBClient, {}));
+export const ssm = /* @__PURE__ */ once(() => awsClient(SSMClient, {}));
+export const secretsManager = /* @__PURE__ */ once(() => awsClient(SecretsManagerClient, {}));
 
 /** Every audited write retries a lost race for its chain's head within one budget. */
 const writerOptions = () => ({ budgetMs: config().writeBudgetMs });
@@ -236,7 +237,7 @@ export const tenantSwagger = /* @__PURE__ */ once(() => new TenantSwagger(catalo
 
 /* ---- Webhooks (docs/webhooks.md) ---- */
 
-export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
+export const sqs = /* @__PURE__ */ once(() => awsClient(SQSClient, {}));
 export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoWebhookStore(dynamodb(), config().tableName, clock),
 );

@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClient } from './adapters/aws-clients';
 import { EventBridgeSink } from './adapters/eventbridge/event-bridge-sink';
 import { webhookSink } from './app';
 import type { EventsConfig } from './config/env';
@@ -15,7 +16,7 @@ let eventBridge: EventBridgeClient | undefined;
 export function eventSinks(env: EventsConfig): EventSink[] {
   const sinks: EventSink[] = [];
   if (env.busName !== undefined) {
-    eventBridge ??= new EventBridgeClient({});
+    eventBridge ??= awsClient(EventBridgeClient, {});
     sinks.push(
       new EventBridgeSink(eventBridge, {
         busName: env.busName,

@@ -6,6 +6,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { awsClient } from '../../shared/adapters/aws-clients';
 import { logger } from '../../shared/observability/logger';
 import { MIN_TOKEN_LENGTH } from '../../shared/services/admin-tokens';
 
@@ -125,7 +126,7 @@ let client: SecretsManagerClient | undefined;
 
 /** The Lambda entry point Secrets Manager invokes, once per step. */
 export async function handler(event: RotationEvent): Promise<void> {
-  client ??= new SecretsManagerClient({});
+  client ??= awsClient(SecretsManagerClient, {});
   const fields = { event: 'admin_token.rotation', step: event.Step, version: event.ClientRequestToken };
   try {
     await rotate(client, event);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { awsClient } from '../../shared/adapters/aws-clients';
 import { type StreamCheckpoints, StreamPoller } from '../../shared/adapters/dynamodb/stream-poller';
 import { eventsConfig } from '../../shared/config/env';
 import { eventSinks, resetEventSinks } from '../../shared/event-sinks';
@@ -36,8 +37,8 @@ export function localStreamPoller(
   intervalMs: number,
   onError?: (error: unknown) => void,
 ) {
-  const db = new DynamoDBClient({});
-  const streams = new DynamoDBStreamsClient({});
+  const db = awsClient(DynamoDBClient, {});
+  const streams = awsClient(DynamoDBStreamsClient, {});
   const poller = new StreamPoller(
     db,
     streams,

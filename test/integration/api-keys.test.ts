@@ -9,6 +9,7 @@ import { DEFAULT_ARGON2_PARAMS, KeyHasher, paramsOf } from '../../shared/domain/
 import type { Clock } from '../../shared/ports/clock';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { ManualClock } from '../support/clock';
+import { liveMiddlewareStack } from '../support/sdk-middleware';
 import { startStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -20,7 +21,7 @@ const callCount = (name?: string) =>
 /** Rebuilds the app (empty caches) and counts every DynamoDB command it sends from now on. */
 function configure(env: Record<string, string | undefined> = {}, clock?: Clock): void {
   stack.configure(env, clock ? { clock } : {});
-  app.dynamodb().middlewareStack.add(
+  liveMiddlewareStack(app.dynamodb()).add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       calls.set(name, (calls.get(name) ?? 0) + 1);

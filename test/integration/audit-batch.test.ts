@@ -1,11 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import type { InitializeMiddleware } from '@smithy/types';
 import { DynamoAuditLog } from '../../shared/adapters/dynamodb/audit-log';
 import * as app from '../../shared/app';
 import { systemClock } from '../../shared/ports/clock';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { type Inspector, inspect } from '../support/inspect';
+import { liveMiddlewareStack } from '../support/sdk-middleware';
 import { startStack, type TestStack } from '../support/stack';
 
 /**
@@ -261,7 +262,7 @@ describe('no failed append for contention', () => {
         })),
       });
     };
-    const stackOf = () => app.dynamodb().middlewareStack as MiddlewareStack<any, any>;
+    const stackOf = () => liveMiddlewareStack(app.dynamodb());
     stackOf().add(lose, { step: 'initialize', name: 'test-always-lose' });
     try {
       for (const [path, body] of [

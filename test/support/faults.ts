@@ -7,6 +7,7 @@ import type {
   InitializeMiddleware,
   MiddlewareStack,
 } from '@smithy/types';
+import { liveMiddlewareStack } from './sdk-middleware';
 
 /**
  * Fault injection into the app's real SDK clients through their middleware stacks. A fault
@@ -87,8 +88,8 @@ export function injectFault(clients: AppClients, target: FaultTarget, kind: Faul
   const targeted = new WeakSet<HandlerExecutionContext>();
   const state = { seen: 0, hits: 0, crashed: false, refused: 0 };
   const stacks: Record<FaultService, AnyStack> = {
-    dynamodb: clients.dynamodb.middlewareStack as AnyStack,
-    ssm: clients.ssm.middlewareStack as AnyStack,
+    dynamodb: liveMiddlewareStack(clients.dynamodb) as AnyStack,
+    ssm: liveMiddlewareStack(clients.ssm) as AnyStack,
   };
 
   // One call per `send`, outside the retry loop: picks the target, and fails after it.

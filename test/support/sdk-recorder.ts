@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+import { liveMiddlewareStack } from './sdk-middleware';
 
 /**
  * What the code sends to AWS, as IAM sees it: a middleware on the real SDK clients records
@@ -146,6 +147,7 @@ export function iamRequestsOf(service: AwsService, command: string, input: Input
 
 interface SdkClient {
   readonly middlewareStack: MiddlewareStack<any, any>;
+  readonly config: { cacheMiddleware?: boolean };
 }
 
 const MIDDLEWARE = 'least-privilege-recorder';
@@ -178,7 +180,7 @@ export class SdkRecorder {
       }
       return next(args);
     };
-    client.middlewareStack.add(record, { step: 'initialize', name: MIDDLEWARE, override: true });
+    liveMiddlewareStack(client).add(record, { step: 'initialize', name: MIDDLEWARE, override: true });
   }
 
   /** The distinct IAM requests seen for one function. */
