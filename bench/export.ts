@@ -43,11 +43,18 @@ export interface ExportFigures {
   readonly seedSeconds: number;
   /** The child's V8 flags. */
   readonly flags: readonly string[];
+  /** Each run's growth, in MB, in the order measured. */
+  readonly runs: { readonly small: readonly number[]; readonly large: readonly number[] };
 }
 
 const CHILD = fileURLToPath(import.meta.url);
 /** Below this, growth is measurement noise (one page of events, a chunk, GC timing). */
 const FLOOR_MB = 1;
+/**
+ * Fresh server children per size: the figure is each size's median run. One run's growth varies
+ * by a few MB with when V8 happens to collect (0.0 and 7.6 MB for the same export).
+ */
+const RUNS = Number(process.env.X1_RUNS ?? 3);
 /** V8 flags added to the measured server (see above): none by default. */
 const FLAGS = (process.env.X1_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -67,11 +74,19 @@ export async function exportFigures(
     await seedTenantChain(stack.dynamodb, stack.tableName, largeTenant, large);
     const seedSeconds = (Date.now() - seeded) / 1000;
     const env = { endpoint: process.env.TEST_DYNAMODB_ENDPOINT ?? '', table: stack.tableName, warm };
-    const a = await measure({ ...env, tenant: smallTenant }, small);
-    const b = await measure({ ...env, tenant: largeTenant }, large);
+    // Interleaved, so both sizes see the same drift of a shared machine.
+    const smalls: ExportRow[] = [];
+    const larges: ExportRow[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      smalls.push(await measure({ ...env, tenant: smallTenant }, small));
+      larges.push(await measure({ ...env, tenant: largeTenant }, large));
+    }
+    const a = median(smalls);
+    const b = median(larges);
     return {
       small: a,
       large: b,
+      runs: { small: smalls.map((r) => r.growthMb), large: larges.map((r) => r.growthMb) },
       ratio: Math.max(b.growthMb, FLOOR_MB) / Math.max(a.growthMb, FLOOR_MB),
       seedSeconds,
       flags: FLAGS,
@@ -79,6 +94,11 @@ export async function exportFigures(
   } finally {
     await stack.close();
   }
+}
+
+/** The run of median growth. */
+function median(rows: readonly ExportRow[]): ExportRow {
+  return [...rows].sort((x, y) => x.growthMb - y.growthMb)[Math.floor(rows.length / 2)] as ExportRow;
 }
 
 interface ChildMessage {
@@ -225,9 +245,13 @@ export function printExport(f: ExportFigures): void {
     `\nX1  audit export memory (peak RSS growth of the server${f.flags.length > 0 ? `, node ${f.flags.join(' ')}` : ''})`,
   );
   console.log(`    seeded ${f.small.events + f.large.events + 1_000} events in ${fmt(f.seedSeconds, 1)} s`);
-  for (const row of [f.small, f.large]) {
+  for (const [row, runs] of [
+    [f.small, f.runs.small],
+    [f.large, f.runs.large],
+  ] as const) {
     console.log(
-      `    ${String(row.events).padStart(7)} events: ${fmt(row.growthMb, 1).padStart(6)} MB peak growth, ` +
+      `    ${String(row.events).padStart(7)} events: ${fmt(row.growthMb, 1).padStart(6)} MB peak growth ` +
+        `(median of ${runs.map((g) => fmt(g, 1)).join(', ')}), ` +
         `${fmt(row.retainedMb, 1)} MB heap retained after GC, ` +
         `${fmt(row.bytes / (1024 * 1024), 1)} MB streamed in ${fmt(row.seconds, 1)} s`,
     );

@@ -20,6 +20,11 @@ export interface AuditPageQuery extends AuditFilters {
   readonly limit: number;
   /** Oldest first instead (exports): `next` then says the next page holds ids above it only. */
   readonly oldestFirst?: boolean;
+  /**
+   * Written out event by event (exports), not carried whole in one response: no response byte
+   * budget (`withinBudget`) cuts the page, and nothing measures each event's size for one.
+   */
+  readonly streamed?: boolean;
 }
 
 export interface AuditPage {

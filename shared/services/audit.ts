@@ -310,6 +310,7 @@ export class AuditService {
         maxId,
         limit: EXPORT_PAGE,
         oldestFirst: true,
+        streamed: true,
       });
       yield page.items;
       if (page.next === undefined) return;

@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { report, verifyFile } from '../../bin/audit-verify';
 import { serve } from '../../bin/local/server';
+import { DynamoAuditLog } from '../../shared/adapters/dynamodb/audit-log';
 import { SCOPES } from '../../shared/domain/api-key';
 import { GENESIS_HASH } from '../../shared/domain/audit';
+import { carriedBytes, PAGE_BYTE_BUDGET } from '../../shared/domain/page-budget';
 import { EXPORT_PAGE } from '../../shared/services/audit';
 import { tenantBody, uniqueSlug } from '../fixtures/tenants';
 import { seedTenantChain } from '../support/audit-seed';
+import { ManualClock } from '../support/clock';
 import { startStack, type TestStack } from '../support/stack';
 
 interface Event {
@@ -286,6 +289,40 @@ describe('operator export', () => {
       (await stack.request('GET', `/v1/audit/export?tenant_id=${tenant}&format=csv`)).text,
     );
     expect(csv).toHaveLength(count + 1);
+  });
+});
+
+describe('store pages of an export', () => {
+  test("a streamed page is cut by DynamoDB's 1 MB alone, a listed one also by the response budget", async () => {
+    const tenant = randomUUID();
+    // Events of about 12 KB: 100 carry about 2.4 MB in a response, over the budget (768 KiB).
+    const filler = 'x'.repeat(12_000);
+    await seedTenantChain(stack.dynamodb, stack.tableName, tenant, EXPORT_PAGE, {
+      input: (i) => ({ action: 'record.touched', target_id: `record-${i}`, metadata: { filler } }),
+    });
+    const log = new DynamoAuditLog(stack.dynamodb, stack.tableName, new ManualClock());
+    const query = {
+      tenant_id: tenant,
+      minId: 0,
+      maxId: Number.MAX_SAFE_INTEGER,
+      limit: EXPORT_PAGE,
+      oldestFirst: true,
+    };
+    const listed = await log.page(query);
+    const streamed = await log.page({ ...query, streamed: true });
+    const carried = listed.items.reduce((sum, event) => sum + carriedBytes(event), 0);
+    expect(carried).toBeLessThanOrEqual(PAGE_BYTE_BUDGET);
+    expect(listed.items.length).toBeLessThan(streamed.items.length);
+    // DynamoDB's 1 MB: fewer than asked, and a `next` to go on from.
+    expect(streamed.items.length).toBeLessThan(EXPORT_PAGE);
+    expect(streamed.items.length * 12_000).toBeGreaterThan(PAGE_BYTE_BUDGET);
+    expect(streamed.next).toBe(streamed.items.at(-1)?.id);
+    expect(streamed.items.slice(0, listed.items.length)).toEqual(listed.items);
+    // The whole export still holds every event, in order.
+    const res = await stack.request('GET', `/v1/audit/export?tenant_id=${tenant}`);
+    expect(ndjson(res.text).events.map((e) => e.target_id)).toEqual(
+      Array.from({ length: EXPORT_PAGE }, (_, i) => `record-${i}`),
+    );
   });
 });
 

@@ -29,6 +29,11 @@ export const RESIDUAL_READ_BUDGET = 1000;
  */
 export const VERIFY_FIRST_PAGE = 100;
 
+/** A page's events as one response may carry them; a streamed page goes out whole. */
+function fitted(query: AuditPageQuery, events: AuditEvent[]): AuditEvent[] {
+  return query.streamed === true ? events : withinBudget(events);
+}
+
 /** The audit log over the table (keys and access patterns: docs/storage.md). */
 export class DynamoAuditLog implements AuditLog {
   private readonly reader: TableReader;
@@ -78,7 +83,7 @@ export class DynamoAuditLog implements AuditLog {
     });
     // Short of `limit` with more to come: DynamoDB's 1 MB per Query, or the response budget.
     const events = page.items.map(eventFromItem);
-    const items = withinBudget(events.slice(0, query.limit));
+    const items = fitted(query, events.slice(0, query.limit));
     const last = items.at(-1);
     return (events.length > items.length || page.last !== undefined) && last
       ? { items, next: last.id, read: page.read }
@@ -120,7 +125,7 @@ export class DynamoAuditLog implements AuditLog {
       });
       read += page.read;
       matched.push(...page.items);
-      const events = withinBudget(matched.slice(0, query.limit).map(eventFromItem));
+      const events = fitted(query, matched.slice(0, query.limit).map(eventFromItem));
       // More matched than fit (over `limit` or over the budget): resume below the last one shown.
       if (events.length < matched.length)
         return { items: events, next: (events.at(-1) as AuditEvent).id, read };
