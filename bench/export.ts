@@ -24,7 +24,8 @@ import { fmt, startBenchStack } from './stack';
  * GC timing). Also printed: the heap after a full GC at the end minus the baseline's, what the
  * export left behind. `X1_NODE_FLAGS` adds V8 flags to the child (e.g. `--max-semi-space-size=1`,
  * which makes it worse: a small young generation promotes more garbage to the old one).
- * Goal <= 1.5: memory does not grow with the export. Not met on a quiet machine (about 10): V8's
+ * Each size runs `X1_RUNS` times (3), interleaved, and counts by its median run.
+ * Goal <= 1.5: memory does not grow with the export. Not met on a quiet machine (4 to 6): V8's
  * slack, not retained data; docs/testing.md ("X1, not met") has the measurements.
  */
 export interface ExportRow {

@@ -5,7 +5,9 @@
  * - `cacheMiddleware: true`: the SDK's own option to resolve a client's middleware stack once
  *   per command class instead of copying and sorting it on every `send`. Nothing of the
  *   registry adds middleware after a client's first request; test and bench instruments that
- *   do, turn the cache off for their client first (test/support/sdk-middleware.ts).
+ *   do, turn the cache off for their client first (test/support/sdk-middleware.ts). The SDK's
+ *   `DynamoDBDocumentClient` refuses a client with this option; the registry marshals its items
+ *   itself (dynamodb/items.ts).
  * - No `loggerMiddleware`: the registry gives its clients no logger, yet with the SDK's default
  *   no-op logger that middleware still made a copy of every request's input and every
  *   response's output, filtered of sensitive fields, to hand to a logger that drops it: a whole

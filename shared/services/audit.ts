@@ -91,7 +91,8 @@ export interface AuditExport {
  * arrives as one string of about 1 KB an item; at 500 items it was a large object to V8, kept
  * until a full collection (figure X1: 2.1 MB of peak RSS growth over 100,000 events with 16 KiB
  * chunks, under load). Fewer items a page means more Queries (the same read units), each leaving
- * short-lived SDK objects V8 promotes: 25 items gave 35.3 MB, 100 gave 10.1 (docs/testing.md, X1).
+ * short-lived SDK objects V8 promotes: 25 items gave 35.3 MB, 100 gave 10.1 (docs/testing.md, X1),
+ * before the SDK clients stopped copying each response for their no-op logger (aws-clients.ts).
  */
 export const EXPORT_PAGE = 100;
 
