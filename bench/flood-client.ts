@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { localDynamoDb } from '../bin/local/dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { awsClient } from '../shared/adapters/aws-clients';
 import { keys } from '../shared/adapters/dynamodb/keys';
 import { formatKey } from '../shared/domain/api-key';
 
@@ -34,7 +34,15 @@ if (
 ) {
   throw new Error('usage: flood-client <port> <path> <clients> [keys | health | store <endpoint> <table>]');
 }
-const store = mode === 'store' && endpoint ? localDynamoDb(endpoint) : undefined;
+// Built as the server builds its clients (awsClient), so the floor is the same client's work.
+const store =
+  mode === 'store' && endpoint
+    ? awsClient(DynamoDBClient, {
+        endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      })
+    : undefined;
 
 const send = (message: unknown) => process.send?.(message);
 const statuses: Record<string, number> = {};

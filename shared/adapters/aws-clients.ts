@@ -1,6 +1,8 @@
 /**
- * How the registry builds its AWS SDK clients: every client the functions and local mode send
- * with is made by `awsClient`, so they all do as little per request as the SDK allows.
+ * How the registry builds its AWS SDK clients: every client the functions, the local server's
+ * request paths and its event pipeline send with is made by `awsClient`, so they all do as little
+ * per request as the SDK allows. (Local mode's one-off start-up calls, creating the table and the
+ * admin token, keep plain clients they destroy after.)
  *
  * - `cacheMiddleware: true`: the SDK's own option to resolve a client's middleware stack once
  *   per command class instead of copying and sorting it on every `send`. Nothing of the

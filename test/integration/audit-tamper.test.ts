@@ -408,10 +408,6 @@ test('at least 200 tampering cases, each detected at its first broken link, for 
   expect(await readChain()).toEqual(original);
 }, 300_000);
 
-/**
- * Changes the stored items, asks for the verdict at `url`, then puts back exactly what it touched
- * (from `originals`), so each case starts from the intact chain.
- */
 /** A new tenant whose audit events expire after 30 days (behind a checkpoint). */
 async function tenantKeeping30Days(slug: string): Promise<string> {
   const created = await stack.request('POST', '/v1/tenants', {
@@ -422,6 +418,10 @@ async function tenantKeeping30Days(slug: string): Promise<string> {
   return tenant;
 }
 
+/**
+ * Changes the stored items, asks for the verdict at `url`, then puts back exactly what it touched
+ * (from `originals`), so each case starts from the intact chain.
+ */
 async function verdictAfter(url: string, change: { put?: Item[]; remove?: Item[] }, originals: Item[]) {
   const key = (i: Item) => `${i.PK}|${i.SK}`;
   const was = new Map(originals.map((i) => [key(i), i]));
