@@ -17,12 +17,13 @@ import { fmt, startBenchStack } from './stack';
  * run's DynamoDB Local), while this process is the client reading `GET /v1/audit/export` to its
  * end over a socket (so the server's writes wait for the socket to drain: backpressure, as behind
  * API Gateway's response streaming). The chains are seeded here, before, never in the measured
- * process. In the child, a warm-up export of `WARM_EVENTS` (30,000), then the measured one; each
- * is measured the same way: two full GCs, the baseline RSS, the kernel's peak RSS reset
- * (`/proc/self/clear_refs`, Linux), the export, and the peak (`VmHWM`, the kernel's high-water
- * mark of resident memory: every page the process touched, not a sample). Growth = peak -
- * baseline; below `FLOOR_MB` it is noise (a page, a chunk, GC timing). Also printed: the heap
- * after a full GC at the end minus the baseline's, what the export left behind.
+ * process. In the child, a warm-up export of `WARM_EVENTS` (30,000), then the measured one: two
+ * full GCs, the baseline RSS, the kernel's peak RSS reset (`/proc/self/clear_refs`, Linux), the
+ * export, and the peak (`VmHWM`, the kernel's high-water mark of resident memory: every page the
+ * process touched, not a sample). Growth = peak - baseline; below `FLOOR_MB` it is noise (a page,
+ * a chunk, GC timing). Also printed: the heap after a full GC at the end minus the baseline's,
+ * what the export left behind. The warm-up's own growth is its peak over the server's RSS when it
+ * began to listen, with no collection before or after it (`firstExport`).
  *
  * The warm-up is the server's first export: it loads the code and grows V8's heap and malloc's
  * arenas to their working size, once, whatever the export's length (printed as "first export").
