@@ -12,7 +12,13 @@ import type {
   StoredChain,
 } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
-import { AuditAppender, eventFromAttributes, type WriterOptions } from './audited-writer';
+import {
+  AuditAppender,
+  EVENT_PROJECTION,
+  EVENT_PROJECTION_WITH_KEY,
+  eventFromAttributes,
+  type WriterOptions,
+} from './audited-writer';
 import { TableReader } from './items';
 import { type AuditListKey, auditListPlan, keys } from './keys';
 import { idempotencyWrite } from './tenant-store';
@@ -145,6 +151,7 @@ export class DynamoAuditLog implements AuditLog {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.reader.queryItems({
+        ...EVENT_PROJECTION_WITH_KEY,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :event)',
         values: { ':pk': PK, ':event': 'EVENT#' },
         ConsistentRead: true,
@@ -173,6 +180,7 @@ export class DynamoAuditLog implements AuditLog {
     const toId = Number.MAX_SAFE_INTEGER;
     const read = (start: Record<string, unknown> | undefined, limit: number) =>
       this.reader.queryItems({
+        ...EVENT_PROJECTION_WITH_KEY,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
         values: {
           ':pk': PK,
@@ -214,12 +222,20 @@ function eventKeyId(item: Record<string, AttributeValue>): number {
   return Number(String(item.SK?.S).slice('EVENT#'.length));
 }
 
-/** The Query of an id range of a listing's place, newest first (oldest first when asked). */
+/**
+ * The Query of an id range of a listing's place, newest first (oldest first when asked), for
+ * the events' own attributes.
+ */
 function idRange(query: AuditPageQuery, key: AuditListKey) {
   return {
     ...(key.index ? { IndexName: key.index } : { ConsistentRead: true }),
     KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-    ExpressionAttributeNames: { '#pk': key.pkName, '#sk': key.skName },
+    ProjectionExpression: EVENT_PROJECTION.ProjectionExpression,
+    ExpressionAttributeNames: {
+      ...EVENT_PROJECTION.ExpressionAttributeNames,
+      '#pk': key.pkName,
+      '#sk': key.skName,
+    },
     values: { ':pk': key.pk, ':lo': key.sk(query.minId), ':hi': key.sk(query.maxId) },
     ScanIndexForward: query.oldestFirst === true,
   };

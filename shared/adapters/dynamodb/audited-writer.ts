@@ -503,6 +503,62 @@ export function eventFromAttributes(item: Record<string, AttributeValue>): Audit
   return event as unknown as AuditEvent;
 }
 
+/**
+ * Every attribute an audit event may have: everything hashed, nothing of storage. A type check
+ * below fails the build if `AuditEvent` gains a field this list lacks.
+ */
+const EVENT_ATTRIBUTES = [
+  'id',
+  'created_at',
+  'prev_hash',
+  'hash',
+  'tenant_id',
+  'project_id',
+  'actor_id',
+  'actor_name',
+  'actor_type',
+  'action',
+  'target_id',
+  'target_type',
+  'target_name',
+  'product',
+  'metadata',
+  'source_ip',
+  'user_agent',
+  'origin',
+  'key_id',
+  'nonce',
+] as const satisfies readonly (keyof AuditEvent)[];
+type Unlisted = Exclude<keyof AuditEvent, (typeof EVENT_ATTRIBUTES)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFieldListed;
+
+/** A Query's projection and its attribute names (every name a placeholder: many are reserved). */
+export interface Projection {
+  readonly ProjectionExpression: string;
+  readonly ExpressionAttributeNames: Readonly<Record<string, string>>;
+}
+
+function projectionOf(names: readonly string[]): Projection {
+  return {
+    ProjectionExpression: names.map((_, i) => `#e${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#e${i}`, name])),
+  };
+}
+
+/**
+ * What an audit read asks DynamoDB for: the event's own attributes (`EVENT_ATTRIBUTES`), not the
+ * item's keys, list-index keys, or the outbox's copy of the event (`data`), which are most of an
+ * event item's bytes (a small event: 360 bytes of DynamoDB's JSON of the item's 886; with the
+ * outbox's copy, 1,518).
+ * DynamoDB charges the read by the item's size either way; what changes is what crosses the
+ * network and what the SDK decodes and V8 collects (figure X1, docs/testing.md).
+ */
+export const EVENT_PROJECTION: Projection = projectionOf(EVENT_ATTRIBUTES);
+
+/** The same with the sort key, for walks that check each event's id against its key. */
+export const EVENT_PROJECTION_WITH_KEY: Projection = projectionOf([...EVENT_ATTRIBUTES, 'SK']);
+
 /** An item's own attributes that are not the event's: storage, outbox, the list indexes' keys. */
 function isStorageAttribute(name: string): boolean {
   return STORAGE_ATTRIBUTES.has(name) || (name.startsWith('GSI') && INDEX_KEY.test(name));
