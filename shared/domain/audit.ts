@@ -41,6 +41,37 @@ export interface AuditEvent extends AuditInput {
   readonly hash: string;
 }
 
+/**
+ * Every field an audit event may have: everything hashed. What a store reads back as the event
+ * (the DynamoDB adapter's projection). A type check below fails the build if `AuditEvent` gains a
+ * field this list lacks.
+ */
+export const AUDIT_EVENT_FIELDS = [
+  'id',
+  'created_at',
+  'prev_hash',
+  'hash',
+  'tenant_id',
+  'project_id',
+  'actor_id',
+  'actor_name',
+  'actor_type',
+  'action',
+  'target_id',
+  'target_type',
+  'target_name',
+  'product',
+  'metadata',
+  'source_ip',
+  'user_agent',
+  'origin',
+  'key_id',
+  'nonce',
+] as const satisfies readonly (keyof AuditEvent)[];
+type Unlisted = Exclude<keyof AuditEvent, (typeof AUDIT_EVENT_FIELDS)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFieldListed;
+
 export const GENESIS_HASH = '0'.repeat(64);
 export const GLOBAL_CHAIN = 'global';
 

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { convertToNative } from '@aws-sdk/util-dynamodb';
 import {
+  AUDIT_EVENT_FIELDS,
   type AuditEvent,
   type AuditInput,
   batchBlock,
@@ -503,36 +504,6 @@ export function eventFromAttributes(item: Record<string, AttributeValue>): Audit
   return event as unknown as AuditEvent;
 }
 
-/**
- * Every attribute an audit event may have: everything hashed, nothing of storage. A type check
- * below fails the build if `AuditEvent` gains a field this list lacks.
- */
-const EVENT_ATTRIBUTES = [
-  'id',
-  'created_at',
-  'prev_hash',
-  'hash',
-  'tenant_id',
-  'project_id',
-  'actor_id',
-  'actor_name',
-  'actor_type',
-  'action',
-  'target_id',
-  'target_type',
-  'target_name',
-  'product',
-  'metadata',
-  'source_ip',
-  'user_agent',
-  'origin',
-  'key_id',
-  'nonce',
-] as const satisfies readonly (keyof AuditEvent)[];
-type Unlisted = Exclude<keyof AuditEvent, (typeof EVENT_ATTRIBUTES)[number]>;
-const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyFieldListed;
-
 /** A Query's projection and its attribute names (every name a placeholder: many are reserved). */
 export interface Projection {
   readonly ProjectionExpression: string;
@@ -547,17 +518,17 @@ function projectionOf(names: readonly string[]): Projection {
 }
 
 /**
- * What an audit read asks DynamoDB for: the event's own attributes (`EVENT_ATTRIBUTES`), not the
+ * What an audit read asks DynamoDB for: the event's own attributes (`AUDIT_EVENT_FIELDS`), not the
  * item's keys, list-index keys, or the outbox's copy of the event (`data`), which are most of an
  * event item's bytes (a small event: 360 bytes of DynamoDB's JSON of the item's 886, or of 1,302
  * with an outbox copy of the event). DynamoDB charges the read by the item's size either way;
  * what changes is what crosses the network and what the SDK decodes: an export allocates 4,831
  * bytes per event instead of 6,658 (docs/storage.md, "Audit listings"; docs/testing.md, X1).
  */
-export const EVENT_PROJECTION: Projection = projectionOf(EVENT_ATTRIBUTES);
+export const EVENT_PROJECTION: Projection = projectionOf(AUDIT_EVENT_FIELDS);
 
 /** The same with the sort key, for walks that check each event's id against its key. */
-export const EVENT_PROJECTION_WITH_KEY: Projection = projectionOf([...EVENT_ATTRIBUTES, 'SK']);
+export const EVENT_PROJECTION_WITH_KEY: Projection = projectionOf([...AUDIT_EVENT_FIELDS, 'SK']);
 
 /** An item's own attributes that are not the event's: storage, outbox, the list indexes' keys. */
 function isStorageAttribute(name: string): boolean {
